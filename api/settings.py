@@ -1,0 +1,108 @@
+"""Configuration from `CHAUD_*` environment variables (and an optional `.env` file)."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Final, Literal, Self
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
+
+DEFAULT_SECRET_KEY: Final = "chaud-devant-development-secret-change-me"  # noqa: S105
+SQLITE_SCHEMES: Final = frozenset({"sqlite", "sqlite+pysqlite"})
+POSTGRES_SCHEMES: Final = frozenset({"postgresql", "postgresql+psycopg"})
+REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
+
+
+class ConfigurationError(Exception):
+    """Start-up refused: the message is one line naming the setting and the reason."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CHAUD_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file in data_dir"
+    )
+    redis_url: str | None = None
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    map_dir: Path = BUNDLED_MAP_DIR
+    map_name: str = BUNDLED_MAP_NAME
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8000
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_json: bool = False
+    timezone: str = "Europe/Paris"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url:
+            return url
+        scheme = urlsplit(url).scheme
+        if scheme not in SQLITE_SCHEMES | POSTGRES_SCHEMES:
+            raise ValueError(
+                f"unsupported scheme {scheme!r}: use sqlite:///path or postgresql+psycopg://..."
+            )
+        if scheme == "postgresql":
+            # psycopg 3 is the driver we ship; SQLAlchemy would otherwise look for psycopg2.
+            return "postgresql+psycopg" + url[len("postgresql") :]
+        return url
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, url: str | None) -> str | None:
+        if not url:
+            return None
+        scheme = urlsplit(url).scheme
+        if scheme not in REDIS_SCHEMES:
+            raise ValueError(f"unsupported scheme {scheme!r}: use redis://host:port/db")
+        return url
+
+    @model_validator(mode="after")
+    def _fill_and_check(self) -> Self:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'chaud.db').as_posix()}"
+        if (
+            self.environment != "development"
+            and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY
+        ):
+            raise ValueError("secret_key: the default secret is only allowed in development")
+        missing = missing_networks(self.map_dir, self.map_name)
+        if missing:
+            raise ValueError(f"map_dir: missing map file {missing[0]} in {self.map_dir}")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return urlsplit(self.database_url).scheme in SQLITE_SCHEMES
+
+
+def _one_line(error: ValidationError) -> str:
+    """Name the first offending setting as its environment variable, with pydantic's reason."""
+    first = error.errors()[0]
+    message = str(first["msg"]).removeprefix("Value error, ")
+    location = [str(part) for part in first["loc"]]
+    if location:
+        return f"CHAUD_{location[0].upper()}: {message}"
+    field, _, reason = message.partition(": ")
+    return f"CHAUD_{field.upper()}: {reason}" if reason else message
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, or raise ConfigurationError with a one-line message."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise ConfigurationError(_one_line(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
