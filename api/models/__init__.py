@@ -1,0 +1,58 @@
+"""Every table of the domain; importing this package registers them all on the metadata."""
+
+from api.models.accounts import CustomerAddress, User
+from api.models.couriers import Courier, CourierPosition, CourierShift, Round, Stop
+from api.models.enums import (
+    Allergen,
+    DestinationKind,
+    OrderStatus,
+    RelayKind,
+    Role,
+    RoundStatus,
+    Station,
+    StopKind,
+    TicketStatus,
+    Vehicle,
+)
+from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
+from api.models.outbox import ChannelSequence, OutboxEvent
+from api.models.restaurants import (
+    Dish,
+    OpeningHours,
+    RelayPoint,
+    RelayPointPublic,
+    Restaurant,
+    RestaurantPublic,
+)
+
+__all__ = [
+    "Allergen",
+    "ChannelSequence",
+    "Courier",
+    "CourierPosition",
+    "CourierShift",
+    "CustomerAddress",
+    "DestinationKind",
+    "Dish",
+    "OpeningHours",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "OrderStatusChange",
+    "OutboxEvent",
+    "RelayKind",
+    "RelayPoint",
+    "RelayPointPublic",
+    "Restaurant",
+    "RestaurantPublic",
+    "Role",
+    "Round",
+    "RoundStatus",
+    "Station",
+    "Stop",
+    "StopKind",
+    "Ticket",
+    "TicketStatus",
+    "User",
+    "Vehicle",
+]

@@ -1,0 +1,43 @@
+"""People who sign in, and the addresses customers deliver to."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.db_types import enum_type
+from api.models.base import created_at_field, id_field
+from api.models.enums import Role
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        sa.UniqueConstraint("email"),
+        # Kitchen staff belong to exactly one restaurant; nobody else belongs to one.
+        sa.CheckConstraint(
+            "(role = 'kitchen') = (restaurant_id IS NOT NULL)", name="kitchen_has_restaurant"
+        ),
+    )
+
+    id: int | None = id_field()
+    email: str = Field(max_length=254, description="Stored lower-case")
+    name: str = Field(max_length=120)
+    password_hash: str = Field(max_length=255)
+    role: Role = Field(sa_type=enum_type(Role))
+    restaurant_id: int | None = Field(default=None, foreign_key="restaurants.id", index=True)
+    is_active: bool = True
+    created_at: datetime = created_at_field()
+
+
+class CustomerAddress(SQLModel, table=True):
+    __tablename__ = "customer_addresses"
+
+    id: int | None = id_field()
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    label: str = Field(max_length=60)
+    address: str = Field(max_length=200)
+    instructions: str = Field(default="", max_length=200)
+    lat: float
+    lon: float
+    created_at: datetime = created_at_field()

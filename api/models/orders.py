@@ -1,0 +1,92 @@
+"""Orders across kitchens: one order, its lines, one ticket per restaurant, its timeline."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.db_types import enum_type
+from api.models.base import created_at_field, id_field, moment_field
+from api.models.enums import DestinationKind, OrderStatus, TicketStatus
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(destination_kind = 'relay_point') = (relay_point_id IS NOT NULL)",
+            name="relay_destination",
+        ),
+        sa.CheckConstraint("total_cents = subtotal_cents + delivery_fee_cents", name="total"),
+        sa.Index("ix_orders_status_placed_at", "status", "placed_at"),
+    )
+
+    id: int | None = id_field()
+    customer_id: int = Field(foreign_key="users.id", index=True)
+    status: OrderStatus = Field(default=OrderStatus.PLACED, sa_type=enum_type(OrderStatus))
+    destination_kind: DestinationKind = Field(sa_type=enum_type(DestinationKind))
+    address: str = Field(default="", max_length=200)
+    lat: float
+    lon: float
+    relay_point_id: int | None = Field(default=None, foreign_key="relay_points.id")
+    relay_code: str | None = Field(default=None, max_length=12)
+    deliver_at: datetime | None = moment_field(description="Scheduled slot; None means ASAP")
+    promised_at: datetime = moment_field(nullable=False)
+    placed_at: datetime = created_at_field()
+    delivered_at: datetime | None = moment_field()
+    cancelled_at: datetime | None = moment_field()
+    cancel_reason: str | None = Field(default=None, max_length=200)
+    subtotal_cents: int = Field(ge=0)
+    delivery_fee_cents: int = Field(ge=0)
+    total_cents: int = Field(ge=0)
+
+
+class Ticket(SQLModel, table=True):
+    """The part of an order that one kitchen cooks, handed to the courier as one bag."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "restaurant_id"),
+        sa.Index("ix_tickets_restaurant_id_status", "restaurant_id", "status"),
+    )
+
+    id: int | None = id_field()
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    restaurant_id: int = Field(foreign_key="restaurants.id")
+    status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=enum_type(TicketStatus))
+    subtotal_cents: int = Field(ge=0)
+    prep_minutes: int = Field(ge=0, description="Planned cooking time of the whole ticket")
+    refuse_reason: str | None = Field(default=None, max_length=200)
+    start_cooking_at: datetime | None = moment_field()
+    pickup_eta: datetime | None = moment_field()
+    accepted_at: datetime | None = moment_field()
+    started_at: datetime | None = moment_field()
+    ready_at: datetime | None = moment_field()
+    picked_up_at: datetime | None = moment_field()
+    created_at: datetime = created_at_field()
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_lines"
+    __table_args__ = (sa.CheckConstraint("quantity BETWEEN 1 AND 50", name="quantity_range"),)
+
+    id: int | None = id_field()
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    ticket_id: int = Field(foreign_key="tickets.id", index=True, ondelete="CASCADE")
+    dish_id: int = Field(foreign_key="dishes.id")
+    dish_name: str = Field(max_length=120, description="As sold, even if the menu changes")
+    unit_price_cents: int = Field(ge=0)
+    quantity: int = Field(ge=1, le=50)
+    note: str = Field(default="", max_length=200)
+
+
+class OrderStatusChange(SQLModel, table=True):
+    """The order's timeline as the customer sees it."""
+
+    __tablename__ = "order_status_changes"
+
+    id: int | None = id_field()
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    status: OrderStatus = Field(sa_type=enum_type(OrderStatus))
+    note: str = Field(default="", max_length=200)
+    at: datetime = created_at_field()

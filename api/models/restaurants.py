@@ -1,0 +1,115 @@
+"""The alliance: restaurants, their hours and dishes, and the relay points."""
+
+from datetime import datetime, time
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from api.db_types import enum_type
+from api.models.base import created_at_field, id_field
+from api.models.enums import RelayKind, Station
+
+
+class RestaurantBase(SQLModel):
+    slug: str = Field(max_length=60)
+    name: str = Field(max_length=120)
+    cuisine: str = Field(max_length=60)
+    description: str = Field(default="", max_length=500)
+    address: str = Field(max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    default_prep_minutes: int = Field(default=15, ge=1, le=180)
+    busy_extra_minutes: int = Field(default=0, ge=0, le=120)
+    paused: bool = False
+    auto_accept: bool = False
+
+
+class Restaurant(RestaurantBase, table=True):
+    __tablename__ = "restaurants"
+    __table_args__ = (sa.UniqueConstraint("slug"),)
+
+    id: int | None = id_field()
+    created_at: datetime = created_at_field()
+
+
+class RestaurantPublic(SQLModel):
+    """What anyone may read about a restaurant."""
+
+    id: int
+    slug: str
+    name: str
+    cuisine: str
+    description: str
+    address: str
+    lat: float
+    lon: float
+    paused: bool
+
+
+class OpeningHours(SQLModel, table=True):
+    """One opening period of a weekday, in the alliance's local time (Europe/Paris)."""
+
+    __tablename__ = "opening_hours"
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("closes > opens", name="closes_after_opens"),
+    )
+
+    id: int | None = id_field()
+    restaurant_id: int = Field(foreign_key="restaurants.id", index=True, ondelete="CASCADE")
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday")
+    opens: time
+    closes: time
+
+
+class DishBase(SQLModel):
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=500)
+    price_cents: int = Field(ge=0)
+    prep_minutes: int = Field(ge=0, le=180)
+    allergens: list[str] = Field(default_factory=list, sa_type=sa.JSON)
+    station: Station = Field(sa_type=enum_type(Station))
+    available: bool = True
+    daily_portions: int | None = Field(default=None, ge=0)
+    portions_left: int | None = Field(default=None, ge=0)
+    freshness_minutes: int = Field(
+        default=25, ge=5, le=120, description="Longest ride from pickup to door that keeps it good"
+    )
+
+
+class Dish(DishBase, table=True):
+    __tablename__ = "dishes"
+    __table_args__ = (
+        sa.CheckConstraint("price_cents >= 0", name="price_not_negative"),
+        sa.CheckConstraint("portions_left IS NULL OR portions_left >= 0", name="portions_left"),
+    )
+
+    id: int | None = id_field()
+    restaurant_id: int = Field(foreign_key="restaurants.id", index=True, ondelete="CASCADE")
+    created_at: datetime = created_at_field()
+
+
+class RelayPointBase(SQLModel):
+    slug: str = Field(max_length=60)
+    name: str = Field(max_length=120)
+    kind: RelayKind = Field(sa_type=enum_type(RelayKind))
+    address: str = Field(max_length=200)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    opens: time
+    closes: time
+    active: bool = True
+
+
+class RelayPoint(RelayPointBase, table=True):
+    """A shop (tobacconist, bakery) where customers collect orders with a pickup code."""
+
+    __tablename__ = "relay_points"
+    __table_args__ = (sa.UniqueConstraint("slug"),)
+
+    id: int | None = id_field()
+    created_at: datetime = created_at_field()
+
+
+class RelayPointPublic(RelayPointBase):
+    id: int
