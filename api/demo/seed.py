@@ -1,0 +1,155 @@
+"""Write the demo alliance into an empty database."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, func, select
+
+from api.demo import alliance
+from api.models import (
+    Courier,
+    CustomerAddress,
+    Dish,
+    OpeningHours,
+    RelayPoint,
+    Restaurant,
+    Role,
+    User,
+)
+from api.security import hash_password
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: bool
+    restaurants: int
+    dishes: int
+    relay_points: int
+    couriers: int
+    users: int
+
+
+def database_is_empty(session: Session) -> bool:
+    return session.exec(select(func.count()).select_from(Restaurant)).one() == 0
+
+
+def seed_demo(session: Session) -> SeedResult:
+    """Create the demo alliance and its accounts, once; a second call changes nothing."""
+    if not database_is_empty(session):
+        return SeedResult(False, *_counts(session))
+
+    # Every demo account shares one public password: hashing it once keeps seeding fast
+    # (Argon2 is deliberately slow) and costs nothing, since the password is published.
+    password_hash = hash_password(alliance.DEMO_PASSWORD)
+
+    for demo in alliance.RESTAURANTS:
+        restaurant = Restaurant(
+            slug=demo.slug,
+            name=demo.name,
+            cuisine=demo.cuisine,
+            description=demo.description,
+            address=demo.address,
+            lat=demo.lat,
+            lon=demo.lon,
+            default_prep_minutes=demo.default_prep_minutes,
+            auto_accept=demo.auto_accept,
+        )
+        session.add(restaurant)
+        session.flush()
+        assert restaurant.id is not None
+        for weekday, periods in demo.hours.items():
+            for opens, closes in periods:
+                session.add(
+                    OpeningHours(
+                        restaurant_id=restaurant.id, weekday=weekday, opens=opens, closes=closes
+                    )
+                )
+        for dish in demo.dishes:
+            session.add(
+                Dish(
+                    restaurant_id=restaurant.id,
+                    name=dish.name,
+                    description=dish.description,
+                    price_cents=dish.price_cents,
+                    prep_minutes=dish.prep_minutes,
+                    allergens=[allergen.value for allergen in dish.allergens],
+                    station=dish.station,
+                    daily_portions=dish.daily_portions,
+                    portions_left=dish.daily_portions,
+                    freshness_minutes=dish.freshness_minutes,
+                )
+            )
+        session.add(
+            User(
+                email=alliance.kitchen_email(demo.slug),
+                name=f"Kitchen, {demo.name}",
+                password_hash=password_hash,
+                role=Role.KITCHEN,
+                restaurant_id=restaurant.id,
+            )
+        )
+
+    for relay in alliance.RELAY_POINTS:
+        session.add(
+            RelayPoint(
+                slug=relay.slug,
+                name=relay.name,
+                kind=relay.kind,
+                address=relay.address,
+                lat=relay.lat,
+                lon=relay.lon,
+                opens=relay.opens,
+                closes=relay.closes,
+            )
+        )
+
+    for demo_courier in alliance.COURIERS:
+        user = User(
+            email=alliance.courier_email(demo_courier.number),
+            name=demo_courier.name,
+            password_hash=password_hash,
+            role=Role.COURIER,
+        )
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        session.add(
+            Courier(
+                user_id=user.id,
+                name=demo_courier.name,
+                vehicle=demo_courier.vehicle,
+                bag_capacity=demo_courier.bag_capacity,
+                usual_shift_starts=demo_courier.shift[0],
+                usual_shift_ends=demo_courier.shift[1],
+            )
+        )
+
+    customer = User(
+        email=alliance.CUSTOMER_EMAIL,
+        name=alliance.CUSTOMER_NAME,
+        password_hash=password_hash,
+        role=Role.CUSTOMER,
+    )
+    session.add(customer)
+    session.flush()
+    assert customer.id is not None
+    label, address, lat, lon = alliance.CUSTOMER_HOME
+    session.add(
+        CustomerAddress(user_id=customer.id, label=label, address=address, lat=lat, lon=lon)
+    )
+    session.add(
+        User(
+            email=alliance.OPERATOR_EMAIL,
+            name=alliance.OPERATOR_NAME,
+            password_hash=password_hash,
+            role=Role.OPERATOR,
+        )
+    )
+    session.commit()
+    return SeedResult(True, *_counts(session))
+
+
+def _counts(session: Session) -> tuple[int, int, int, int, int]:
+    def count(model: type[object]) -> int:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+    return (count(Restaurant), count(Dish), count(RelayPoint), count(Courier), count(User))
