@@ -1,0 +1,63 @@
+"""The FastAPI application factory."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
+from prometheus_fastapi_instrumentator import Instrumentator
+from redis.asyncio import Redis
+
+from api.db import create_db_engine
+from api.errors import install_error_handlers
+from api.logs import AccessLogMiddleware, configure_logging
+from api.routes import health, restaurants
+from api.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
+    """Build the app; uvicorn calls this with no arguments (settings from the environment)."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    owns_engine = engine is None
+    app_engine = engine or create_db_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if app.state.redis is not None:
+            await app.state.redis.aclose()
+        if owns_engine:
+            app_engine.dispose()
+
+    app = FastAPI(
+        title="Chaud Devant",
+        summary="One cart across allied kitchens, delivered together and hot.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = app_engine
+    app.state.redis = (
+        Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+        if settings.redis_url
+        else None
+    )
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    api = APIRouter(prefix=API_PREFIX)
+    api.include_router(restaurants.router)
+    app.include_router(api)
+
+    # A registry per app: several apps in one process (tests) must not collide.
+    Instrumentator(registry=CollectorRegistry(), excluded_handlers=["/metrics"]).instrument(
+        app
+    ).expose(app, endpoint="/metrics", include_in_schema=False)
+    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    return app

@@ -1,0 +1,126 @@
+"""The `chaud` command line."""
+
+from typing import Annotated, NoReturn
+
+import sqlalchemy as sa
+import typer
+import uvicorn
+from sqlmodel import Session
+
+from api import migrate
+from api.db import create_db_engine, writer
+from api.demo.seed import seed_demo
+from api.settings import ConfigurationError, Settings, load_settings
+
+app = typer.Typer(help="Chaud Devant: delivery for an alliance of independent restaurants.")
+db_app = typer.Typer(help="Database schema migrations.")
+app.add_typer(db_app, name="db")
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"chaud: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigurationError as error:
+        _fail(f"configuration error: {error}")
+
+
+def _database_unreachable(error: sa.exc.OperationalError) -> NoReturn:
+    reason = str(error.orig or error).strip().splitlines()[0]
+    _fail(f"CHAUD_DATABASE_URL: cannot use the database: {reason}")
+
+
+def _upgrade(settings: Settings) -> None:
+    try:
+        migrate.upgrade(settings.database_url)
+    except sa.exc.OperationalError as error:
+        _database_unreachable(error)
+
+
+def _seed(settings: Settings) -> None:
+    engine = create_db_engine(settings.database_url)
+    try:
+        if not migrate.is_up_to_date(engine):
+            _fail("the database schema is not up to date: run `chaud db upgrade` first")
+        with Session(writer(engine)) as session:
+            result = seed_demo(session)
+    finally:
+        engine.dispose()
+    verb = "created" if result.created else "already present:"
+    typer.echo(
+        f"demo alliance {verb} {result.restaurants} restaurants, {result.dishes} dishes, "
+        f"{result.relay_points} relay points, {result.couriers} couriers, {result.users} accounts"
+    )
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option(help="Upgrade the database and seed the demo alliance when empty.")
+    ] = False,
+    host: Annotated[str | None, typer.Option(help="Bind address [CHAUD_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [CHAUD_PORT].")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="API worker processes.")] = 1,
+) -> None:
+    """Serve the API, the customer and courier pages and the kitchen display."""
+    settings = _settings()
+    if demo:
+        _upgrade(settings)
+        _seed(settings)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def seed(
+    demo: Annotated[bool, typer.Option(help="Seed the demo alliance.")] = False,
+) -> None:
+    """Fill an empty, migrated database."""
+    if not demo:
+        _fail("nothing to seed: pass --demo")
+    settings = _settings()
+    try:
+        _seed(settings)
+    except sa.exc.OperationalError as error:
+        _database_unreachable(error)
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Apply migrations up to a revision (default: the latest)."""
+    settings = _settings()
+    try:
+        migrate.upgrade(settings.database_url, revision)
+    except sa.exc.OperationalError as error:
+        _database_unreachable(error)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, or 'base'.")] = "-1",
+) -> None:
+    """Revert migrations down to a revision (default: one step; 'base' empties the schema)."""
+    settings = _settings()
+    try:
+        migrate.downgrade(settings.database_url, revision)
+    except sa.exc.OperationalError as error:
+        _database_unreachable(error)
+    typer.echo(f"database at {revision}")
+
+
+if __name__ == "__main__":
+    app()

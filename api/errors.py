@@ -1,0 +1,123 @@
+"""One error hierarchy, rendered by one handler as ``{"error": code, "detail": ...}``."""
+
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class ErrorBody(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: str
+    detail: Any = None
+
+
+class ChaudError(Exception):
+    """Base of every error the API answers on purpose."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+
+    def __init__(self, detail: Any = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(ChaudError):
+    status_code = 404
+    code = "not_found"
+
+
+class Unauthorized(ChaudError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(ChaudError):
+    status_code = 403
+    code = "forbidden"
+
+
+class Conflict(ChaudError):
+    status_code = 409
+    code = "conflict"
+
+
+class InvalidInput(ChaudError):
+    """Well-formed input the domain cannot accept; detail lists ``{"field", "reason"}``."""
+
+    status_code = 422
+    code = "invalid_input"
+
+
+class TooManyRequests(ChaudError):
+    status_code = 429
+    code = "too_many_requests"
+
+
+class ServiceUnavailable(ChaudError):
+    status_code = 503
+    code = "service_unavailable"
+
+
+def error_responses(*errors: type[ChaudError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries documenting which errors a route can answer."""
+    return {error.status_code: {"model": ErrorBody, "description": error.code} for error in errors}
+
+
+def _json(
+    status_code: int, code: str, detail: Any, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status_code,
+        content=ErrorBody(error=code, detail=detail).model_dump(mode="json"),
+        headers=headers,
+    )
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
+    """Pydantic's errors as ``{"field": "body.lines.0.quantity", "reason": ...}``."""
+    return [
+        {"field": ".".join(str(part) for part in item["loc"]), "reason": str(item["msg"])}
+        for item in error.errors()
+    ]
+
+
+async def _chaud_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ChaudError)
+    return _json(error.status_code, error.code, error.detail)
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return _json(422, "invalid_input", _field_errors(error))
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    return _json(error.status_code, code, error.detail, getattr(error, "headers", None))
+
+
+async def _unexpected_error(_request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled_error", exc_info=error)
+    return _json(
+        500, "internal_error", "unexpected error; the server log has it under this request id"
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.add_exception_handler(ChaudError, _chaud_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,1 @@
+"""Business logic: functions that take a session and plain values, free of HTTP."""

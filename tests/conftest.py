@@ -1,0 +1,85 @@
+"""Fixtures: every database test runs on SQLite and, when configured, on PostgreSQL.
+
+Each backend's database is built once by the real migrations; each test then runs inside a
+transaction that is rolled back, so tests see a clean demo alliance and leave nothing behind.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api import migrate
+from api.app import create_app
+from api.db import create_db_engine, writer
+from api.demo.seed import seed_demo
+from api.deps import get_session
+from api.settings import Settings, load_settings
+from tests.databases import BACKENDS, POSTGRES_ADMIN_URL, REDIS_URL, drop_database, new_database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI the PostgreSQL and Redis runs are owed: missing settings are a failure."""
+    if os.environ.get("CI") and not (POSTGRES_ADMIN_URL and REDIS_URL):
+        raise pytest.UsageError(
+            "CI is set but CHAUD_TEST_DATABASE_URL or CHAUD_TEST_REDIS_URL is not"
+        )
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database holding the demo alliance, shared by the backend's tests."""
+    url = new_database(backend, tmp_path_factory.mktemp(backend))
+    migrate.upgrade(url)
+    engine = create_db_engine(url)
+    with Session(writer(engine)) as session:
+        seed_demo(session)
+    engine.dispose()
+    yield url
+    drop_database(backend, url)
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session(engine: sa.Engine) -> Iterator[Session]:
+    """A session whose work, commits included, is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+    try:
+        yield session
+    finally:
+        session.close()
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return load_settings(database_url=database_url, data_dir=tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings, engine: sa.Engine, session: Session) -> Iterator[TestClient]:
+    """The app, with every request served inside the test's rolled-back transaction."""
+    app = create_app(settings, engine=engine)
+    app.dependency_overrides[get_session] = lambda: session
+    with TestClient(app) as test_client:
+        yield test_client
