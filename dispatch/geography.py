@@ -1,0 +1,71 @@
+"""The map a service runs on: each profile's network, snapping, street names."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+
+from dispatch.matrix import Leg, TravelMatrix, route, travel_matrix
+from dispatch.network import StreetNetwork
+from dispatch.network_store import load_network
+from dispatch.profiles import Profile
+from dispatch.snapping import DEFAULT_MAX_SNAP_M, SnappedPoint, Snapper
+from dispatch.streets import StreetIndex
+
+PRIMARY_PROFILE = "bike"
+
+
+@dataclass(frozen=True)
+class Geography:
+    """Snapping and travel times per vehicle profile, over one service zone.
+
+    A location is accepted (``locate``) against the primary profile's streets; once accepted,
+    every profile reaches it, walking the last metres if its own streets are farther away.
+    """
+
+    networks: Mapping[str, StreetNetwork]
+    snappers: Mapping[str, Snapper]
+    streets: StreetIndex
+
+    def locate(self, lat: float, lon: float) -> SnappedPoint:
+        """Check a customer-facing location: inside the zone and near a usable street."""
+        return self.snappers[PRIMARY_PROFILE].snap(lat, lon)
+
+    def snap(self, profile: str, lat: Sequence[float], lon: Sequence[float]) -> list[SnappedPoint]:
+        return self.snappers[profile].snap_many(lat, lon)
+
+    def matrix(
+        self,
+        profile: str,
+        origins: Sequence[SnappedPoint],
+        destinations: Sequence[SnappedPoint] | None = None,
+    ) -> TravelMatrix:
+        return travel_matrix(self.networks[profile], origins, destinations)
+
+    def route(self, profile: str, stops: Sequence[SnappedPoint]) -> list[Leg]:
+        return route(self.networks[profile], stops)
+
+
+def load_geography(
+    map_dir: Path,
+    map_name: str,
+    cache_dir: Path,
+    profiles: Mapping[str, Profile],
+    *,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> Geography:
+    networks = {
+        name: load_network(map_dir, map_name, profile, cache_dir)
+        for name, profile in profiles.items()
+    }
+    primary = Snapper(networks[PRIMARY_PROFILE], max_snap_m=max_snap_m)
+    zone_lonlat = shapely.Polygon([(lon, lat) for lat, lon in primary.zone_latlon])
+    snappers = {
+        name: primary
+        if name == PRIMARY_PROFILE
+        else Snapper(network, max_snap_m=float("inf"), zone=zone_lonlat)
+        for name, network in networks.items()
+    }
+    walk = networks.get("walk", networks[PRIMARY_PROFILE])
+    return Geography(networks=networks, snappers=snappers, streets=StreetIndex(walk))
