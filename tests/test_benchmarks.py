@@ -1,0 +1,27 @@
+"""The benchmarks run and report what they promise (tiny sizes: figures come from full runs)."""
+
+import pytest
+
+from benchmarks import matrix
+
+pytestmark = pytest.mark.slow
+
+
+def test_matrix_benchmark_reports_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    summary = matrix.main(["--sizes", "30", "--grid-sizes", "20", "--repeat", "1"])
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith('{"cases"')
+    graphs = {case["graph"] for case in summary["cases"]}
+    assert graphs == {"paris-bike", "grid-10k"}
+    for case in summary["cases"]:
+        assert {
+            "graph",
+            "n",
+            "seconds",
+            "baseline_seconds",
+            "speedup",
+            "max_abs_diff_s",
+        } <= case.keys()
+        assert case["max_abs_diff_s"] < 1e-6
+    assert summary["warm_load_seconds"] > 0
+    assert summary["cold_build_seconds"] > summary["warm_load_seconds"]
+    assert 20 < summary["peak_rss_mb"] < 2000
