@@ -13,7 +13,8 @@ from redis.asyncio import Redis
 from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.logs import AccessLogMiddleware, configure_logging
-from api.routes import health, restaurants
+from api.routes import geo, health, restaurants
+from api.services.geo import geography_for
 from api.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = app_engine
+    app.state.geography = geography_for(settings)
     app.state.redis = (
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
         if settings.redis_url
@@ -52,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
     api.include_router(restaurants.router)
+    api.include_router(geo.router)
     app.include_router(api)
 
     # A registry per app: several apps in one process (tests) must not collide.

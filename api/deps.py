@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from api.db import writer
 from api.settings import Settings
+from dispatch.geography import Geography
 
 
 def get_settings_from_app(request: Request) -> Settings:
@@ -26,5 +27,11 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_geography(request: Request) -> Geography:
+    geography: Geography = request.app.state.geography
+    return geography
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
+GeographyDep = Annotated[Geography, Depends(get_geography)]
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
+from dispatch.profiles import Profile, make_profiles
 
 DEFAULT_SECRET_KEY: Final = "chaud-devant-development-secret-change-me"  # noqa: S105
 SQLITE_SCHEMES: Final = frozenset({"sqlite", "sqlite+pysqlite"})
@@ -34,6 +35,15 @@ class Settings(BaseSettings):
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
     map_dir: Path = BUNDLED_MAP_DIR
     map_name: str = BUNDLED_MAP_NAME
+    cache_dir: Path | None = Field(
+        default=None, description="Processed street graphs; empty means data_dir/cache"
+    )
+    max_snap_m: Annotated[float, Field(gt=0, le=1000)] = 150.0
+    bike_kph: Annotated[float, Field(gt=0, le=60)] = 15.0
+    ebike_kph: Annotated[float, Field(gt=0, le=60)] = 20.0
+    scooter_max_kph: Annotated[float, Field(gt=0, le=130)] = 45.0
+    scooter_legal_speed_share: Annotated[float, Field(gt=0, le=1)] = 0.6
+    walk_kph: Annotated[float, Field(gt=0, le=10)] = 4.5
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -78,6 +88,20 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"map_dir: missing map file {missing[0]} in {self.map_dir}")
         return self
+
+    @property
+    def graph_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
+
+    @property
+    def profiles(self) -> dict[str, Profile]:
+        return make_profiles(
+            bike_kph=self.bike_kph,
+            ebike_kph=self.ebike_kph,
+            scooter_max_kph=self.scooter_max_kph,
+            scooter_legal_speed_share=self.scooter_legal_speed_share,
+            walk_kph=self.walk_kph,
+        )
 
     @property
     def is_sqlite(self) -> bool:

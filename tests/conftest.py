@@ -19,6 +19,9 @@ from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.deps import get_session
 from api.settings import Settings, load_settings
+from dispatch.geography import Geography, load_geography
+from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.profiles import DEFAULT_PROFILES
 from tests.databases import BACKENDS, POSTGRES_ADMIN_URL, REDIS_URL, drop_database, new_database
 
 
@@ -71,9 +74,14 @@ def session(engine: sa.Engine) -> Iterator[Session]:
         connection.close()
 
 
+@pytest.fixture(scope="session")
+def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("graphs")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return load_settings(database_url=database_url, data_dir=tmp_path)
+def settings(database_url: str, tmp_path: Path, graph_cache: Path) -> Settings:
+    return load_settings(database_url=database_url, data_dir=tmp_path, cache_dir=graph_cache)
 
 
 @pytest.fixture
@@ -83,3 +91,9 @@ def client(settings: Settings, engine: sa.Engine, session: Session) -> Iterator[
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def geography(graph_cache: Path) -> Geography:
+    """The bundled Paris map, every profile, built once into a throw-away cache."""
+    return load_geography(BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, graph_cache, DEFAULT_PROFILES)
