@@ -8,19 +8,25 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
+from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
+from api.body_limit import BodySizeLimitMiddleware
+from api.clock import Clock, SystemClock
 from api.db import create_db_engine
 from api.errors import install_error_handlers
 from api.logs import AccessLogMiddleware, configure_logging
-from api.routes import geo, health, restaurants
+from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from api.routes import auth, geo, health, kitchen, orders, restaurants
 from api.services.geo import geography_for
 from api.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(settings: Settings | None = None, engine: sa.Engine | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, engine: sa.Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
     """Build the app; uvicorn calls this with no arguments (settings from the environment)."""
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
@@ -44,6 +50,16 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     app.state.settings = settings
     app.state.engine = app_engine
     app.state.geography = geography_for(settings)
+    app.state.clock = clock or SystemClock()
+    app.state.login_limiter = (
+        RedisRateLimiter(
+            SyncRedis.from_url(settings.redis_url, socket_timeout=2),
+            settings.login_attempts_per_minute,
+            60,
+        )
+        if settings.redis_url
+        else MemoryRateLimiter(settings.login_attempts_per_minute, 60)
+    )
     app.state.redis = (
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
         if settings.redis_url
@@ -53,14 +69,15 @@ def create_app(settings: Settings | None = None, engine: sa.Engine | None = None
     install_error_handlers(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX)
-    api.include_router(restaurants.router)
-    api.include_router(geo.router)
+    for module in (auth, restaurants, orders, kitchen, geo):
+        api.include_router(module.router)
     app.include_router(api)
 
     # A registry per app: several apps in one process (tests) must not collide.
     Instrumentator(registry=CollectorRegistry(), excluded_handlers=["/metrics"]).instrument(
         app
     ).expose(app, endpoint="/metrics", include_in_schema=False)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app

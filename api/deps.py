@@ -4,19 +4,24 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlmodel import Session
 
+from api.clock import Clock
 from api.db import writer
+from api.errors import Forbidden, Unauthorized
+from api.models import Role, User
+from api.security import read_access_token
 from api.settings import Settings
 from dispatch.geography import Geography
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+TOKEN_URL = "/api/v1/auth/token"  # noqa: S105  (a path)
 
 
 def get_settings_from_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
-
-
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -32,6 +37,52 @@ def get_geography(request: Request) -> Geography:
     return geography
 
 
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
-GeographyDep = Annotated[Geography, Depends(get_geography)]
 SessionDep = Annotated[Session, Depends(get_session)]
+GeographyDep = Annotated[Geography, Depends(get_geography)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+
+bearer_token = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+def get_current_user(
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    token: Annotated[str | None, Depends(bearer_token)],
+) -> User:
+    if not token:
+        raise Unauthorized("sign in: this needs a bearer token")
+    user_id = read_access_token(token, settings.secret_key.get_secret_value(), clock.now())
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        raise Unauthorized("the token is invalid or has expired")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def _role(role: Role) -> object:
+    def check(user: CurrentUser) -> User:
+        if user.role is not role:
+            raise Forbidden(f"this needs a {role.value} account")
+        return user
+
+    return Depends(check)
+
+
+CurrentCustomer = Annotated[User, _role(Role.CUSTOMER)]
+CurrentKitchen = Annotated[User, _role(Role.KITCHEN)]
+CurrentCourier = Annotated[User, _role(Role.COURIER)]
+CurrentOperator = Annotated[User, _role(Role.OPERATOR)]
+
+
+def kitchen_restaurant_id(user: User) -> int:
+    assert user.restaurant_id is not None  # enforced by a check constraint on users
+    return user.restaurant_id

@@ -25,9 +25,14 @@ class ChaudError(Exception):
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
 
-    def __init__(self, detail: Any = None) -> None:
+    def __init__(self, detail: Any = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
+
+
+class BadRequest(ChaudError):
+    pass
 
 
 class NotFound(ChaudError):
@@ -38,6 +43,9 @@ class NotFound(ChaudError):
 class Unauthorized(ChaudError):
     status_code = 401
     code = "unauthorized"
+
+    def __init__(self, detail: Any = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail, headers or {"WWW-Authenticate": "Bearer"})
 
 
 class Forbidden(ChaudError):
@@ -55,6 +63,11 @@ class InvalidInput(ChaudError):
 
     status_code = 422
     code = "invalid_input"
+
+
+class PayloadTooLarge(ChaudError):
+    status_code = 413
+    code = "payload_too_large"
 
 
 class TooManyRequests(ChaudError):
@@ -82,17 +95,29 @@ def _json(
     )
 
 
+PRICE_FIELDS = frozenset(
+    {"price", "price_cents", "unit_price_cents", "line_total_cents", "subtotal_cents"}
+    | {"delivery_fee_cents", "fee", "fee_cents", "total", "total_cents"}
+)
+
+
+def _reason(item: Any) -> str:
+    if item.get("type") == "extra_forbidden" and item["loc"] and item["loc"][-1] in PRICE_FIELDS:
+        return "prices, fees and totals are computed by the server: do not send them"
+    return str(item["msg"])
+
+
 def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     """Pydantic's errors as ``{"field": "body.lines.0.quantity", "reason": ...}``."""
     return [
-        {"field": ".".join(str(part) for part in item["loc"]), "reason": str(item["msg"])}
+        {"field": ".".join(str(part) for part in item["loc"]), "reason": _reason(item)}
         for item in error.errors()
     ]
 
 
 async def _chaud_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ChaudError)
-    return _json(error.status_code, error.code, error.detail)
+    return _json(error.status_code, error.code, error.detail, error.headers)
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:

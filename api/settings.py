@@ -44,6 +44,13 @@ class Settings(BaseSettings):
     scooter_max_kph: Annotated[float, Field(gt=0, le=130)] = 45.0
     scooter_legal_speed_share: Annotated[float, Field(gt=0, le=1)] = 0.6
     walk_kph: Annotated[float, Field(gt=0, le=10)] = 4.5
+    token_ttl_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 30)] = 12 * 60
+    login_attempts_per_minute: Annotated[int, Field(ge=1, le=1000)] = 10
+    max_restaurants_per_order: Annotated[int, Field(ge=1, le=10)] = 3
+    fee_base_cents: Annotated[int, Field(ge=0)] = 290
+    fee_per_extra_restaurant_cents: Annotated[int, Field(ge=0)] = 150
+    fee_per_extra_km_cents: Annotated[int, Field(ge=0)] = 60
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"

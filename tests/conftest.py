@@ -6,7 +6,9 @@ transaction that is rolled back, so tests see a clean demo alliance and leave no
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +17,7 @@ from sqlmodel import Session
 
 from api import migrate
 from api.app import create_app
+from api.clock import FixedClock
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.deps import get_session
@@ -84,10 +87,21 @@ def settings(database_url: str, tmp_path: Path, graph_cache: Path) -> Settings:
     return load_settings(database_url=database_url, data_dir=tmp_path, cache_dir=graph_cache)
 
 
+# A Friday evening in Paris: every demo kitchen is open.
+FRIDAY_EVENING = datetime(2026, 11, 27, 19, 30, tzinfo=ZoneInfo("Europe/Paris"))
+
+
 @pytest.fixture
-def client(settings: Settings, engine: sa.Engine, session: Session) -> Iterator[TestClient]:
+def clock() -> FixedClock:
+    return FixedClock(FRIDAY_EVENING)
+
+
+@pytest.fixture
+def client(
+    settings: Settings, engine: sa.Engine, session: Session, clock: FixedClock
+) -> Iterator[TestClient]:
     """The app, with every request served inside the test's rolled-back transaction."""
-    app = create_app(settings, engine=engine)
+    app = create_app(settings, engine=engine, clock=clock)
     app.dependency_overrides[get_session] = lambda: session
     with TestClient(app) as test_client:
         yield test_client

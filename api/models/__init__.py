@@ -14,15 +14,14 @@ from api.models.enums import (
     TicketStatus,
     Vehicle,
 )
+from api.models.idempotency import IdempotencyRecord
 from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
 from api.models.restaurants import (
     Dish,
     OpeningHours,
     RelayPoint,
-    RelayPointPublic,
     Restaurant,
-    RestaurantPublic,
 )
 
 __all__ = [
@@ -34,6 +33,7 @@ __all__ = [
     "CustomerAddress",
     "DestinationKind",
     "Dish",
+    "IdempotencyRecord",
     "OpeningHours",
     "Order",
     "OrderLine",
@@ -42,9 +42,7 @@ __all__ = [
     "OutboxEvent",
     "RelayKind",
     "RelayPoint",
-    "RelayPointPublic",
     "Restaurant",
-    "RestaurantPublic",
     "Role",
     "Round",
     "RoundStatus",

@@ -32,6 +32,7 @@ class Order(SQLModel, table=True):
     relay_code: str | None = Field(default=None, max_length=12)
     deliver_at: datetime | None = moment_field(description="Scheduled slot; None means ASAP")
     promised_at: datetime = moment_field(nullable=False)
+    estimated_delivery_at: datetime | None = moment_field()
     placed_at: datetime = created_at_field()
     delivered_at: datetime | None = moment_field()
     cancelled_at: datetime | None = moment_field()
@@ -39,6 +40,9 @@ class Order(SQLModel, table=True):
     subtotal_cents: int = Field(ge=0)
     delivery_fee_cents: int = Field(ge=0)
     total_cents: int = Field(ge=0)
+    fee_breakdown: dict[str, int] = Field(
+        default_factory=dict, sa_type=sa.JSON, description="Itemised delivery fee, in cents"
+    )
 
 
 class Ticket(SQLModel, table=True):

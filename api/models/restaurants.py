@@ -32,20 +32,6 @@ class Restaurant(RestaurantBase, table=True):
     created_at: datetime = created_at_field()
 
 
-class RestaurantPublic(SQLModel):
-    """What anyone may read about a restaurant."""
-
-    id: int
-    slug: str
-    name: str
-    cuisine: str
-    description: str
-    address: str
-    lat: float
-    lon: float
-    paused: bool
-
-
 class OpeningHours(SQLModel, table=True):
     """One opening period of a weekday, in the alliance's local time (Europe/Paris)."""
 
@@ -109,7 +95,3 @@ class RelayPoint(RelayPointBase, table=True):
 
     id: int | None = id_field()
     created_at: datetime = created_at_field()
-
-
-class RelayPointPublic(RelayPointBase):
-    id: int

@@ -8,6 +8,9 @@ from sqlmodel import Session
 
 from api.models import ChannelSequence, OutboxEvent
 
+DISPATCH_CHANNEL = "dispatch"
+"""Wakes the dispatcher: new orders, cancellations, ready tickets."""
+
 
 def restaurant_channel(restaurant_id: int) -> str:
     return f"restaurant:{restaurant_id}"

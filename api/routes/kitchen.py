@@ -1,0 +1,142 @@
+"""A kitchen's tickets and controls; a kitchen sees only its own restaurant."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import (
+    ClockDep,
+    CurrentKitchen,
+    GeographyDep,
+    SessionDep,
+    SettingsDep,
+    kitchen_restaurant_id,
+)
+from api.errors import Conflict, InvalidInput, NotFound, Unauthorized, error_responses
+from api.models import Order, Restaurant, TicketStatus
+from api.routes.orders import pricing_rules
+from api.routes.restaurants import Limit, Offset
+from api.schemas.catalogue import DishPublic
+from api.schemas.kitchen import (
+    DishSettings,
+    KitchenRestaurant,
+    KitchenTicket,
+    RefuseRequest,
+    RestaurantSettings,
+)
+from api.schemas.orders import FeeBreakdown
+from api.services import kitchen as service
+from api.services.catalogue import dish_public
+from api.services.quotes import fee_for
+
+router = APIRouter(prefix="/kitchen", tags=["kitchen"])
+TICKET_ERRORS = error_responses(Unauthorized, NotFound, Conflict)
+
+
+@router.get("/tickets", responses=error_responses(Unauthorized))
+def tickets(
+    user: CurrentKitchen,
+    session: SessionDep,
+    status: Annotated[TicketStatus | None, Query()] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[KitchenTicket]:
+    """This kitchen's tickets, oldest first, optionally in one state."""
+    return service.kitchen_tickets(
+        session, kitchen_restaurant_id(user), status=status, limit=limit, offset=offset
+    )
+
+
+def _act(
+    session: SessionDep,
+    user: CurrentKitchen,
+    ticket_id: int,
+    action: service.TicketAction,
+    now_clock: ClockDep,
+    reason: str | None = None,
+    reprice: service.Repricer | None = None,
+) -> KitchenTicket:
+    ticket = service.act_on_ticket(
+        session, kitchen_restaurant_id(user), ticket_id, action, now_clock.now(), reason, reprice
+    )
+    session.commit()
+    return service.describe_tickets(session, [ticket])[0]
+
+
+@router.post("/tickets/{ticket_id}/accept", responses=TICKET_ERRORS)
+def accept(
+    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+) -> KitchenTicket:
+    """Accept a new ticket."""
+    return _act(session, user, ticket_id, service.TicketAction.ACCEPT, clock)
+
+
+@router.post("/tickets/{ticket_id}/refuse", responses=TICKET_ERRORS)
+def refuse(
+    ticket_id: int,
+    body: RefuseRequest,
+    user: CurrentKitchen,
+    session: SessionDep,
+    clock: ClockDep,
+    geography: GeographyDep,
+    settings: SettingsDep,
+) -> KitchenTicket:
+    """Refuse a ticket, saying why; the customer keeps (and pays for) the other kitchens' part."""
+    rules = pricing_rules(settings)
+
+    def reprice(order: Order, kitchens: list[Restaurant]) -> FeeBreakdown:
+        return fee_for(geography, rules, [(k.lat, k.lon) for k in kitchens], (order.lat, order.lon))
+
+    return _act(session, user, ticket_id, service.TicketAction.REFUSE, clock, body.reason, reprice)
+
+
+@router.post("/tickets/{ticket_id}/start", responses=TICKET_ERRORS)
+def start(
+    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+) -> KitchenTicket:
+    """Start cooking a ticket."""
+    return _act(session, user, ticket_id, service.TicketAction.START, clock)
+
+
+@router.post("/tickets/{ticket_id}/ready", responses=TICKET_ERRORS)
+def ready(
+    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+) -> KitchenTicket:
+    """Mark a ticket ready for the courier (bump)."""
+    return _act(session, user, ticket_id, service.TicketAction.READY, clock)
+
+
+@router.post("/tickets/{ticket_id}/recall", responses=TICKET_ERRORS)
+def recall(
+    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+) -> KitchenTicket:
+    """Take back a bump: the ticket is cooking again."""
+    return _act(session, user, ticket_id, service.TicketAction.RECALL, clock)
+
+
+@router.get("/restaurant", responses=error_responses(Unauthorized))
+def restaurant(user: CurrentKitchen, session: SessionDep) -> KitchenRestaurant:
+    """This kitchen's restaurant settings."""
+    row = session.get(Restaurant, kitchen_restaurant_id(user))
+    assert row is not None
+    return KitchenRestaurant.model_validate(row, from_attributes=True)
+
+
+@router.patch("/restaurant", responses=error_responses(Unauthorized, InvalidInput))
+def update_restaurant(
+    changes: RestaurantSettings, user: CurrentKitchen, session: SessionDep
+) -> KitchenRestaurant:
+    """Pause taking orders, add busy minutes to every ticket, or auto-accept tickets."""
+    row = service.update_restaurant(session, kitchen_restaurant_id(user), changes)
+    session.commit()
+    return KitchenRestaurant.model_validate(row, from_attributes=True)
+
+
+@router.patch("/dishes/{dish_id}", responses=error_responses(Unauthorized, NotFound, InvalidInput))
+def update_dish(
+    dish_id: int, changes: DishSettings, user: CurrentKitchen, session: SessionDep
+) -> DishPublic:
+    """Mark a dish available or sold out, set the portions left, or its prep time."""
+    dish = service.update_dish(session, kitchen_restaurant_id(user), dish_id, changes)
+    session.commit()
+    return dish_public(dish)

@@ -1,0 +1,134 @@
+"""Quotes and orders: a cart across kitchens, priced and placed once."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, status
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from api.deps import ClockDep, CurrentCustomer, GeographyDep, SessionDep, SettingsDep
+from api.errors import (
+    BadRequest,
+    ChaudError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    error_responses,
+)
+from api.routes.restaurants import Limit, Offset
+from api.schemas.orders import CartRequest, OrderPublic, OrderSummary, QuotePublic
+from api.services import idempotency
+from api.services import orders as service
+from api.services.quotes import PricingRules, quote_cart
+from api.settings import Settings
+from dispatch.geography import Geography
+
+router = APIRouter(tags=["orders"])
+
+
+def pricing_rules(settings: Settings) -> PricingRules:
+    return PricingRules(
+        max_restaurants=settings.max_restaurants_per_order,
+        base_cents=settings.fee_base_cents,
+        per_extra_restaurant_cents=settings.fee_per_extra_restaurant_cents,
+        per_extra_km_cents=settings.fee_per_extra_km_cents,
+        timezone=settings.timezone,
+    )
+
+
+@router.post("/quotes", responses=error_responses(InvalidInput))
+def quote(
+    cart: CartRequest,
+    session: SessionDep,
+    geography: GeographyDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> QuotePublic:
+    """Price a cart on the server: lines, each kitchen's part, itemised fee, delivery time."""
+    return quote_cart(
+        session, cart, geography=geography, rules=pricing_rules(settings), now=clock.now()
+    ).public
+
+
+@router.post(
+    "/orders",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderPublic,
+    responses=error_responses(BadRequest, Unauthorized, Conflict, InvalidInput),
+)
+def place_order(
+    cart: CartRequest,
+    customer: CurrentCustomer,
+    session: SessionDep,
+    geography: GeographyDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=200, description="Unique per order attempt"),
+    ] = None,
+) -> Any:
+    """Place an order: one ticket per kitchen, all in one transaction; safe to retry."""
+    if not idempotency_key:
+        raise BadRequest(
+            [{"field": "Idempotency-Key", "reason": "required: a unique key for this order"}]
+        )
+    assert customer.id is not None
+    now = clock.now()
+    fingerprint = idempotency.request_hash(cart.model_dump(mode="json"))
+    claimed = idempotency.claim(session, customer.id, idempotency_key, fingerprint, now)
+    if isinstance(claimed, idempotency.Replay):
+        return JSONResponse(claimed.body, status_code=claimed.status_code)
+    try:
+        body = _place(session, customer.id, cart, geography, settings, now)
+        idempotency.complete(session, claimed, status.HTTP_201_CREATED, body)
+        session.commit()
+    except ChaudError:
+        idempotency.release(session, claimed)
+        raise
+    return JSONResponse(body, status_code=status.HTTP_201_CREATED)
+
+
+def _place(
+    session: Session,
+    customer_id: int,
+    cart: CartRequest,
+    geography: Geography,
+    settings: Settings,
+    now: Any,
+) -> dict[str, Any]:
+    quoted = quote_cart(session, cart, geography=geography, rules=pricing_rules(settings), now=now)
+    order = service.create_order(session, customer_id, quoted, now)
+    session.flush()
+    return service.order_public(session, order).model_dump(mode="json")
+
+
+@router.get("/orders", responses=error_responses(Unauthorized))
+def list_orders(
+    customer: CurrentCustomer, session: SessionDep, limit: Limit = 20, offset: Offset = 0
+) -> list[OrderSummary]:
+    """The customer's orders, newest first."""
+    assert customer.id is not None
+    return service.list_orders(session, customer.id, limit=limit, offset=offset)
+
+
+@router.get("/orders/{order_id}", responses=error_responses(Unauthorized, NotFound))
+def get_order(order_id: int, customer: CurrentCustomer, session: SessionDep) -> OrderPublic:
+    """One order: its timeline, each kitchen's part, its ETA and, once on its way, the courier."""
+    assert customer.id is not None
+    return service.order_public(session, service.own_order(session, customer.id, order_id))
+
+
+@router.post(
+    "/orders/{order_id}/cancel", responses=error_responses(Unauthorized, NotFound, Conflict)
+)
+def cancel_order(
+    order_id: int, customer: CurrentCustomer, session: SessionDep, clock: ClockDep
+) -> OrderPublic:
+    """Cancel an order, as long as no kitchen has started cooking it."""
+    assert customer.id is not None
+    order = service.own_order(session, customer.id, order_id)
+    service.cancel_order(session, order, clock.now(), "cancelled by the customer")
+    session.commit()
+    return service.order_public(session, order)

@@ -1,0 +1,1 @@
+"""Request and response bodies of the API (tables live in api.models)."""

@@ -1,0 +1,41 @@
+"""Accounts, tokens and saved addresses."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+from api.models import Role
+
+
+class SignUp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: EmailStr
+    password: Annotated[str, Field(min_length=8, max_length=128)]
+    name: Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class UserPublic(BaseModel):
+    id: int
+    email: str
+    name: str
+    role: Role
+    restaurant_id: int | None
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105
+
+
+class AddressCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: Annotated[str, Field(min_length=1, max_length=60)]
+    address: Annotated[str, Field(min_length=1, max_length=200)]
+    instructions: Annotated[str, Field(max_length=200)] = ""
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+
+
+class AddressPublic(AddressCreate):
+    model_config = ConfigDict(extra="ignore")
+    id: int

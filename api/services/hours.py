@@ -1,0 +1,41 @@
+"""Opening hours, read in the alliance's local time."""
+
+from collections.abc import Iterable
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from api.models import OpeningHours
+
+
+def local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def period_around(hours: Iterable[OpeningHours], moment: datetime) -> OpeningHours | None:
+    """The opening period that contains a local moment, if any."""
+    weekday, clock = moment.weekday(), moment.time()
+    for period in hours:
+        if period.weekday == weekday and period.opens <= clock < period.closes:
+            return period
+    return None
+
+
+def is_open(hours: Iterable[OpeningHours], moment: datetime) -> bool:
+    return period_around(hours, moment) is not None
+
+
+def open_throughout(hours: Iterable[OpeningHours], start: datetime, end: datetime) -> bool:
+    """One opening period covers [start, end] (both local, same day)."""
+    period = period_around(hours, start)
+    return period is not None and start.date() == end.date() and end.time() <= period.closes
+
+
+def describe(hours: Iterable[OpeningHours], weekday: int) -> str:
+    periods = sorted((p.opens, p.closes) for p in hours if p.weekday == weekday)
+    if not periods:
+        return "closed all day"
+    return ", ".join(f"{_hhmm(a)}–{_hhmm(b)}" for a, b in periods)
+
+
+def _hhmm(value: time) -> str:
+    return value.strftime("%H:%M")

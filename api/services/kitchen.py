@@ -1,0 +1,216 @@
+"""A kitchen's tickets and controls: accept, refuse, start, ready; pause, busy, portions."""
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from api.errors import Conflict, NotFound
+from api.models import Dish, Order, OrderLine, Restaurant, Ticket, TicketStatus
+from api.schemas.kitchen import DishSettings, KitchenLine, KitchenTicket, RestaurantSettings
+from api.schemas.orders import FeeBreakdown
+from api.services.orders import (
+    ENDED_TICKET_STATES,
+    note_on_timeline,
+    refresh_order_status,
+    return_portions,
+    ticket_payload,
+)
+from api.services.outbox import DISPATCH_CHANNEL, publish, restaurant_channel
+
+
+class TicketAction(StrEnum):
+    ACCEPT = "accept"
+    REFUSE = "refuse"
+    START = "start"
+    READY = "ready"
+    RECALL = "recall"
+
+
+# From which states each action may be taken, and the state it leads to.
+TRANSITIONS: dict[TicketAction, tuple[frozenset[TicketStatus], TicketStatus]] = {
+    TicketAction.ACCEPT: (frozenset({TicketStatus.NEW}), TicketStatus.ACCEPTED),
+    TicketAction.REFUSE: (
+        frozenset({TicketStatus.NEW, TicketStatus.ACCEPTED}),
+        TicketStatus.REFUSED,
+    ),
+    TicketAction.START: (
+        frozenset({TicketStatus.NEW, TicketStatus.ACCEPTED}),
+        TicketStatus.PREPARING,
+    ),
+    TicketAction.READY: (
+        frozenset({TicketStatus.ACCEPTED, TicketStatus.PREPARING}),
+        TicketStatus.READY,
+    ),
+    TicketAction.RECALL: (frozenset({TicketStatus.READY}), TicketStatus.PREPARING),
+}
+
+
+def own_ticket(session: Session, restaurant_id: int, ticket_id: int) -> Ticket:
+    """The kitchen's ticket; another restaurant's answers 404 like a missing one."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None or ticket.restaurant_id != restaurant_id:
+        raise NotFound(f"no ticket {ticket_id}")
+    return ticket
+
+
+def kitchen_tickets(
+    session: Session, restaurant_id: int, *, status: TicketStatus | None, limit: int, offset: int
+) -> list[KitchenTicket]:
+    query = select(Ticket).where(Ticket.restaurant_id == restaurant_id)
+    if status is not None:
+        query = query.where(Ticket.status == status)
+    tickets = session.exec(
+        query.order_by(col(Ticket.created_at), col(Ticket.id)).offset(offset).limit(limit)
+    ).all()
+    return describe_tickets(session, tickets)
+
+
+def describe_tickets(session: Session, tickets: Sequence[Ticket]) -> list[KitchenTicket]:
+    ids = [t.id for t in tickets]
+    lines = session.exec(select(OrderLine).where(col(OrderLine.ticket_id).in_(ids))).all()
+    dishes = _dishes(session, {line.dish_id for line in lines})
+    return [
+        KitchenTicket(
+            id=t.id or 0,
+            order_id=t.order_id,
+            status=t.status,
+            prep_minutes=t.prep_minutes,
+            created_at=t.created_at,
+            start_cooking_at=t.start_cooking_at,
+            pickup_eta=t.pickup_eta,
+            refuse_reason=t.refuse_reason,
+            lines=[
+                KitchenLine.model_validate(line)
+                for line in ticket_payload(t, lines, dishes)["lines"]
+            ],
+        )
+        for t in tickets
+    ]
+
+
+def _dishes(session: Session, ids: set[int]) -> dict[int, Dish]:
+    rows = session.exec(select(Dish).where(col(Dish.id).in_(ids))).all()
+    return {d.id: d for d in rows if d.id is not None}
+
+
+def act_on_ticket(
+    session: Session,
+    restaurant_id: int,
+    ticket_id: int,
+    action: TicketAction,
+    now: datetime,
+    reason: str | None = None,
+    reprice: "Repricer | None" = None,
+) -> Ticket:
+    """Move a ticket along its state machine; an illegal move answers 409 with its state."""
+    ticket = own_ticket(session, restaurant_id, ticket_id)
+    allowed, target = TRANSITIONS[action]
+    if ticket.status not in allowed:
+        raise Conflict(
+            {
+                "reason": f"cannot {action.value} a ticket that is {ticket.status.value}",
+                "current_status": ticket.status.value,
+            }
+        )
+    ticket.status = target
+    if action is TicketAction.ACCEPT or (
+        action is TicketAction.START and ticket.accepted_at is None
+    ):
+        ticket.accepted_at = now
+    if action is TicketAction.START:
+        ticket.started_at = now
+    if action is TicketAction.READY:
+        ticket.ready_at = now
+    if action is TicketAction.RECALL:
+        ticket.ready_at = None
+    if action is TicketAction.REFUSE:
+        ticket.refuse_reason = reason
+        return_portions(session, ticket)
+    session.add(ticket)
+    session.flush()
+
+    lines = session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all()
+    payload = ticket_payload(ticket, lines, _dishes(session, {line.dish_id for line in lines}))
+    publish(session, restaurant_channel(restaurant_id), "ticket.updated", payload)
+    if action in (TicketAction.READY, TicketAction.RECALL):
+        publish(session, DISPATCH_CHANNEL, f"ticket.{action.value}", {"ticket_id": ticket.id})
+
+    order = session.get(Order, ticket.order_id)
+    assert order is not None
+    if action is TicketAction.REFUSE:
+        restaurant = session.get(Restaurant, restaurant_id)
+        note = (
+            f"{restaurant.name if restaurant else 'A kitchen'} could not prepare its part: {reason}"
+        )
+        _reprice_without(session, order, ticket, reprice)
+        if not refresh_order_status(session, order, now, note):
+            note_on_timeline(session, order, now, note)
+    else:
+        refresh_order_status(session, order, now)
+    return ticket
+
+
+Repricer = Callable[[Order, list[Restaurant]], FeeBreakdown]
+
+
+def _reprice_without(
+    session: Session, order: Order, refused: Ticket, reprice: Repricer | None
+) -> None:
+    """The customer pays only for what is still coming: its dishes, and the fee for its kitchens."""
+    remaining = session.exec(
+        select(Restaurant)
+        .join(Ticket, col(Ticket.restaurant_id) == col(Restaurant.id))
+        .where(Ticket.order_id == order.id, col(Ticket.status).not_in(ENDED_TICKET_STATES))
+    ).all()
+    order.subtotal_cents -= refused.subtotal_cents
+    if not remaining:
+        order.delivery_fee_cents = 0  # nothing is coming: nothing to pay
+    elif reprice is not None:
+        fee = reprice(order, list(remaining))
+        order.fee_breakdown = fee.model_dump()
+        order.delivery_fee_cents = (
+            fee.base_cents + fee.extra_restaurants_cents + fee.extra_distance_cents
+        )
+    order.total_cents = order.subtotal_cents + order.delivery_fee_cents
+    session.add(order)
+
+
+def update_restaurant(
+    session: Session, restaurant_id: int, changes: RestaurantSettings
+) -> Restaurant:
+    restaurant = session.get(Restaurant, restaurant_id)
+    if restaurant is None:
+        raise NotFound(f"no restaurant {restaurant_id}")
+    for field, value in changes.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(restaurant, field, value)
+    session.add(restaurant)
+    publish(
+        session,
+        restaurant_channel(restaurant_id),
+        "restaurant.updated",
+        {"paused": restaurant.paused, "busy_extra_minutes": restaurant.busy_extra_minutes},
+    )
+    return restaurant
+
+
+def update_dish(session: Session, restaurant_id: int, dish_id: int, changes: DishSettings) -> Dish:
+    dish = session.get(Dish, dish_id)
+    if dish is None or dish.restaurant_id != restaurant_id:
+        raise NotFound(f"no dish {dish_id}")
+    sent: dict[str, Any] = changes.model_dump(exclude_unset=True)
+    for field, value in sent.items():
+        if value is None and field != "portions_left":
+            continue
+        setattr(dish, field, value)
+    session.add(dish)
+    publish(
+        session,
+        restaurant_channel(restaurant_id),
+        "dish.updated",
+        {"dish_id": dish_id, "available": dish.available, "portions_left": dish.portions_left},
+    )
+    return dish

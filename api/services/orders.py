@@ -1,0 +1,400 @@
+"""Orders: placing one (tickets and events in one transaction), reading, cancelling."""
+
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from api.errors import Conflict, InvalidInput, NotFound
+from api.models import (
+    Courier,
+    DestinationKind,
+    Dish,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusChange,
+    RelayPoint,
+    Restaurant,
+    Round,
+    RoundStatus,
+    Stop,
+    Ticket,
+    TicketStatus,
+)
+from api.schemas.orders import (
+    CourierPosition,
+    DestinationPublic,
+    FeeBreakdown,
+    OrderLinePublic,
+    OrderPublic,
+    OrderSummary,
+    TicketPublic,
+    TimelineEntry,
+)
+from api.services.outbox import DISPATCH_CHANNEL, order_channel, publish, restaurant_channel
+from api.services.quotes import Quote
+
+OPEN_TICKET_STATES = frozenset(
+    {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY}
+)
+STARTED_TICKET_STATES = frozenset(
+    {TicketStatus.PREPARING, TicketStatus.READY, TicketStatus.PICKED_UP}
+)
+ENDED_TICKET_STATES = frozenset({TicketStatus.REFUSED, TicketStatus.CANCELLED})
+
+
+def create_order(session: Session, customer_id: int, quote: Quote, now: datetime) -> Order:
+    """Write the order, its tickets and lines, and their events, in the caller's transaction.
+
+    Portions are taken with conditional updates, so two orders can never both take the last
+    one; a dish that ran out since the quote raises InvalidInput and the caller rolls back.
+    """
+    _take_portions(session, quote)
+    public = quote.public
+    destination = public.destination
+    order = Order(
+        customer_id=customer_id,
+        status=OrderStatus.PLACED,
+        destination_kind=destination.kind,
+        address=destination.address,
+        lat=destination.lat,
+        lon=destination.lon,
+        relay_point_id=destination.relay_point_id,
+        relay_code=(
+            f"{secrets.randbelow(1_000_000):06d}"
+            if destination.kind is DestinationKind.RELAY_POINT
+            else None
+        ),
+        deliver_at=public.deliver_at,
+        promised_at=quote.promised_at,
+        estimated_delivery_at=public.estimated_delivery_at,
+        placed_at=now,
+        subtotal_cents=public.subtotal_cents,
+        delivery_fee_cents=public.delivery_fee_cents,
+        total_cents=public.total_cents,
+        fee_breakdown=public.fee.model_dump(),
+    )
+    session.add(order)
+    session.flush()
+    assert order.id is not None
+
+    tickets: dict[int, Ticket] = {}
+    for part in public.restaurants:
+        restaurant = quote.restaurants[part.restaurant_id]
+        accepted = restaurant.auto_accept
+        ticket = Ticket(
+            order_id=order.id,
+            restaurant_id=part.restaurant_id,
+            status=TicketStatus.ACCEPTED if accepted else TicketStatus.NEW,
+            subtotal_cents=part.subtotal_cents,
+            prep_minutes=part.prep_minutes,
+            accepted_at=now if accepted else None,
+            created_at=now,
+        )
+        session.add(ticket)
+        tickets[part.restaurant_id] = ticket
+    session.flush()
+
+    lines: list[OrderLine] = []
+    for quoted in public.lines:
+        ticket_id = tickets[quoted.restaurant_id].id
+        assert ticket_id is not None
+        lines.append(
+            OrderLine(
+                order_id=order.id,
+                ticket_id=ticket_id,
+                dish_id=quoted.dish_id,
+                dish_name=quoted.dish_name,
+                unit_price_cents=quoted.unit_price_cents,
+                quantity=quoted.quantity,
+                note=quoted.note,
+            )
+        )
+    session.add_all(lines)
+    _record_status(session, order, OrderStatus.PLACED, now, "")
+    for ticket in tickets.values():
+        publish(
+            session,
+            restaurant_channel(ticket.restaurant_id),
+            "ticket.created",
+            ticket_payload(ticket, lines, quote.dishes),
+        )
+    publish(session, order_channel(order.id), "order.placed", {"order_id": order.id})
+    publish(session, DISPATCH_CHANNEL, "order.placed", {"order_id": order.id})
+    refresh_order_status(session, order, now)
+    return order
+
+
+def _take_portions(session: Session, quote: Quote) -> None:
+    wanted: dict[int, int] = defaultdict(int)
+    for line in quote.public.lines:
+        wanted[line.dish_id] += line.quantity
+    problems = []
+    for dish_id, quantity in sorted(wanted.items()):
+        if quote.dishes[dish_id].portions_left is None:
+            continue
+        table = Dish.__table__  # type: ignore[attr-defined]
+        taken = session.execute(
+            sa.update(table)
+            .where(table.c.id == dish_id, table.c.portions_left >= quantity)
+            .values(portions_left=table.c.portions_left - quantity)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            index = next(i for i, q in enumerate(quote.public.lines) if q.dish_id == dish_id)
+            name = quote.dishes[dish_id].name
+            problems.append({"field": f"lines.{index}.dish_id", "reason": f"{name} is sold out"})
+    if problems:
+        raise InvalidInput(problems)
+
+
+def return_portions(session: Session, ticket: Ticket) -> None:
+    """Put back the portions of a ticket that will not be cooked."""
+    table = Dish.__table__  # type: ignore[attr-defined]
+    for line in session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all():
+        session.execute(
+            sa.update(table)
+            .where(table.c.id == line.dish_id, table.c.portions_left.is_not(None))
+            .values(portions_left=table.c.portions_left + line.quantity)
+        )
+
+
+def ticket_payload(
+    ticket: Ticket, lines: Iterable[OrderLine], dishes: dict[int, Dish]
+) -> dict[str, Any]:
+    """What a kitchen screen shows of a ticket."""
+    return {
+        "ticket_id": ticket.id,
+        "order_id": ticket.order_id,
+        "restaurant_id": ticket.restaurant_id,
+        "status": ticket.status.value,
+        "prep_minutes": ticket.prep_minutes,
+        "created_at": ticket.created_at.isoformat(),
+        "start_cooking_at": ticket.start_cooking_at.isoformat()
+        if ticket.start_cooking_at
+        else None,
+        "pickup_eta": ticket.pickup_eta.isoformat() if ticket.pickup_eta else None,
+        "lines": [
+            {
+                "dish_id": line.dish_id,
+                "dish_name": line.dish_name,
+                "quantity": line.quantity,
+                "note": line.note,
+                "allergens": list(dishes[line.dish_id].allergens) if line.dish_id in dishes else [],
+                "station": dishes[line.dish_id].station.value if line.dish_id in dishes else None,
+            }
+            for line in lines
+            if line.ticket_id == ticket.id
+        ],
+    }
+
+
+def _record_status(
+    session: Session, order: Order, status: OrderStatus, now: datetime, note: str
+) -> None:
+    assert order.id is not None
+    order.status = status
+    session.add(order)
+    session.add(OrderStatusChange(order_id=order.id, status=status, note=note, at=now))
+
+
+def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:
+    """Tell the customer something without a change of state (a kitchen refused its part)."""
+    _record_status(session, order, order.status, now, note)
+    assert order.id is not None
+    publish(session, order_channel(order.id), "order.note", {"order_id": order.id, "note": note})
+
+
+def refresh_order_status(session: Session, order: Order, now: datetime, note: str = "") -> bool:
+    """Derive the order's state from its tickets; record and announce it if it changed."""
+    if order.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+        return False
+    tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
+    active = [t for t in tickets if t.status not in ENDED_TICKET_STATES]
+    if not active:
+        derived = OrderStatus.CANCELLED
+    elif all(t.status is TicketStatus.PICKED_UP for t in active):
+        derived = OrderStatus.OUT_FOR_DELIVERY
+    elif any(t.status in STARTED_TICKET_STATES for t in active):
+        derived = OrderStatus.IN_PREPARATION
+    elif all(t.status is not TicketStatus.NEW for t in active):
+        derived = OrderStatus.CONFIRMED
+    else:
+        derived = OrderStatus.PLACED
+    if derived is order.status:
+        return False
+    if derived is OrderStatus.CANCELLED:
+        order.cancelled_at = now
+        order.cancel_reason = note or "no kitchen could prepare this order"
+    _record_status(session, order, derived, now, note)
+    assert order.id is not None
+    publish(
+        session,
+        order_channel(order.id),
+        "order.status",
+        {"order_id": order.id, "status": derived.value},
+    )
+    if derived is OrderStatus.CANCELLED:
+        publish(session, DISPATCH_CHANNEL, "order.cancelled", {"order_id": order.id})
+    return True
+
+
+def own_order(session: Session, customer_id: int, order_id: int) -> Order:
+    """The customer's order; another customer's answers 404 like a missing one."""
+    order = session.get(Order, order_id)
+    if order is None or order.customer_id != customer_id:
+        raise NotFound(f"no order {order_id}")
+    return order
+
+
+def list_orders(
+    session: Session, customer_id: int, *, limit: int, offset: int
+) -> list[OrderSummary]:
+    rows = session.exec(
+        select(Order)
+        .where(Order.customer_id == customer_id)
+        .order_by(col(Order.placed_at).desc(), col(Order.id).desc())
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [
+        OrderSummary(
+            id=o.id or 0,
+            status=o.status,
+            total_cents=o.total_cents,
+            placed_at=o.placed_at,
+            estimated_delivery_at=o.estimated_delivery_at,
+        )
+        for o in rows
+    ]
+
+
+def order_public(session: Session, order: Order) -> OrderPublic:
+    assert order.id is not None
+    tickets = session.exec(
+        select(Ticket).where(Ticket.order_id == order.id).order_by(col(Ticket.id))
+    ).all()
+    names = dict(
+        session.exec(
+            select(Restaurant.id, Restaurant.name).where(
+                col(Restaurant.id).in_([t.restaurant_id for t in tickets])
+            )
+        ).all()
+    )
+    lines = session.exec(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.id))
+    ).all()
+    timeline = session.exec(
+        select(OrderStatusChange)
+        .where(OrderStatusChange.order_id == order.id)
+        .order_by(col(OrderStatusChange.at), col(OrderStatusChange.id))
+    ).all()
+    relay_name = None
+    if order.relay_point_id is not None:
+        relay = session.get(RelayPoint, order.relay_point_id)
+        relay_name = relay.name if relay else None
+    return OrderPublic(
+        id=order.id,
+        status=order.status,
+        total_cents=order.total_cents,
+        placed_at=order.placed_at,
+        estimated_delivery_at=order.estimated_delivery_at,
+        subtotal_cents=order.subtotal_cents,
+        delivery_fee_cents=order.delivery_fee_cents,
+        fee=FeeBreakdown.model_validate(order.fee_breakdown),
+        destination=DestinationPublic(
+            kind=order.destination_kind,
+            address=order.address,
+            lat=order.lat,
+            lon=order.lon,
+            relay_point_id=order.relay_point_id,
+            relay_point_name=relay_name,
+        ),
+        relay_code=order.relay_code,
+        deliver_at=order.deliver_at,
+        promised_at=order.promised_at,
+        cancel_reason=order.cancel_reason,
+        lines=[
+            OrderLinePublic(
+                dish_id=line.dish_id,
+                dish_name=line.dish_name,
+                ticket_id=line.ticket_id,
+                quantity=line.quantity,
+                note=line.note,
+                unit_price_cents=line.unit_price_cents,
+            )
+            for line in lines
+        ],
+        tickets=[
+            TicketPublic(
+                id=t.id or 0,
+                restaurant_id=t.restaurant_id,
+                restaurant_name=names.get(t.restaurant_id, ""),
+                status=t.status,
+                subtotal_cents=t.subtotal_cents,
+                refuse_reason=t.refuse_reason,
+            )
+            for t in tickets
+        ],
+        timeline=[TimelineEntry(status=e.status, at=e.at, note=e.note) for e in timeline],
+        courier=_courier_position(session, order),
+    )
+
+
+def _courier_position(session: Session, order: Order) -> CourierPosition | None:
+    """Where the courier is, once the order is on its way."""
+    if order.status is not OrderStatus.OUT_FOR_DELIVERY:
+        return None
+    courier = session.exec(
+        select(Courier)
+        .join(Round, col(Round.courier_id) == col(Courier.id))
+        .join(Stop, col(Stop.round_id) == col(Round.id))
+        .where(Stop.order_id == order.id, Round.status == RoundStatus.ACTIVE)
+    ).first()
+    if courier is None or courier.lat is None or courier.lon is None or courier.position_at is None:
+        return None
+    return CourierPosition(lat=courier.lat, lon=courier.lon, at=courier.position_at)
+
+
+def cancel_order(session: Session, order: Order, now: datetime, reason: str) -> None:
+    """Cancel before any kitchen has started cooking; after that, 409 with the current state."""
+    tickets: Sequence[Ticket] = session.exec(
+        select(Ticket).where(Ticket.order_id == order.id)
+    ).all()
+    started = [t for t in tickets if t.status in STARTED_TICKET_STATES]
+    if order.status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED) or started:
+        raise Conflict(
+            {
+                "reason": "a kitchen has already started this order"
+                if started
+                else f"an order that is {order.status.value} cannot be cancelled",
+                "current_status": order.status.value,
+            }
+        )
+    for ticket in tickets:
+        if ticket.status in ENDED_TICKET_STATES:
+            continue
+        ticket.status = TicketStatus.CANCELLED
+        session.add(ticket)
+        return_portions(session, ticket)
+        publish(
+            session,
+            restaurant_channel(ticket.restaurant_id),
+            "ticket.cancelled",
+            {"ticket_id": ticket.id, "order_id": order.id, "status": ticket.status.value},
+        )
+    order.cancel_reason = reason
+    order.cancelled_at = now
+    _record_status(session, order, OrderStatus.CANCELLED, now, reason)
+    assert order.id is not None
+    publish(
+        session,
+        order_channel(order.id),
+        "order.status",
+        {"order_id": order.id, "status": "cancelled"},
+    )
+    publish(session, DISPATCH_CHANNEL, "order.cancelled", {"order_id": order.id})

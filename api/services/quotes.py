@@ -1,0 +1,363 @@
+"""Pricing and checking a cart: server prices, itemised delivery fee, estimated delivery.
+
+Every reason a cart cannot be delivered is collected and returned together, each naming the
+field it concerns, so the customer can fix them all at once.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise, permutations
+from typing import Final
+
+import numpy as np
+from sqlmodel import Session, col, select
+
+from api.errors import InvalidInput
+from api.models import DestinationKind, Dish, OpeningHours, RelayPoint, Restaurant
+from api.schemas.orders import (
+    AddressDestination,
+    CartRequest,
+    DestinationPublic,
+    FeeBreakdown,
+    QuoteLine,
+    QuotePublic,
+    RelayDestination,
+    RestaurantPart,
+)
+from api.services.catalogue import opening_hours
+from api.services.hours import describe, is_open, local, open_throughout
+from dispatch.geography import Geography
+from dispatch.snapping import SnapError
+
+COURIER_APPROACH: Final = timedelta(minutes=5)
+PICKUP_SERVICE: Final = timedelta(minutes=2)
+DROPOFF_SERVICE: Final = timedelta(minutes=2)
+PROMISE_MARGIN: Final = timedelta(minutes=10)
+LONGEST_ADVANCE: Final = timedelta(days=7)
+QUOTE_PROFILE: Final = "bike"
+
+
+@dataclass(frozen=True)
+class PricingRules:
+    max_restaurants: int
+    base_cents: int
+    per_extra_restaurant_cents: int
+    per_extra_km_cents: int
+    timezone: str
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A priced, deliverable cart: what the customer sees and what an order is made of."""
+
+    public: QuotePublic
+    dishes: dict[int, Dish]
+    restaurants: dict[int, Restaurant]
+    promised_at: datetime
+    relay_point: RelayPoint | None
+
+
+Problem = dict[str, str]
+
+
+def quote_cart(
+    session: Session,
+    cart: CartRequest,
+    *,
+    geography: Geography,
+    rules: PricingRules,
+    now: datetime,
+) -> Quote:
+    """Price the cart on the server, or raise InvalidInput listing every problem."""
+    problems: list[Problem] = []
+    dishes = _load_dishes(session, cart, problems)
+    restaurants = _load_restaurants(session, dishes)
+    hours = opening_hours(session, list(restaurants))
+    _check_dishes(cart, dishes, restaurants, problems)
+    if len(restaurants) > rules.max_restaurants:
+        problems.append(
+            {
+                "field": "lines",
+                "reason": f"an order may hold dishes from at most {rules.max_restaurants} "
+                f"restaurants; this cart has {len(restaurants)}",
+            }
+        )
+    destination, relay = _destination(session, cart, geography, problems)
+    if problems or destination is None:
+        raise InvalidInput(problems)
+
+    prep = _prep_minutes(cart, dishes, restaurants)
+    order_ids = sorted(restaurants)
+    snapped = geography.snap(
+        QUOTE_PROFILE,
+        [restaurants[r].lat for r in order_ids] + [destination.lat],
+        [restaurants[r].lon for r in order_ids] + [destination.lon],
+    )
+    travel = geography.matrix(QUOTE_PROFILE, snapped)
+    seconds, metres = travel.durations_s, travel.distances_m
+    dest = len(order_ids)
+
+    # Earliest delivery: the courier collects the kitchens in the order that lands soonest.
+    best_eta: datetime | None = None
+    best_ready: dict[int, datetime] = {}
+    for sequence in permutations(range(len(order_ids))):
+        ready = {order_ids[i]: now + timedelta(minutes=prep[order_ids[i]]) for i in sequence}
+        moment = now + COURIER_APPROACH
+        previous: int | None = None
+        for i in sequence:
+            if previous is not None:
+                moment += timedelta(seconds=float(seconds[previous, i]))
+            moment = max(moment, ready[order_ids[i]]) + PICKUP_SERVICE
+            previous = i
+        assert previous is not None
+        eta = moment + timedelta(seconds=float(seconds[previous, dest])) + DROPOFF_SERVICE
+        if best_eta is None or eta < best_eta:
+            best_eta, best_ready = eta, ready
+    assert best_eta is not None
+
+    deliver_at = cart.deliver_at
+    if deliver_at is None:
+        eta, ready_at = best_eta, best_ready
+        for rid, moment in ready_at.items():
+            _check_open(problems, "lines", restaurants[rid], hours[rid], now, moment, rules)
+    else:
+        shift = deliver_at - best_eta
+        eta = deliver_at
+        ready_at = {rid: moment + shift for rid, moment in best_ready.items()}
+        if shift < timedelta(0):
+            problems.append(
+                {
+                    "field": "deliver_at",
+                    "reason": "too soon: the earliest delivery is "
+                    f"{local(best_eta, rules.timezone):%H:%M} ({rules.timezone} time)",
+                }
+            )
+        elif deliver_at - now > LONGEST_ADVANCE:
+            problems.append({"field": "deliver_at", "reason": "orders open 7 days ahead at most"})
+        else:
+            for rid, moment in ready_at.items():
+                start = moment - timedelta(minutes=prep[rid])
+                _check_open(
+                    problems, "deliver_at", restaurants[rid], hours[rid], start, moment, rules
+                )
+    if relay is not None:
+        _check_relay_open(problems, relay, eta, rules.timezone)
+    if problems:
+        raise InvalidInput(problems)
+
+    fee = _fee(metres, rules)
+    delivery_fee = fee.base_cents + fee.extra_restaurants_cents + fee.extra_distance_cents
+
+    lines = [
+        QuoteLine(
+            dish_id=line.dish_id,
+            dish_name=dishes[line.dish_id].name,
+            restaurant_id=dishes[line.dish_id].restaurant_id,
+            quantity=line.quantity,
+            note=line.note,
+            unit_price_cents=dishes[line.dish_id].price_cents,
+            line_total_cents=dishes[line.dish_id].price_cents * line.quantity,
+        )
+        for line in cart.lines
+    ]
+    subtotals: dict[int, int] = defaultdict(int)
+    for quoted in lines:
+        subtotals[quoted.restaurant_id] += quoted.line_total_cents
+    parts = [
+        RestaurantPart(
+            restaurant_id=rid,
+            restaurant_name=restaurants[rid].name,
+            subtotal_cents=subtotals[rid],
+            prep_minutes=prep[rid],
+            ready_at=ready_at[rid],
+        )
+        for rid in order_ids
+    ]
+    subtotal = sum(subtotals.values())
+    public = QuotePublic(
+        lines=lines,
+        restaurants=parts,
+        subtotal_cents=subtotal,
+        delivery_fee_cents=delivery_fee,
+        fee=fee,
+        total_cents=subtotal + delivery_fee,
+        destination=destination,
+        deliver_at=deliver_at,
+        estimated_delivery_at=eta,
+    )
+    promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
+    return Quote(public, dishes, restaurants, promised, relay)
+
+
+def _fee(metres: np.ndarray, rules: PricingRules) -> FeeBreakdown:
+    """Base fee, plus each extra kitchen, plus the street distance that combining them adds.
+
+    ``metres`` holds the kitchens first and the destination last. The extra distance is the
+    shortest ride through every kitchen to the door, less the nearest kitchen's direct ride.
+    """
+    kitchens, door = metres.shape[0] - 1, metres.shape[0] - 1
+    combined = min(
+        sum(float(metres[a, b]) for a, b in pairwise(sequence)) + float(metres[sequence[-1], door])
+        for sequence in permutations(range(kitchens))
+    )
+    extra_m = max(0, round(combined - float(np.min(metres[:kitchens, door]))))
+    return FeeBreakdown(
+        base_cents=rules.base_cents,
+        extra_restaurants=kitchens - 1,
+        extra_restaurants_cents=(kitchens - 1) * rules.per_extra_restaurant_cents,
+        extra_distance_m=extra_m,
+        extra_distance_cents=round(extra_m * rules.per_extra_km_cents / 1000),
+    )
+
+
+def fee_for(
+    geography: Geography,
+    rules: PricingRules,
+    kitchens: list[tuple[float, float]],
+    door: tuple[float, float],
+) -> FeeBreakdown:
+    """The delivery fee for these kitchens (lat, lon) and this door."""
+    points = geography.snap(
+        QUOTE_PROFILE, [p[0] for p in [*kitchens, door]], [p[1] for p in [*kitchens, door]]
+    )
+    return _fee(geography.matrix(QUOTE_PROFILE, points).distances_m, rules)
+
+
+def _load_dishes(session: Session, cart: CartRequest, problems: list[Problem]) -> dict[int, Dish]:
+    wanted = {line.dish_id for line in cart.lines}
+    dishes = {
+        dish.id: dish
+        for dish in session.exec(select(Dish).where(col(Dish.id).in_(wanted))).all()
+        if dish.id is not None
+    }
+    for i, line in enumerate(cart.lines):
+        if line.dish_id not in dishes:
+            problems.append({"field": f"lines.{i}.dish_id", "reason": "no such dish"})
+    return dishes
+
+
+def _load_restaurants(session: Session, dishes: dict[int, Dish]) -> dict[int, Restaurant]:
+    ids = {dish.restaurant_id for dish in dishes.values()}
+    return {
+        r.id: r
+        for r in session.exec(select(Restaurant).where(col(Restaurant.id).in_(ids))).all()
+        if r.id is not None
+    }
+
+
+def _check_dishes(
+    cart: CartRequest,
+    dishes: dict[int, Dish],
+    restaurants: dict[int, Restaurant],
+    problems: list[Problem],
+) -> None:
+    wanted: dict[int, int] = defaultdict(int)
+    for line in cart.lines:
+        wanted[line.dish_id] += line.quantity
+    paused_reported: set[int] = set()
+    for i, line in enumerate(cart.lines):
+        dish = dishes.get(line.dish_id)
+        if dish is None:
+            continue
+        field = f"lines.{i}.dish_id"
+        restaurant = restaurants[dish.restaurant_id]
+        if restaurant.paused and restaurant.id not in paused_reported:
+            paused_reported.add(dish.restaurant_id)
+            problems.append(
+                {"field": field, "reason": f"{restaurant.name} is not taking orders right now"}
+            )
+        if not dish.available or dish.portions_left == 0:
+            problems.append({"field": field, "reason": f"{dish.name} is sold out"})
+        elif dish.portions_left is not None and wanted[line.dish_id] > dish.portions_left:
+            problems.append(
+                {
+                    "field": field,
+                    "reason": f"only {dish.portions_left} portions of {dish.name} are left",
+                }
+            )
+
+
+def _prep_minutes(
+    cart: CartRequest, dishes: dict[int, Dish], restaurants: dict[int, Restaurant]
+) -> dict[int, int]:
+    """Each kitchen's cooking time: its slowest dish, plus its busy-mode extra minutes."""
+    prep: dict[int, int] = defaultdict(int)
+    for line in cart.lines:
+        dish = dishes[line.dish_id]
+        prep[dish.restaurant_id] = max(prep[dish.restaurant_id], dish.prep_minutes)
+    return {rid: minutes + restaurants[rid].busy_extra_minutes for rid, minutes in prep.items()}
+
+
+def _destination(
+    session: Session, cart: CartRequest, geography: Geography, problems: list[Problem]
+) -> tuple[DestinationPublic | None, RelayPoint | None]:
+    target = cart.destination
+    if isinstance(target, RelayDestination):
+        relay = session.get(RelayPoint, target.relay_point_id)
+        if relay is None or not relay.active:
+            problems.append(
+                {"field": "destination.relay_point_id", "reason": "no such relay point"}
+            )
+            return None, None
+        return (
+            DestinationPublic(
+                kind=DestinationKind.RELAY_POINT,
+                address=f"{relay.name}, {relay.address}",
+                lat=relay.lat,
+                lon=relay.lon,
+                relay_point_id=relay.id,
+                relay_point_name=relay.name,
+            ),
+            relay,
+        )
+    assert isinstance(target, AddressDestination)
+    try:
+        geography.locate(target.lat, target.lon)
+    except SnapError as error:
+        problems.append({"field": "destination", "reason": error.reason})
+        return None, None
+    destination = DestinationPublic(
+        kind=DestinationKind.ADDRESS, address=target.address, lat=target.lat, lon=target.lon
+    )
+    return destination, None
+
+
+def _check_open(
+    problems: list[Problem],
+    field: str,
+    restaurant: Restaurant,
+    hours: list[OpeningHours],
+    start: datetime,
+    ready: datetime,
+    rules: PricingRules,
+) -> None:
+    start_local, ready_local = local(start, rules.timezone), local(ready, rules.timezone)
+    if open_throughout(hours, start_local, ready_local):
+        return
+    if is_open(hours, start_local):
+        when = f"at {ready_local:%H:%M}"
+    else:
+        when = "now" if field == "lines" else f"at {start_local:%H:%M}"
+    problems.append(
+        {
+            "field": field,
+            "reason": f"{restaurant.name} is closed {when} "
+            f"(hours on {start_local:%A}: {describe(hours, start_local.weekday())})",
+        }
+    )
+
+
+def _check_relay_open(
+    problems: list[Problem], relay: RelayPoint, eta: datetime, timezone: str
+) -> None:
+    arrival = local(eta, timezone).time()
+    if relay.opens <= arrival < relay.closes:
+        return
+    problems.append(
+        {
+            "field": "destination.relay_point_id",
+            "reason": f"{relay.name} is closed at {arrival:%H:%M} "
+            f"(open {relay.opens:%H:%M}–{relay.closes:%H:%M})",
+        }
+    )
