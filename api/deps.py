@@ -1,6 +1,6 @@
 """Dependencies shared by the routes, as ``Annotated`` aliases."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -19,12 +19,16 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105  (a path)
 
 
-def get_settings_from_app(request: Request) -> Settings:
+# The small dependencies are async on purpose: sync ones each take a worker thread, and a
+# request must never wait for a thread while its transaction holds SQLite's write lock.
+
+
+async def get_settings_from_app(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """A session per request; requests that may write start a write transaction."""
     engine = request.app.state.engine
     bind = engine if request.method in READ_ONLY_METHODS else writer(engine)
@@ -32,12 +36,12 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def get_geography(request: Request) -> Geography:
+async def get_geography(request: Request) -> Geography:
     geography: Geography = request.app.state.geography
     return geography
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
@@ -60,6 +64,8 @@ def get_current_user(
         raise Unauthorized("sign in: this needs a bearer token")
     user_id = read_access_token(token, settings.secret_key.get_secret_value(), clock.now())
     user = session.get(User, user_id) if user_id is not None else None
+    # End the transaction that loading the user began: the route starts its own, in one thread.
+    session.commit()
     if user is None or not user.is_active:
         raise Unauthorized("the token is invalid or has expired")
     return user
@@ -69,7 +75,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
 def _role(role: Role) -> object:
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role is not role:
             raise Forbidden(f"this needs a {role.value} account")
         return user

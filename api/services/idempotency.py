@@ -50,6 +50,7 @@ def claim(
         )
     ).one()
     assert existing.id is not None
+    session.commit()  # release the write lock before answering; the values stay loaded
     if existing.request_hash != fingerprint:
         raise InvalidInput(
             [

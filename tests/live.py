@@ -1,0 +1,65 @@
+"""A real uvicorn server on a fresh, committed database, for concurrency and browser tests."""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+import uvicorn
+from sqlmodel import Session
+
+from api import migrate
+from api.app import create_app
+from api.clock import Clock
+from api.db import create_db_engine, writer
+from api.demo.seed import seed_demo
+from api.settings import load_settings
+from tests.databases import drop_database, new_database
+
+
+@dataclass
+class LiveServer:
+    url: str
+    engine: sa.Engine
+    settings_secret: str
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(
+    backend: str, folder: Path, graph_cache: Path, clock: Clock
+) -> Iterator[LiveServer]:
+    database_url = new_database(backend, folder)
+    migrate.upgrade(database_url)
+    engine = create_db_engine(database_url)
+    with Session(writer(engine)) as session:
+        seed_demo(session)
+    settings = load_settings(database_url=database_url, data_dir=folder, cache_dir=graph_cache)
+    app = create_app(settings, clock=clock)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", engine, settings.secret_key.get_secret_value())
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        engine.dispose()
+        drop_database(backend, database_url)
