@@ -2,10 +2,12 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 from redis import Redis as SyncRedis
@@ -14,8 +16,9 @@ from redis.asyncio import Redis
 from api.body_limit import BodySizeLimitMiddleware
 from api.clock import Clock, SystemClock
 from api.db import create_db_engine
-from api.errors import install_error_handlers
+from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.logs import AccessLogMiddleware, configure_logging
+from api.pages import customer as customer_pages
 from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from api.routes import auth, geo, health, kitchen, orders, restaurants
 from api.services.geo import geography_for
@@ -68,10 +71,12 @@ def create_app(
 
     install_error_handlers(app)
     app.include_router(health.router)
-    api = APIRouter(prefix=API_PREFIX)
+    api = APIRouter(prefix=API_PREFIX, responses=COMMON_RESPONSES)
     for module in (auth, restaurants, orders, kitchen, geo):
         api.include_router(module.router)
     app.include_router(api)
+    app.include_router(customer_pages.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     # A registry per app: several apps in one process (tests) must not collide.
     Instrumentator(registry=CollectorRegistry(), excluded_handlers=["/metrics"]).instrument(

@@ -80,6 +80,12 @@ class ServiceUnavailable(ChaudError):
     code = "service_unavailable"
 
 
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorBody, "description": "invalid_input: detail lists each field and reason"},
+    413: {"model": ErrorBody, "description": "payload_too_large"},
+}
+
+
 def error_responses(*errors: type[ChaudError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries documenting which errors a route can answer."""
     return {error.status_code: {"model": ErrorBody, "description": error.code} for error in errors}

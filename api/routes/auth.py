@@ -16,6 +16,7 @@ from api.errors import (
     error_responses,
 )
 from api.schemas.accounts import AddressCreate, AddressPublic, SignUp, Token, UserPublic
+from api.schemas.common import IdPath
 from api.services import accounts as service
 from api.services.geo import locate
 
@@ -86,7 +87,7 @@ def add_address(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=error_responses(Unauthorized, NotFound),
 )
-def delete_address(address_id: int, user: CurrentCustomer, session: SessionDep) -> None:
+def delete_address(address_id: IdPath, user: CurrentCustomer, session: SessionDep) -> None:
     """Forget a saved address."""
     assert user.id is not None
     service.delete_address(session, user.id, address_id)

@@ -3,7 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.deps import GeographyDep
 from api.errors import InvalidInput, error_responses
@@ -28,8 +28,11 @@ class LocationPublic(BaseModel):
     distance_to_street_m: float
 
 
+LatLon = Annotated[list[float], Field(min_length=2, max_length=2, description="[lat, lon]")]
+
+
 class ZonePublic(BaseModel):
-    outline: list[tuple[float, float]]
+    outline: list[LatLon]
     attribution: str
 
 
@@ -67,4 +70,5 @@ def locate(
 @router.get("/zone")
 def zone(geography: GeographyDep) -> ZonePublic:
     """The service zone's outline as (lat, lon) points, with the map data's attribution."""
-    return ZonePublic(outline=geography.snappers["bike"].zone_latlon, attribution=ATTRIBUTION)
+    outline = [[lat, lon] for lat, lon in geography.snappers["bike"].zone_latlon]
+    return ZonePublic(outline=outline, attribution=ATTRIBUTION)

@@ -17,6 +17,7 @@ from api.models import Order, Restaurant, TicketStatus
 from api.routes.orders import pricing_rules
 from api.routes.restaurants import Limit, Offset
 from api.schemas.catalogue import DishPublic
+from api.schemas.common import IdPath
 from api.schemas.kitchen import (
     DishSettings,
     KitchenRestaurant,
@@ -50,7 +51,7 @@ def tickets(
 def _act(
     session: SessionDep,
     user: CurrentKitchen,
-    ticket_id: int,
+    ticket_id: IdPath,
     action: service.TicketAction,
     now_clock: ClockDep,
     reason: str | None = None,
@@ -65,7 +66,7 @@ def _act(
 
 @router.post("/tickets/{ticket_id}/accept", responses=TICKET_ERRORS)
 def accept(
-    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+    ticket_id: IdPath, user: CurrentKitchen, session: SessionDep, clock: ClockDep
 ) -> KitchenTicket:
     """Accept a new ticket."""
     return _act(session, user, ticket_id, service.TicketAction.ACCEPT, clock)
@@ -73,7 +74,7 @@ def accept(
 
 @router.post("/tickets/{ticket_id}/refuse", responses=TICKET_ERRORS)
 def refuse(
-    ticket_id: int,
+    ticket_id: IdPath,
     body: RefuseRequest,
     user: CurrentKitchen,
     session: SessionDep,
@@ -92,7 +93,7 @@ def refuse(
 
 @router.post("/tickets/{ticket_id}/start", responses=TICKET_ERRORS)
 def start(
-    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+    ticket_id: IdPath, user: CurrentKitchen, session: SessionDep, clock: ClockDep
 ) -> KitchenTicket:
     """Start cooking a ticket."""
     return _act(session, user, ticket_id, service.TicketAction.START, clock)
@@ -100,7 +101,7 @@ def start(
 
 @router.post("/tickets/{ticket_id}/ready", responses=TICKET_ERRORS)
 def ready(
-    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+    ticket_id: IdPath, user: CurrentKitchen, session: SessionDep, clock: ClockDep
 ) -> KitchenTicket:
     """Mark a ticket ready for the courier (bump)."""
     return _act(session, user, ticket_id, service.TicketAction.READY, clock)
@@ -108,7 +109,7 @@ def ready(
 
 @router.post("/tickets/{ticket_id}/recall", responses=TICKET_ERRORS)
 def recall(
-    ticket_id: int, user: CurrentKitchen, session: SessionDep, clock: ClockDep
+    ticket_id: IdPath, user: CurrentKitchen, session: SessionDep, clock: ClockDep
 ) -> KitchenTicket:
     """Take back a bump: the ticket is cooking again."""
     return _act(session, user, ticket_id, service.TicketAction.RECALL, clock)
@@ -134,7 +135,7 @@ def update_restaurant(
 
 @router.patch("/dishes/{dish_id}", responses=error_responses(Unauthorized, NotFound, InvalidInput))
 def update_dish(
-    dish_id: int, changes: DishSettings, user: CurrentKitchen, session: SessionDep
+    dish_id: IdPath, changes: DishSettings, user: CurrentKitchen, session: SessionDep
 ) -> DishPublic:
     """Mark a dish available or sold out, set the portions left, or its prep time."""
     dish = service.update_dish(session, kitchen_restaurant_id(user), dish_id, changes)

@@ -17,6 +17,7 @@ from api.errors import (
     error_responses,
 )
 from api.routes.restaurants import Limit, Offset
+from api.schemas.common import IdPath
 from api.schemas.orders import CartRequest, OrderPublic, OrderSummary, QuotePublic
 from api.services import idempotency
 from api.services import orders as service
@@ -114,7 +115,7 @@ def list_orders(
 
 
 @router.get("/orders/{order_id}", responses=error_responses(Unauthorized, NotFound))
-def get_order(order_id: int, customer: CurrentCustomer, session: SessionDep) -> OrderPublic:
+def get_order(order_id: IdPath, customer: CurrentCustomer, session: SessionDep) -> OrderPublic:
     """One order: its timeline, each kitchen's part, its ETA and, once on its way, the courier."""
     assert customer.id is not None
     return service.order_public(session, service.own_order(session, customer.id, order_id))
@@ -124,7 +125,7 @@ def get_order(order_id: int, customer: CurrentCustomer, session: SessionDep) -> 
     "/orders/{order_id}/cancel", responses=error_responses(Unauthorized, NotFound, Conflict)
 )
 def cancel_order(
-    order_id: int, customer: CurrentCustomer, session: SessionDep, clock: ClockDep
+    order_id: IdPath, customer: CurrentCustomer, session: SessionDep, clock: ClockDep
 ) -> OrderPublic:
     """Cancel an order, as long as no kitchen has started cooking it."""
     assert customer.id is not None

@@ -8,6 +8,7 @@ from api.deps import ClockDep, SessionDep, SettingsDep
 from api.errors import NotFound, error_responses
 from api.models import Allergen
 from api.schemas.catalogue import DishFound, MenuPublic, RelayPointPublic, RestaurantPublic
+from api.schemas.common import IdPath
 from api.services import catalogue as service
 
 router = APIRouter(tags=["catalogue"])
@@ -43,7 +44,7 @@ def list_restaurants(
 
 @router.get("/restaurants/{restaurant_id}/menu", responses=error_responses(NotFound))
 def menu(
-    restaurant_id: int, session: SessionDep, settings: SettingsDep, clock: ClockDep
+    restaurant_id: IdPath, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> MenuPublic:
     """A restaurant and its dishes, with prices, allergens and availability."""
     return service.menu(session, restaurant_id, now=clock.now(), timezone=settings.timezone)

@@ -1,10 +1,19 @@
 """What anyone may read of the alliance: restaurants, menus, dishes, relay points."""
 
 from datetime import time
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator, Field
 
 from api.models import Allergen, RelayKind, Station
+
+# Local wall-clock time as "HH:MM": JSON Schema's "time" format demands a UTC offset, and
+# opening hours have none (they follow the alliance's time zone through the year).
+ClockTime = Annotated[
+    str,
+    BeforeValidator(lambda v: v.strftime("%H:%M") if isinstance(v, time) else v),
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["11:30"]),
+]
 
 
 class RestaurantPublic(BaseModel):
@@ -52,5 +61,5 @@ class RelayPointPublic(BaseModel):
     address: str
     lat: float
     lon: float
-    opens: time
-    closes: time
+    opens: ClockTime
+    closes: ClockTime

@@ -6,6 +6,7 @@ from typing import Annotated, Final
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.models import DestinationKind, OrderStatus, TicketStatus
+from api.schemas.common import Id
 
 MAX_LINES: Final = 30
 
@@ -16,7 +17,7 @@ class _Strict(BaseModel):
 
 
 class CartLine(_Strict):
-    dish_id: Annotated[int, Field(ge=1)]
+    dish_id: Id
     quantity: Annotated[int, Field(ge=1, le=50)]
     note: Annotated[str, Field(max_length=200)] = ""
 
@@ -28,7 +29,7 @@ class AddressDestination(_Strict):
 
 
 class RelayDestination(_Strict):
-    relay_point_id: Annotated[int, Field(ge=1)]
+    relay_point_id: Id
 
 
 class CartRequest(_Strict):

@@ -1,0 +1,1 @@
+"""Server-rendered pages for customers (and, later, couriers and kitchens)."""

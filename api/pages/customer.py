@@ -1,0 +1,84 @@
+"""The customer site: browse the alliance, one cart across kitchens, quote, order, follow."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import ClockDep, SessionDep, SettingsDep
+from api.errors import NotFound
+from api.schemas.common import IdPath
+from api.services import catalogue
+from dispatch.drawing import ATTRIBUTION
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
+TEMPLATES.env.globals["attribution"] = ATTRIBUTION
+TEMPLATES.env.filters["euros"] = lambda cents: f"{cents / 100:.2f} €".replace(".", ",")
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> HTMLResponse:
+    """The alliance's kitchens."""
+    restaurants = catalogue.list_restaurants(
+        session,
+        now=clock.now(),
+        timezone=settings.timezone,
+        open_now=None,
+        paused=None,
+        cuisine=None,
+        limit=100,
+        offset=0,
+    )
+    return TEMPLATES.TemplateResponse(request, "home.html", {"restaurants": restaurants})
+
+
+@router.get("/r/{slug}", response_class=HTMLResponse)
+def restaurant(
+    slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> HTMLResponse:
+    """One kitchen's menu, with buttons that fill the shared cart."""
+    found = next(
+        (
+            r
+            for r in catalogue.list_restaurants(
+                session,
+                now=clock.now(),
+                timezone=settings.timezone,
+                open_now=None,
+                paused=None,
+                cuisine=None,
+                limit=1000,
+                offset=0,
+            )
+            if r.slug == slug
+        ),
+        None,
+    )
+    if found is None:
+        raise NotFound(f"no restaurant {slug}")
+    menu = catalogue.menu(session, found.id, now=clock.now(), timezone=settings.timezone)
+    return TEMPLATES.TemplateResponse(request, "menu.html", {"menu": menu})
+
+
+@router.get("/cart", response_class=HTMLResponse)
+def cart(request: Request, session: SessionDep) -> HTMLResponse:
+    """The cart across kitchens, the destination, the quote and the order button."""
+    relays = catalogue.list_relay_points(session)
+    return TEMPLATES.TemplateResponse(request, "cart.html", {"relay_points": relays})
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login(request: Request) -> HTMLResponse:
+    """Sign in (the token stays in this browser)."""
+    return TEMPLATES.TemplateResponse(request, "login.html", {})
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def follow(order_id: IdPath, request: Request) -> HTMLResponse:
+    """Follow an order live: its state, each kitchen, the estimated delivery."""
+    return TEMPLATES.TemplateResponse(request, "order.html", {"order_id": order_id})

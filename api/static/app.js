@@ -1,0 +1,260 @@
+// Chaud Devant customer site: a cart across kitchens kept in this browser, quotes and
+// orders through the JSON API, and an order page that follows the order live.
+"use strict";
+
+const API = "/api/v1";
+const CART_KEY = "chaud.cart";
+const TOKEN_KEY = "chaud.token";
+const STATUS_LABELS = {
+  placed: "Placed", confirmed: "Confirmed", in_preparation: "In preparation",
+  out_for_delivery: "On its way", delivered: "Delivered", cancelled: "Cancelled",
+};
+const TICKET_LABELS = {
+  new: "waiting for the kitchen", accepted: "accepted", preparing: "cooking", ready: "ready",
+  picked_up: "picked up", refused: "refused", cancelled: "cancelled",
+};
+
+const euros = (cents) => (cents / 100).toFixed(2).replace(".", ",") + " €";
+const localTime = (iso) => new Date(iso).toLocaleTimeString("fr-FR", {
+  hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris",
+});
+
+function loadCart() {
+  try { return JSON.parse(localStorage.getItem(CART_KEY)) || { lines: [], key: null }; }
+  catch { return { lines: [], key: null }; }
+}
+function saveCart(cart) {
+  cart.key = null; // any change is a new order attempt, with a new idempotency key
+  localStorage.setItem(CART_KEY, JSON.stringify(cart));
+  showCount();
+}
+function showCount() {
+  const count = loadCart().lines.reduce((n, line) => n + line.quantity, 0);
+  const badge = document.getElementById("cart-count");
+  if (badge) badge.textContent = String(count);
+}
+
+async function api(path, options = {}) {
+  const headers = { ...(options.headers || {}) };
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) headers.Authorization = "Bearer " + token;
+  if (options.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(options.json);
+  }
+  const response = await fetch(API + path, { ...options, headers });
+  const body = response.status === 204 ? null : await response.json();
+  return { ok: response.ok, status: response.status, body };
+}
+
+function showProblems(body) {
+  const box = document.getElementById("problems");
+  if (!box) return;
+  box.innerHTML = "";
+  if (!body) return;
+  const items = Array.isArray(body.detail) ? body.detail
+    : [{ field: body.error, reason: typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail) }];
+  for (const item of items) {
+    const line = document.createElement("p");
+    line.textContent = item.reason;
+    box.appendChild(line);
+  }
+}
+
+// --- menu pages -------------------------------------------------------------------------
+function setUpMenu() {
+  for (const button of document.querySelectorAll("button.add")) {
+    button.addEventListener("click", () => {
+      const cart = loadCart();
+      const dishId = Number(button.dataset.dishId);
+      const line = cart.lines.find((l) => l.dish_id === dishId);
+      if (line) line.quantity = Math.min(50, line.quantity + 1);
+      else cart.lines.push({
+        dish_id: dishId, quantity: 1, name: button.dataset.name,
+        price_cents: Number(button.dataset.price), restaurant: button.dataset.restaurant,
+      });
+      saveCart(cart);
+      button.textContent = "Added ✓";
+      setTimeout(() => { button.textContent = "Add"; }, 1200);
+    });
+  }
+}
+
+// --- cart page --------------------------------------------------------------------------
+let chosenStreet = null;
+
+function renderCart() {
+  const list = document.getElementById("cart-lines");
+  if (!list) return;
+  const cart = loadCart();
+  list.innerHTML = "";
+  document.getElementById("cart-empty").hidden = cart.lines.length > 0;
+  cart.lines.forEach((line, index) => {
+    const item = document.createElement("li");
+    item.className = "line";
+    item.innerHTML = `<span class="qty"></span> <span class="name"></span> <small></small>
+      <button class="less" aria-label="one less">−</button><button class="more" aria-label="one more">+</button>`;
+    item.querySelector(".qty").textContent = line.quantity + " ×";
+    item.querySelector(".name").textContent = line.name;
+    item.querySelector("small").textContent = line.restaurant;
+    item.querySelector(".less").onclick = () => {
+      line.quantity -= 1;
+      if (line.quantity <= 0) cart.lines.splice(index, 1);
+      saveCart(cart); renderCart();
+    };
+    item.querySelector(".more").onclick = () => {
+      line.quantity = Math.min(50, line.quantity + 1); saveCart(cart); renderCart();
+    };
+    list.appendChild(item);
+  });
+}
+
+function cartRequest() {
+  const cart = loadCart();
+  const body = { lines: cart.lines.map((l) => ({ dish_id: l.dish_id, quantity: l.quantity })) };
+  const kind = document.querySelector("input[name=dest-kind]:checked").value;
+  if (kind === "relay") {
+    body.destination = { relay_point_id: Number(document.getElementById("relay-point").value) };
+  } else {
+    const saved = document.getElementById("saved-address");
+    const option = saved.selectedOptions[0];
+    if (option && option.value) {
+      body.destination = { lat: Number(option.dataset.lat), lon: Number(option.dataset.lon), address: option.dataset.address };
+    } else if (chosenStreet) {
+      body.destination = { lat: chosenStreet.lat, lon: chosenStreet.lon, address: chosenStreet.name };
+    } else {
+      body.destination = null;
+    }
+  }
+  const when = document.getElementById("deliver-at").value;
+  body.deliver_at = when ? new Date(when).toISOString() : null;
+  return body;
+}
+
+function renderQuote(quote) {
+  const table = document.getElementById("quote-table");
+  const rows = quote.lines.map((l) => [`${l.quantity} × ${l.dish_name}`, euros(l.line_total_cents)]);
+  const fee = quote.fee;
+  rows.push(["Subtotal", euros(quote.subtotal_cents)]);
+  rows.push(["Delivery: base", euros(fee.base_cents)]);
+  if (fee.extra_restaurants) rows.push([`Delivery: ${fee.extra_restaurants} extra kitchen(s)`, euros(fee.extra_restaurants_cents)]);
+  if (fee.extra_distance_m) rows.push([`Delivery: ${fee.extra_distance_m} m extra ride`, euros(fee.extra_distance_cents)]);
+  rows.push(["Total", euros(quote.total_cents)]);
+  rows.push(["Estimated delivery", localTime(quote.estimated_delivery_at)]);
+  table.innerHTML = "";
+  for (const [label, value] of rows) {
+    const tr = table.insertRow();
+    tr.insertCell().textContent = label;
+    tr.insertCell().textContent = value;
+  }
+  document.getElementById("quote").hidden = false;
+}
+
+async function setUpCart() {
+  renderCart();
+  const addresses = await api("/me/addresses");
+  const saved = document.getElementById("saved-address");
+  if (addresses.ok) {
+    for (const a of addresses.body) {
+      const option = new Option(`${a.label} — ${a.address}`, String(a.id));
+      Object.assign(option.dataset, { lat: a.lat, lon: a.lon, address: a.address });
+      saved.appendChild(option);
+    }
+    if (addresses.body.length) saved.selectedIndex = 1;
+  }
+  const street = document.getElementById("street");
+  const options = document.getElementById("street-options");
+  let found = [];
+  street.addEventListener("input", async () => {
+    chosenStreet = found.find((s) => s.name === street.value) || null;
+    if (chosenStreet || street.value.length < 2) return;
+    const response = await api("/geo/streets?q=" + encodeURIComponent(street.value));
+    found = response.ok ? response.body : [];
+    options.innerHTML = "";
+    for (const s of found) options.appendChild(new Option(s.name));
+  });
+  document.getElementById("quote-button").addEventListener("click", async () => {
+    showProblems(null);
+    const response = await api("/quotes", { method: "POST", json: cartRequest() });
+    if (!response.ok) { document.getElementById("quote").hidden = true; showProblems(response.body); return; }
+    renderQuote(response.body);
+  });
+  document.getElementById("order-button").addEventListener("click", async () => {
+    const cart = loadCart();
+    cart.key = cart.key || crypto.randomUUID();
+    localStorage.setItem(CART_KEY, JSON.stringify(cart)); // keep the key for retries
+    const response = await api("/orders", {
+      method: "POST", json: cartRequest(), headers: { "Idempotency-Key": cart.key },
+    });
+    if (response.status === 401) { location.href = "/login?next=/cart"; return; }
+    if (!response.ok) { showProblems(response.body); return; }
+    localStorage.removeItem(CART_KEY);
+    location.href = "/orders/" + response.body.id;
+  });
+}
+
+// --- sign-in ----------------------------------------------------------------------------
+function setUpLogin() {
+  document.getElementById("login-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const response = await fetch(API + "/auth/token", { method: "POST", body: new URLSearchParams(form) });
+    const body = await response.json();
+    if (!response.ok) { showProblems(body); return; }
+    localStorage.setItem(TOKEN_KEY, body.access_token);
+    location.href = new URLSearchParams(location.search).get("next") || "/";
+  });
+}
+
+// --- order page -------------------------------------------------------------------------
+async function followOrder(orderId) {
+  const response = await api("/orders/" + orderId);
+  if (response.status === 401) { location.href = "/login?next=/orders/" + orderId; return; }
+  if (!response.ok) { showProblems(response.body); return; }
+  const order = response.body;
+  document.getElementById("order-status").textContent = STATUS_LABELS[order.status] || order.status;
+  document.getElementById("order-eta").textContent =
+    order.status === "cancelled" ? "—" : localTime(order.estimated_delivery_at || order.promised_at);
+  const tickets = document.getElementById("order-tickets");
+  tickets.innerHTML = "";
+  for (const t of order.tickets) {
+    const item = document.createElement("li");
+    item.textContent = `${t.restaurant_name}: ${TICKET_LABELS[t.status] || t.status}` +
+      (t.refuse_reason ? ` (${t.refuse_reason})` : "");
+    tickets.appendChild(item);
+  }
+  const timeline = document.getElementById("order-timeline");
+  timeline.innerHTML = "";
+  for (const entry of order.timeline) {
+    const item = document.createElement("li");
+    item.textContent = `${localTime(entry.at)} ${STATUS_LABELS[entry.status]}` + (entry.note ? ` — ${entry.note}` : "");
+    timeline.appendChild(item);
+  }
+  document.getElementById("order-total").textContent = "Total: " + euros(order.total_cents);
+  const code = document.getElementById("relay-code");
+  if (order.relay_code) { code.hidden = false; code.querySelector("strong").textContent = order.relay_code; }
+  const cancel = document.getElementById("cancel-button");
+  cancel.hidden = !["placed", "confirmed"].includes(order.status);
+  cancel.onclick = async () => {
+    const result = await api(`/orders/${orderId}/cancel`, { method: "POST" });
+    if (!result.ok) showProblems(result.body);
+    followOrder(orderId);
+  };
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  showCount();
+  if (localStorage.getItem(TOKEN_KEY)) {
+    const link = document.getElementById("login-link");
+    if (link) link.textContent = "Signed in";
+  }
+  if (document.querySelector("button.add")) setUpMenu();
+  if (document.getElementById("cart-lines")) setUpCart();
+  if (document.getElementById("login-form")) setUpLogin();
+  const order = document.getElementById("order");
+  if (order) {
+    const id = order.dataset.orderId;
+    followOrder(id);
+    setInterval(() => followOrder(id), 3000);
+  }
+});
