@@ -1,5 +1,6 @@
 """Engine and sessions for SQLite (embedded default) and PostgreSQL (scale-out)."""
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -7,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 WRITE_OPTION = "chaud_writes"
+SQLITE_WRITE_WAIT_S = 30.0
+_HOLDS_WRITE_LOCK = "chaud_holds_write_lock"
 
 
 def create_db_engine(database_url: str, **kwargs: Any) -> sa.Engine:
@@ -35,14 +38,34 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
         cursor.execute("PRAGMA busy_timeout = 30000")
         cursor.close()
 
+    # One writer at a time is all SQLite allows. Queueing this process's writers on a lock
+    # hands the database over at once; SQLite's own busy handler sleeps with a growing backoff
+    # (up to 100 ms a try), which turned a few waiting writers into seconds of latency.
+    writers = threading.Lock()
+
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         # A writer takes the write lock up front (IMMEDIATE): a deferred transaction that reads
         # and then writes fails at once with "database is locked" when another writer got in
         # between, which is how stock counts get oversold. Readers stay deferred, never waiting.
-        writes = connection.get_execution_options().get(WRITE_OPTION, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_OPTION, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=SQLITE_WRITE_WAIT_S):
+            raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database busy"))
+        connection.info[_HOLDS_WRITE_LOCK] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
 
+    def _release(connection: sa.Connection) -> None:
+        if connection.info.pop(_HOLDS_WRITE_LOCK, False):
+            writers.release()
+
+    sa.event.listen(engine, "commit", _release)
+    sa.event.listen(engine, "rollback", _release)
     return engine
 
 

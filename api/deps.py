@@ -36,6 +36,12 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
+async def get_read_session(request: Request) -> AsyncIterator[Session]:
+    """A session that only reads: on SQLite it never takes the write lock."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
 async def get_geography(request: Request) -> Geography:
     geography: Geography = request.app.state.geography
     return geography
@@ -48,6 +54,7 @@ async def get_clock(request: Request) -> Clock:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_from_app)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 GeographyDep = Annotated[Geography, Depends(get_geography)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
@@ -55,7 +62,7 @@ bearer_token = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
 def get_current_user(
-    session: SessionDep,
+    session: ReadSessionDep,
     settings: SettingsDep,
     clock: ClockDep,
     token: Annotated[str | None, Depends(bearer_token)],
@@ -64,8 +71,7 @@ def get_current_user(
         raise Unauthorized("sign in: this needs a bearer token")
     user_id = read_access_token(token, settings.secret_key.get_secret_value(), clock.now())
     user = session.get(User, user_id) if user_id is not None else None
-    # End the transaction that loading the user began: the route starts its own, in one thread.
-    session.commit()
+    session.commit()  # end the read at once: nothing else happens in this session
     if user is None or not user.is_active:
         raise Unauthorized("the token is invalid or has expired")
     return user

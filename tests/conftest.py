@@ -20,7 +20,7 @@ from api.app import create_app
 from api.clock import FixedClock
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
-from api.deps import get_session
+from api.deps import get_read_session, get_session
 from api.settings import Settings, load_settings
 from dispatch.geography import Geography, load_geography
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
@@ -103,6 +103,7 @@ def client(
     """The app, with every request served inside the test's rolled-back transaction."""
     app = create_app(settings, engine=engine, clock=clock)
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_read_session] = lambda: session
     with TestClient(app) as test_client:
         yield test_client
 

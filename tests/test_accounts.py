@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from api.app import create_app
 from api.clock import FixedClock
-from api.deps import get_session
+from api.deps import get_read_session, get_session
 from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from api.settings import Settings, load_settings
 from tests.accounts import headers_for
@@ -97,6 +97,7 @@ def test_sign_in_attempts_are_limited(
     )
     app = create_app(settings, engine=engine, clock=clock)
     app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_read_session] = lambda: session
     with TestClient(app) as client:
         wrong = {"username": "customer@chaud.demo", "password": "guess"}
         codes = [client.post("/api/v1/auth/token", data=wrong).status_code for _ in range(4)]

@@ -53,7 +53,6 @@ def test_an_order_makes_one_ticket_per_kitchen_and_its_events(
     assert (f"restaurant:{comptoir}", "ticket.created") in kinds
     assert (f"restaurant:{pho}", "ticket.created") in kinds
     assert (f"order:{order['id']}", "order.placed") in kinds
-    assert ("dispatch", "order.placed") in kinds
     created = next(e for e in events if e.channel == f"restaurant:{pho}")
     assert created.payload["lines"][0]["allergens"] == ["soy", "celery"]
 

@@ -32,3 +32,25 @@ def test_a_rolled_back_change_leaves_no_event_and_no_gap(session: Session) -> No
     session.commit()
     events = session.exec(select(OutboxEvent).where(OutboxEvent.channel == channel)).all()
     assert [(e.sequence, e.kind) for e in events] == [(1, "ticket.created"), (2, "ticket.accepted")]
+
+
+def test_several_events_of_one_channel_in_one_call_keep_their_order(session: Session) -> None:
+    from api.services.outbox import publish_all
+
+    first, second = restaurant_channel(4), restaurant_channel(5)
+    publish(session, first, "ticket.created", {})
+    publish_all(
+        session,
+        [(second, "a", {}), (first, "b", {}), (first, "c", {}), (second, "d", {})],
+    )
+    session.commit()
+    events = session.exec(
+        select(OutboxEvent).where(col(OutboxEvent.channel).in_([first, second]))
+    ).all()
+    assert sorted((e.channel, e.sequence, e.kind) for e in events) == [
+        (first, 1, "ticket.created"),
+        (first, 2, "b"),
+        (first, 3, "c"),
+        (second, 1, "a"),
+        (second, 2, "d"),
+    ]

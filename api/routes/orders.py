@@ -100,9 +100,7 @@ def _place(
     now: Any,
 ) -> dict[str, Any]:
     quoted = quote_cart(session, cart, geography=geography, rules=pricing_rules(settings), now=now)
-    order = service.create_order(session, customer_id, quoted, now)
-    session.flush()
-    return service.order_public(session, order).model_dump(mode="json")
+    return service.create_order(session, customer_id, quoted, now).model_dump(mode="json")
 
 
 @router.get("/orders", responses=error_responses(Unauthorized))

@@ -16,13 +16,14 @@ from api.schemas.catalogue import (
     RestaurantPublic,
 )
 from api.services.hours import is_open, local
+from api.services.views import HoursView, table_rows
 
 
-def opening_hours(session: Session, restaurant_ids: Sequence[int]) -> dict[int, list[OpeningHours]]:
-    rows = session.exec(
-        select(OpeningHours).where(col(OpeningHours.restaurant_id).in_(restaurant_ids))
-    ).all()
-    by_restaurant: dict[int, list[OpeningHours]] = defaultdict(list)
+def opening_hours(session: Session, restaurant_ids: Sequence[int]) -> dict[int, list[HoursView]]:
+    rows: Sequence[HoursView] = table_rows(
+        session, OpeningHours, col(OpeningHours.restaurant_id).in_(restaurant_ids)
+    )
+    by_restaurant: dict[int, list[HoursView]] = defaultdict(list)
     for row in rows:
         by_restaurant[row.restaurant_id].append(row)
     return by_restaurant

@@ -4,14 +4,14 @@ from collections.abc import Iterable
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from api.models import OpeningHours
+from api.services.views import HoursView
 
 
 def local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
-def period_around(hours: Iterable[OpeningHours], moment: datetime) -> OpeningHours | None:
+def period_around(hours: Iterable[HoursView], moment: datetime) -> HoursView | None:
     """The opening period that contains a local moment, if any."""
     weekday, clock = moment.weekday(), moment.time()
     for period in hours:
@@ -20,17 +20,17 @@ def period_around(hours: Iterable[OpeningHours], moment: datetime) -> OpeningHou
     return None
 
 
-def is_open(hours: Iterable[OpeningHours], moment: datetime) -> bool:
+def is_open(hours: Iterable[HoursView], moment: datetime) -> bool:
     return period_around(hours, moment) is not None
 
 
-def open_throughout(hours: Iterable[OpeningHours], start: datetime, end: datetime) -> bool:
+def open_throughout(hours: Iterable[HoursView], start: datetime, end: datetime) -> bool:
     """One opening period covers [start, end] (both local, same day)."""
     period = period_around(hours, start)
     return period is not None and start.date() == end.date() and end.time() <= period.closes
 
 
-def describe(hours: Iterable[OpeningHours], weekday: int) -> str:
+def describe(hours: Iterable[HoursView], weekday: int) -> str:
     periods = sorted((p.opens, p.closes) for p in hours if p.weekday == weekday)
     if not periods:
         return "closed all day"

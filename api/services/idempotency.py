@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from api.errors import Conflict, InvalidInput
 from api.models import IdempotencyRecord
 
+_RECORDS: sa.Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
 STALE_AFTER: Final = timedelta(seconds=60)
 """A key still in flight after this long belongs to a request that died: it may be retried."""
 
@@ -36,12 +37,14 @@ def claim(
     Raises Conflict while another request holds the key, InvalidInput when the key was used
     with a different body.
     """
-    record = IdempotencyRecord(user_id=user_id, key=key, request_hash=fingerprint, created_at=now)
-    session.add(record)
     try:
+        record_id = session.execute(
+            sa.insert(_RECORDS)
+            .values(user_id=user_id, key=key, request_hash=fingerprint, created_at=now)
+            .returning(_RECORDS.c.id)
+        ).scalar_one()
         session.commit()
-        assert record.id is not None
-        return record.id
+        return int(record_id)
     except sa.exc.IntegrityError:
         session.rollback()
     existing = session.exec(

@@ -18,7 +18,7 @@ from api.services.orders import (
     return_portions,
     ticket_payload,
 )
-from api.services.outbox import DISPATCH_CHANNEL, publish, restaurant_channel
+from api.services.outbox import publish, restaurant_channel
 
 
 class TicketAction(StrEnum):
@@ -135,8 +135,6 @@ def act_on_ticket(
     lines = session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all()
     payload = ticket_payload(ticket, lines, _dishes(session, {line.dish_id for line in lines}))
     publish(session, restaurant_channel(restaurant_id), "ticket.updated", payload)
-    if action in (TicketAction.READY, TicketAction.RECALL):
-        publish(session, DISPATCH_CHANNEL, f"ticket.{action.value}", {"ticket_id": ticket.id})
 
     order = session.get(Order, ticket.order_id)
     assert order is not None

@@ -2,7 +2,7 @@
 
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -36,8 +36,20 @@ from api.schemas.orders import (
     TicketPublic,
     TimelineEntry,
 )
-from api.services.outbox import DISPATCH_CHANNEL, order_channel, publish, restaurant_channel
+from api.services.outbox import (
+    Event,
+    order_channel,
+    publish,
+    publish_all,
+    restaurant_channel,
+)
 from api.services.quotes import Quote
+from api.services.views import DishLabels
+
+_ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
+_TICKETS: sa.Table = Ticket.__table__  # type: ignore[attr-defined]
+_LINES: sa.Table = OrderLine.__table__  # type: ignore[attr-defined]
+_STATUS_CHANGES: sa.Table = OrderStatusChange.__table__  # type: ignore[attr-defined]
 
 OPEN_TICKET_STATES = frozenset(
     {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY}
@@ -48,86 +60,144 @@ STARTED_TICKET_STATES = frozenset(
 ENDED_TICKET_STATES = frozenset({TicketStatus.REFUSED, TicketStatus.CANCELLED})
 
 
-def create_order(session: Session, customer_id: int, quote: Quote, now: datetime) -> Order:
+def create_order(session: Session, customer_id: int, quote: Quote, now: datetime) -> OrderPublic:
     """Write the order, its tickets and lines, and their events, in the caller's transaction.
 
     Portions are taken with conditional updates, so two orders can never both take the last
     one; a dish that ran out since the quote raises InvalidInput and the caller rolls back.
+    Rows are written with bulk statements: this is the hot path of the service.
     """
     _take_portions(session, quote)
     public = quote.public
     destination = public.destination
-    order = Order(
-        customer_id=customer_id,
-        status=OrderStatus.PLACED,
-        destination_kind=destination.kind,
-        address=destination.address,
-        lat=destination.lat,
-        lon=destination.lon,
-        relay_point_id=destination.relay_point_id,
-        relay_code=(
-            f"{secrets.randbelow(1_000_000):06d}"
-            if destination.kind is DestinationKind.RELAY_POINT
-            else None
-        ),
-        deliver_at=public.deliver_at,
-        promised_at=quote.promised_at,
-        estimated_delivery_at=public.estimated_delivery_at,
-        placed_at=now,
-        subtotal_cents=public.subtotal_cents,
-        delivery_fee_cents=public.delivery_fee_cents,
-        total_cents=public.total_cents,
-        fee_breakdown=public.fee.model_dump(),
+    accepted = {rid for rid, r in quote.restaurants.items() if r.auto_accept}
+    status = (
+        OrderStatus.CONFIRMED
+        if accepted == {part.restaurant_id for part in public.restaurants}
+        else OrderStatus.PLACED
     )
-    session.add(order)
-    session.flush()
-    assert order.id is not None
-
-    tickets: dict[int, Ticket] = {}
-    for part in public.restaurants:
-        restaurant = quote.restaurants[part.restaurant_id]
-        accepted = restaurant.auto_accept
-        ticket = Ticket(
-            order_id=order.id,
-            restaurant_id=part.restaurant_id,
-            status=TicketStatus.ACCEPTED if accepted else TicketStatus.NEW,
-            subtotal_cents=part.subtotal_cents,
-            prep_minutes=part.prep_minutes,
-            accepted_at=now if accepted else None,
-            created_at=now,
+    relay_code = (
+        f"{secrets.randbelow(1_000_000):06d}"
+        if destination.kind is DestinationKind.RELAY_POINT
+        else None
+    )
+    order_id = session.execute(
+        sa.insert(_ORDERS)
+        .values(
+            customer_id=customer_id,
+            status=status,
+            destination_kind=destination.kind,
+            address=destination.address,
+            lat=destination.lat,
+            lon=destination.lon,
+            relay_point_id=destination.relay_point_id,
+            relay_code=relay_code,
+            deliver_at=public.deliver_at,
+            promised_at=quote.promised_at,
+            estimated_delivery_at=public.estimated_delivery_at,
+            placed_at=now,
+            subtotal_cents=public.subtotal_cents,
+            delivery_fee_cents=public.delivery_fee_cents,
+            total_cents=public.total_cents,
+            fee_breakdown=public.fee.model_dump(),
         )
-        session.add(ticket)
-        tickets[part.restaurant_id] = ticket
-    session.flush()
+        .returning(_ORDERS.c.id)
+    ).scalar_one()
 
-    lines: list[OrderLine] = []
-    for quoted in public.lines:
-        ticket_id = tickets[quoted.restaurant_id].id
-        assert ticket_id is not None
-        lines.append(
-            OrderLine(
-                order_id=order.id,
-                ticket_id=ticket_id,
-                dish_id=quoted.dish_id,
-                dish_name=quoted.dish_name,
-                unit_price_cents=quoted.unit_price_cents,
-                quantity=quoted.quantity,
-                note=quoted.note,
-            )
-        )
-    session.add_all(lines)
-    _record_status(session, order, OrderStatus.PLACED, now, "")
-    for ticket in tickets.values():
-        publish(
-            session,
+    ticket_rows = [
+        {
+            "order_id": order_id,
+            "restaurant_id": part.restaurant_id,
+            "status": TicketStatus.ACCEPTED if part.restaurant_id in accepted else TicketStatus.NEW,
+            "subtotal_cents": part.subtotal_cents,
+            "prep_minutes": part.prep_minutes,
+            "accepted_at": now if part.restaurant_id in accepted else None,
+            "created_at": now,
+        }
+        for part in public.restaurants
+    ]
+    inserted = session.execute(
+        sa.insert(_TICKETS).returning(
+            _TICKETS.c.id, _TICKETS.c.restaurant_id, sort_by_parameter_order=True
+        ),
+        ticket_rows,
+    ).all()
+    ticket_ids = {row.restaurant_id: row.id for row in inserted}
+
+    line_rows = [
+        {
+            "order_id": order_id,
+            "ticket_id": ticket_ids[quoted.restaurant_id],
+            "dish_id": quoted.dish_id,
+            "dish_name": quoted.dish_name,
+            "unit_price_cents": quoted.unit_price_cents,
+            "quantity": quoted.quantity,
+            "note": quoted.note,
+        }
+        for quoted in public.lines
+    ]
+    session.execute(sa.insert(_LINES), line_rows)
+    timeline = [TimelineEntry(status=OrderStatus.PLACED, at=now, note="")]
+    if status is OrderStatus.CONFIRMED:
+        timeline.append(TimelineEntry(status=OrderStatus.CONFIRMED, at=now, note=""))
+    session.execute(
+        sa.insert(_STATUS_CHANGES),
+        [{"order_id": order_id, "status": e.status, "note": e.note, "at": e.at} for e in timeline],
+    )
+
+    tickets = [Ticket(id=ticket_ids[row["restaurant_id"]], **row) for row in ticket_rows]
+    lines = [OrderLine(**row) for row in line_rows]
+    events: list[Event] = [
+        (
             restaurant_channel(ticket.restaurant_id),
             "ticket.created",
             ticket_payload(ticket, lines, quote.dishes),
         )
-    publish(session, order_channel(order.id), "order.placed", {"order_id": order.id})
-    publish(session, DISPATCH_CHANNEL, "order.placed", {"order_id": order.id})
-    refresh_order_status(session, order, now)
-    return order
+        for ticket in tickets
+    ]
+    events += [
+        (order_channel(order_id), "order.placed", {"order_id": order_id, "status": status.value}),
+    ]
+    publish_all(session, events)
+    return OrderPublic(
+        id=order_id,
+        status=status,
+        total_cents=public.total_cents,
+        placed_at=now,
+        estimated_delivery_at=public.estimated_delivery_at,
+        subtotal_cents=public.subtotal_cents,
+        delivery_fee_cents=public.delivery_fee_cents,
+        fee=public.fee,
+        destination=destination,
+        relay_code=relay_code,
+        deliver_at=public.deliver_at,
+        promised_at=quote.promised_at,
+        cancel_reason=None,
+        lines=[
+            OrderLinePublic(
+                dish_id=line.dish_id,
+                dish_name=line.dish_name,
+                ticket_id=line.ticket_id,
+                quantity=line.quantity,
+                note=line.note,
+                unit_price_cents=line.unit_price_cents,
+            )
+            for line in lines
+        ],
+        tickets=[
+            TicketPublic(
+                id=ticket.id or 0,
+                restaurant_id=ticket.restaurant_id,
+                restaurant_name=quote.restaurants[ticket.restaurant_id].name,
+                status=ticket.status,
+                subtotal_cents=ticket.subtotal_cents,
+                refuse_reason=None,
+            )
+            for ticket in tickets
+        ],
+        timeline=timeline,
+        courier=None,
+    )
 
 
 def _take_portions(session: Session, quote: Quote) -> None:
@@ -164,7 +234,7 @@ def return_portions(session: Session, ticket: Ticket) -> None:
 
 
 def ticket_payload(
-    ticket: Ticket, lines: Iterable[OrderLine], dishes: dict[int, Dish]
+    ticket: Ticket, lines: Iterable[OrderLine], dishes: Mapping[int, DishLabels]
 ) -> dict[str, Any]:
     """What a kitchen screen shows of a ticket."""
     return {
@@ -238,8 +308,6 @@ def refresh_order_status(session: Session, order: Order, now: datetime, note: st
         "order.status",
         {"order_id": order.id, "status": derived.value},
     )
-    if derived is OrderStatus.CANCELLED:
-        publish(session, DISPATCH_CHANNEL, "order.cancelled", {"order_id": order.id})
     return True
 
 
@@ -397,4 +465,3 @@ def cancel_order(session: Session, order: Order, now: datetime, reason: str) -> 
         "order.status",
         {"order_id": order.id, "status": "cancelled"},
     )
-    publish(session, DISPATCH_CHANNEL, "order.cancelled", {"order_id": order.id})

@@ -1,15 +1,24 @@
 """Writing events to the outbox, numbered per channel in commit order."""
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from api.db_types import utc_now
 from api.models import ChannelSequence, OutboxEvent
 
-DISPATCH_CHANNEL = "dispatch"
-"""Wakes the dispatcher: new orders, cancellations, ready tickets."""
+# The dispatcher follows the whole outbox by id, so it needs no channel of its own: one
+# channel shared by every order would queue all orders on one sequence row.
+
+_SEQUENCES: sa.Table = ChannelSequence.__table__  # type: ignore[attr-defined]
+_EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+
+Event = tuple[str, str, dict[str, Any]]
+"""(channel, kind, payload)"""
 
 
 def restaurant_channel(restaurant_id: int) -> str:
@@ -24,29 +33,52 @@ def order_channel(order_id: int) -> str:
     return f"order:{order_id}"
 
 
-def _next_sequence(session: Session, channel: str) -> int:
-    """Bump the channel's counter; the row stays locked until the caller's commit."""
-    table = ChannelSequence.__table__  # type: ignore[attr-defined]
+def _bump_sequences(session: Session, channels: Sequence[str]) -> dict[str, int]:
+    """Bump each channel's counter by its number of events, in one statement.
+
+    The rows stay locked until commit, so a channel's numbers follow commit order
+    (auto-increment ids do not). Channels are locked in sorted order, so two transactions
+    never wait on each other's channels in opposite orders.
+    """
+    counts = Counter(channels)
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    session.execute(
-        insert.values(channel=channel, last_sequence=0).on_conflict_do_nothing(
-            index_elements=["channel"]
+    insert = postgresql.insert(_SEQUENCES) if dialect == "postgresql" else sqlite.insert(_SEQUENCES)
+    statement = (
+        insert.values(
+            [{"channel": channel, "last_sequence": counts[channel]} for channel in sorted(counts)]
         )
+        .on_conflict_do_update(
+            index_elements=["channel"],
+            set_={"last_sequence": _SEQUENCES.c.last_sequence + insert.excluded.last_sequence},
+        )
+        .returning(_SEQUENCES.c.channel, _SEQUENCES.c.last_sequence)
     )
-    bumped = session.execute(
-        sa.update(table)
-        .where(table.c.channel == channel)
-        .values(last_sequence=table.c.last_sequence + 1)
-        .returning(table.c.last_sequence)
-    ).scalar_one()
-    return int(bumped)
+    return {row.channel: int(row.last_sequence) for row in session.execute(statement)}
 
 
-def publish(session: Session, channel: str, kind: str, payload: dict[str, Any]) -> OutboxEvent:
-    """Add an event to the caller's transaction: it exists exactly when the change commits."""
-    event = OutboxEvent(
-        channel=channel, sequence=_next_sequence(session, channel), kind=kind, payload=payload
-    )
-    session.add(event)
-    return event
+def publish_all(session: Session, events: Sequence[Event]) -> None:
+    """Add events to the caller's transaction: they exist exactly when the change commits."""
+    if not events:
+        return
+    last = _bump_sequences(session, [channel for channel, _, _ in events])
+    # Number each channel's events in the order given, ending at the bumped value.
+    remaining = Counter(channel for channel, _, _ in events)
+    now = utc_now()
+    rows = []
+    for channel, kind, payload in events:
+        sequence = last[channel] - remaining[channel] + 1
+        remaining[channel] -= 1
+        rows.append(
+            {
+                "channel": channel,
+                "sequence": sequence,
+                "kind": kind,
+                "payload": payload,
+                "created_at": now,
+            }
+        )
+    session.execute(_EVENTS.insert(), rows)
+
+
+def publish(session: Session, channel: str, kind: str, payload: dict[str, Any]) -> None:
+    publish_all(session, [(channel, kind, payload)])

@@ -5,16 +5,17 @@ field it concerns, so the customer can fix them all at once.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise, permutations
 from typing import Final
 
 import numpy as np
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from api.errors import InvalidInput
-from api.models import DestinationKind, Dish, OpeningHours, RelayPoint, Restaurant
+from api.models import DestinationKind, Dish, RelayPoint, Restaurant
 from api.schemas.orders import (
     AddressDestination,
     CartRequest,
@@ -27,6 +28,7 @@ from api.schemas.orders import (
 )
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
+from api.services.views import DishView, HoursView, RestaurantView, table_rows
 from dispatch.geography import Geography
 from dispatch.snapping import SnapError
 
@@ -52,8 +54,8 @@ class Quote:
     """A priced, deliverable cart: what the customer sees and what an order is made of."""
 
     public: QuotePublic
-    dishes: dict[int, Dish]
-    restaurants: dict[int, Restaurant]
+    dishes: dict[int, DishView]
+    restaurants: dict[int, RestaurantView]
     promised_at: datetime
     relay_point: RelayPoint | None
 
@@ -224,32 +226,28 @@ def fee_for(
     return _fee(geography.matrix(QUOTE_PROFILE, points).distances_m, rules)
 
 
-def _load_dishes(session: Session, cart: CartRequest, problems: list[Problem]) -> dict[int, Dish]:
+def _load_dishes(
+    session: Session, cart: CartRequest, problems: list[Problem]
+) -> dict[int, DishView]:
     wanted = {line.dish_id for line in cart.lines}
-    dishes = {
-        dish.id: dish
-        for dish in session.exec(select(Dish).where(col(Dish.id).in_(wanted))).all()
-        if dish.id is not None
-    }
+    rows: Sequence[DishView] = table_rows(session, Dish, col(Dish.id).in_(wanted))
+    dishes = {dish.id: dish for dish in rows}
     for i, line in enumerate(cart.lines):
         if line.dish_id not in dishes:
             problems.append({"field": f"lines.{i}.dish_id", "reason": "no such dish"})
     return dishes
 
 
-def _load_restaurants(session: Session, dishes: dict[int, Dish]) -> dict[int, Restaurant]:
+def _load_restaurants(session: Session, dishes: dict[int, DishView]) -> dict[int, RestaurantView]:
     ids = {dish.restaurant_id for dish in dishes.values()}
-    return {
-        r.id: r
-        for r in session.exec(select(Restaurant).where(col(Restaurant.id).in_(ids))).all()
-        if r.id is not None
-    }
+    rows: Sequence[RestaurantView] = table_rows(session, Restaurant, col(Restaurant.id).in_(ids))
+    return {r.id: r for r in rows}
 
 
 def _check_dishes(
     cart: CartRequest,
-    dishes: dict[int, Dish],
-    restaurants: dict[int, Restaurant],
+    dishes: dict[int, DishView],
+    restaurants: dict[int, RestaurantView],
     problems: list[Problem],
 ) -> None:
     wanted: dict[int, int] = defaultdict(int)
@@ -279,7 +277,7 @@ def _check_dishes(
 
 
 def _prep_minutes(
-    cart: CartRequest, dishes: dict[int, Dish], restaurants: dict[int, Restaurant]
+    cart: CartRequest, dishes: dict[int, DishView], restaurants: dict[int, RestaurantView]
 ) -> dict[int, int]:
     """Each kitchen's cooking time: its slowest dish, plus its busy-mode extra minutes."""
     prep: dict[int, int] = defaultdict(int)
@@ -326,8 +324,8 @@ def _destination(
 def _check_open(
     problems: list[Problem],
     field: str,
-    restaurant: Restaurant,
-    hours: list[OpeningHours],
+    restaurant: RestaurantView,
+    hours: list[HoursView],
     start: datetime,
     ready: datetime,
     rules: PricingRules,
