@@ -42,26 +42,10 @@ def restaurant(
     slug: str, request: Request, session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> HTMLResponse:
     """One kitchen's menu, with buttons that fill the shared cart."""
-    found = next(
-        (
-            r
-            for r in catalogue.list_restaurants(
-                session,
-                now=clock.now(),
-                timezone=settings.timezone,
-                open_now=None,
-                paused=None,
-                cuisine=None,
-                limit=1000,
-                offset=0,
-            )
-            if r.slug == slug
-        ),
-        None,
-    )
+    found = catalogue.restaurant_id_by_slug(session, slug)
     if found is None:
         raise NotFound(f"no restaurant {slug}")
-    menu = catalogue.menu(session, found.id, now=clock.now(), timezone=settings.timezone)
+    menu = catalogue.menu(session, found, now=clock.now(), timezone=settings.timezone)
     return TEMPLATES.TemplateResponse(request, "menu.html", {"menu": menu})
 
 

@@ -88,6 +88,10 @@ def list_restaurants(
     return listed[offset : offset + limit]
 
 
+def restaurant_id_by_slug(session: Session, slug: str) -> int | None:
+    return session.exec(select(Restaurant.id).where(Restaurant.slug == slug)).first()
+
+
 def menu(session: Session, restaurant_id: int, *, now: datetime, timezone: str) -> MenuPublic:
     restaurant = session.get(Restaurant, restaurant_id)
     if restaurant is None:

@@ -173,30 +173,33 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         deliver_at=public.deliver_at,
         promised_at=quote.promised_at,
         cancel_reason=None,
-        lines=[
-            OrderLinePublic(
-                dish_id=line.dish_id,
-                dish_name=line.dish_name,
-                ticket_id=line.ticket_id,
-                quantity=line.quantity,
-                note=line.note,
-                unit_price_cents=line.unit_price_cents,
-            )
-            for line in lines
-        ],
-        tickets=[
-            TicketPublic(
-                id=ticket.id or 0,
-                restaurant_id=ticket.restaurant_id,
-                restaurant_name=quote.restaurants[ticket.restaurant_id].name,
-                status=ticket.status,
-                subtotal_cents=ticket.subtotal_cents,
-                refuse_reason=None,
-            )
-            for ticket in tickets
-        ],
+        lines=[_line_public(line) for line in lines],
+        tickets=[_ticket_public(t, quote.restaurants[t.restaurant_id].name) for t in tickets],
         timeline=timeline,
         courier=None,
+    )
+
+
+def _line_public(line: OrderLine) -> OrderLinePublic:
+    return OrderLinePublic(
+        dish_id=line.dish_id,
+        dish_name=line.dish_name,
+        ticket_id=line.ticket_id,
+        quantity=line.quantity,
+        note=line.note,
+        unit_price_cents=line.unit_price_cents,
+    )
+
+
+def _ticket_public(ticket: Ticket, restaurant_name: str) -> TicketPublic:
+    assert ticket.id is not None
+    return TicketPublic(
+        id=ticket.id,
+        restaurant_id=ticket.restaurant_id,
+        restaurant_name=restaurant_name,
+        status=ticket.status,
+        subtotal_cents=ticket.subtotal_cents,
+        refuse_reason=ticket.refuse_reason,
     )
 
 
@@ -386,28 +389,8 @@ def order_public(session: Session, order: Order) -> OrderPublic:
         deliver_at=order.deliver_at,
         promised_at=order.promised_at,
         cancel_reason=order.cancel_reason,
-        lines=[
-            OrderLinePublic(
-                dish_id=line.dish_id,
-                dish_name=line.dish_name,
-                ticket_id=line.ticket_id,
-                quantity=line.quantity,
-                note=line.note,
-                unit_price_cents=line.unit_price_cents,
-            )
-            for line in lines
-        ],
-        tickets=[
-            TicketPublic(
-                id=t.id or 0,
-                restaurant_id=t.restaurant_id,
-                restaurant_name=names.get(t.restaurant_id, ""),
-                status=t.status,
-                subtotal_cents=t.subtotal_cents,
-                refuse_reason=t.refuse_reason,
-            )
-            for t in tickets
-        ],
+        lines=[_line_public(line) for line in lines],
+        tickets=[_ticket_public(t, names.get(t.restaurant_id, "")) for t in tickets],
         timeline=[TimelineEntry(status=e.status, at=e.at, note=e.note) for e in timeline],
         courier=_courier_position(session, order),
     )
