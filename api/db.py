@@ -23,8 +23,13 @@ def create_db_engine(database_url: str, **kwargs: Any) -> sa.Engine:
 def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # Connections to a file are cheap: enough for every worker thread to hold one.
     engine = sa.create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=20,
+        max_overflow=40,
+        **kwargs,
     )
 
     @sa.event.listens_for(engine, "connect")

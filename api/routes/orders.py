@@ -4,9 +4,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, status
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
-from api.deps import ClockDep, CurrentCustomer, GeographyDep, SessionDep, SettingsDep
+from api.deps import (
+    ClockDep,
+    CurrentCustomer,
+    GeographyDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+)
 from api.errors import (
     BadRequest,
     ChaudError,
@@ -23,7 +29,6 @@ from api.services import idempotency
 from api.services import orders as service
 from api.services.quotes import PricingRules, quote_cart
 from api.settings import Settings
-from dispatch.geography import Geography
 
 router = APIRouter(tags=["orders"])
 
@@ -62,6 +67,7 @@ def place_order(
     cart: CartRequest,
     customer: CurrentCustomer,
     session: SessionDep,
+    reader: ReadSessionDep,
     geography: GeographyDep,
     settings: SettingsDep,
     clock: ClockDep,
@@ -76,31 +82,27 @@ def place_order(
             [{"field": "Idempotency-Key", "reason": "required: a unique key for this order"}]
         )
     assert customer.id is not None
+    customer_id = customer.id  # the reader's rollback below expires the loaded account
     now = clock.now()
     fingerprint = idempotency.request_hash(cart.model_dump(mode="json"))
-    claimed = idempotency.claim(session, customer.id, idempotency_key, fingerprint, now)
+    claimed = idempotency.claim(session, customer_id, idempotency_key, fingerprint, now)
     if isinstance(claimed, idempotency.Replay):
         return JSONResponse(claimed.body, status_code=claimed.status_code)
     try:
-        body = _place(session, customer.id, cart, geography, settings, now)
+        # Priced in a read transaction: on SQLite the write lock is held only for the writes.
+        try:
+            quoted = quote_cart(
+                reader, cart, geography=geography, rules=pricing_rules(settings), now=now
+            )
+        finally:
+            reader.rollback()  # hand its connection back before waiting for a writer
+        body = service.create_order(session, customer_id, quoted, now).model_dump(mode="json")
         idempotency.complete(session, claimed, status.HTTP_201_CREATED, body)
         session.commit()
     except ChaudError:
         idempotency.release(session, claimed)
         raise
     return JSONResponse(body, status_code=status.HTTP_201_CREATED)
-
-
-def _place(
-    session: Session,
-    customer_id: int,
-    cart: CartRequest,
-    geography: Geography,
-    settings: Settings,
-    now: Any,
-) -> dict[str, Any]:
-    quoted = quote_cart(session, cart, geography=geography, rules=pricing_rules(settings), now=now)
-    return service.create_order(session, customer_id, quoted, now).model_dump(mode="json")
 
 
 @router.get("/orders", responses=error_responses(Unauthorized))

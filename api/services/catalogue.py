@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from api.errors import NotFound
-from api.models import Allergen, Dish, OpeningHours, RelayPoint, Restaurant
+from api.models import Allergen, Dish, RelayPoint, Restaurant
 from api.schemas.catalogue import (
     DishFound,
     DishPublic,
@@ -16,13 +16,11 @@ from api.schemas.catalogue import (
     RestaurantPublic,
 )
 from api.services.hours import is_open, local
-from api.services.views import HoursView, table_rows
+from api.services.views import HoursView, hours_of
 
 
 def opening_hours(session: Session, restaurant_ids: Sequence[int]) -> dict[int, list[HoursView]]:
-    rows: Sequence[HoursView] = table_rows(
-        session, OpeningHours, col(OpeningHours.restaurant_id).in_(restaurant_ids)
-    )
+    rows = hours_of(session, restaurant_ids)
     by_restaurant: dict[int, list[HoursView]] = defaultdict(list)
     for row in rows:
         by_restaurant[row.restaurant_id].append(row)

@@ -47,9 +47,35 @@ from api.services.quotes import Quote
 from api.services.views import DishLabels
 
 _ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
+_DISHES: sa.Table = Dish.__table__  # type: ignore[attr-defined]
+_RESTAURANTS: sa.Table = Restaurant.__table__  # type: ignore[attr-defined]
 _TICKETS: sa.Table = Ticket.__table__  # type: ignore[attr-defined]
 _LINES: sa.Table = OrderLine.__table__  # type: ignore[attr-defined]
 _STATUS_CHANGES: sa.Table = OrderStatusChange.__table__  # type: ignore[attr-defined]
+
+# The order path's statements, built once (construction is a real share of an order's time).
+_INSERT_ORDER = sa.insert(_ORDERS).returning(_ORDERS.c.id)
+_INSERT_TICKETS = sa.insert(_TICKETS).returning(
+    _TICKETS.c.id, _TICKETS.c.restaurant_id, sort_by_parameter_order=True
+)
+_INSERT_LINES = sa.insert(_LINES)
+_INSERT_STATUS_CHANGES = sa.insert(_STATUS_CHANGES)
+_STOPPED_DISHES = (
+    sa.select(_DISHES.c.name)
+    .join(_RESTAURANTS, _RESTAURANTS.c.id == _DISHES.c.restaurant_id)
+    .where(
+        _DISHES.c.id.in_(sa.bindparam("ids", expanding=True)),
+        sa.or_(~_DISHES.c.available, _RESTAURANTS.c.paused),
+    )
+)
+_TAKE_PORTIONS = (
+    sa.update(_DISHES)
+    .where(
+        _DISHES.c.id == sa.bindparam("dish_id"),
+        _DISHES.c.portions_left >= sa.bindparam("quantity"),
+    )
+    .values(portions_left=_DISHES.c.portions_left - sa.bindparam("quantity"))
+)
 
 OPEN_TICKET_STATES = frozenset(
     {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY}
@@ -67,6 +93,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
     one; a dish that ran out since the quote raises InvalidInput and the caller rolls back.
     Rows are written with bulk statements: this is the hot path of the service.
     """
+    _check_still_served(session, quote)
     _take_portions(session, quote)
     public = quote.public
     destination = public.destination
@@ -82,26 +109,28 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         else None
     )
     order_id = session.execute(
-        sa.insert(_ORDERS)
-        .values(
-            customer_id=customer_id,
-            status=status,
-            destination_kind=destination.kind,
-            address=destination.address,
-            lat=destination.lat,
-            lon=destination.lon,
-            relay_point_id=destination.relay_point_id,
-            relay_code=relay_code,
-            deliver_at=public.deliver_at,
-            promised_at=quote.promised_at,
-            estimated_delivery_at=public.estimated_delivery_at,
-            placed_at=now,
-            subtotal_cents=public.subtotal_cents,
-            delivery_fee_cents=public.delivery_fee_cents,
-            total_cents=public.total_cents,
-            fee_breakdown=public.fee.model_dump(),
-        )
-        .returning(_ORDERS.c.id)
+        _INSERT_ORDER,
+        {
+            "customer_id": customer_id,
+            "status": status,
+            "destination_kind": destination.kind,
+            "address": destination.address,
+            "lat": destination.lat,
+            "lon": destination.lon,
+            "relay_point_id": destination.relay_point_id,
+            "relay_code": relay_code,
+            "deliver_at": public.deliver_at,
+            "promised_at": quote.promised_at,
+            "estimated_delivery_at": public.estimated_delivery_at,
+            "cancelled_at": None,
+            "delivered_at": None,
+            "cancel_reason": None,
+            "placed_at": now,
+            "subtotal_cents": public.subtotal_cents,
+            "delivery_fee_cents": public.delivery_fee_cents,
+            "total_cents": public.total_cents,
+            "fee_breakdown": public.fee.model_dump(),
+        },
     ).scalar_one()
 
     ticket_rows = [
@@ -116,12 +145,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         }
         for part in public.restaurants
     ]
-    inserted = session.execute(
-        sa.insert(_TICKETS).returning(
-            _TICKETS.c.id, _TICKETS.c.restaurant_id, sort_by_parameter_order=True
-        ),
-        ticket_rows,
-    ).all()
+    inserted = session.execute(_INSERT_TICKETS, ticket_rows).all()
     ticket_ids = {row.restaurant_id: row.id for row in inserted}
 
     line_rows = [
@@ -136,12 +160,12 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         }
         for quoted in public.lines
     ]
-    session.execute(sa.insert(_LINES), line_rows)
+    session.execute(_INSERT_LINES, line_rows)
     timeline = [TimelineEntry(status=OrderStatus.PLACED, at=now, note="")]
     if status is OrderStatus.CONFIRMED:
         timeline.append(TimelineEntry(status=OrderStatus.CONFIRMED, at=now, note=""))
     session.execute(
-        sa.insert(_STATUS_CHANGES),
+        _INSERT_STATUS_CHANGES,
         [{"order_id": order_id, "status": e.status, "note": e.note, "at": e.at} for e in timeline],
     )
 
@@ -203,6 +227,18 @@ def _ticket_public(ticket: Ticket, restaurant_name: str) -> TicketPublic:
     )
 
 
+def _check_still_served(session: Session, quote: Quote) -> None:
+    """The quote was read before the write began: refuse if a dish or kitchen stopped since.
+
+    (Running out of portions is caught by the conditional updates that take them.)
+    """
+    stopped = session.execute(_STOPPED_DISHES, {"ids": list(quote.dishes)}).scalars().all()
+    if stopped:
+        raise InvalidInput(
+            [{"field": "lines", "reason": f"no longer served: {', '.join(sorted(stopped))}"}]
+        )
+
+
 def _take_portions(session: Session, quote: Quote) -> None:
     wanted: dict[int, int] = defaultdict(int)
     for line in quote.public.lines:
@@ -211,12 +247,7 @@ def _take_portions(session: Session, quote: Quote) -> None:
     for dish_id, quantity in sorted(wanted.items()):
         if quote.dishes[dish_id].portions_left is None:
             continue
-        table = Dish.__table__  # type: ignore[attr-defined]
-        taken = session.execute(
-            sa.update(table)
-            .where(table.c.id == dish_id, table.c.portions_left >= quantity)
-            .values(portions_left=table.c.portions_left - quantity)
-        )
+        taken = session.execute(_TAKE_PORTIONS, {"dish_id": dish_id, "quantity": quantity})
         if taken.rowcount != 1:  # type: ignore[attr-defined]
             index = next(i for i, q in enumerate(quote.public.lines) if q.dish_id == dish_id)
             name = quote.dishes[dish_id].name

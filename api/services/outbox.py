@@ -2,6 +2,7 @@
 
 from collections import Counter
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,8 @@ from api.models import ChannelSequence, OutboxEvent
 
 _SEQUENCES: sa.Table = ChannelSequence.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+
+_INSERT_EVENTS = _EVENTS.insert()
 
 Event = tuple[str, str, dict[str, Any]]
 """(channel, kind, payload)"""
@@ -41,19 +44,30 @@ def _bump_sequences(session: Session, channels: Sequence[str]) -> dict[str, int]
     never wait on each other's channels in opposite orders.
     """
     counts = Counter(channels)
-    dialect = session.get_bind().dialect.name
+    statement = _bump_statement(session.get_bind().dialect.name, len(counts))
+    params: dict[str, str | int] = {}
+    for number, channel in enumerate(sorted(counts)):
+        params[f"channel_{number}"] = channel
+        params[f"count_{number}"] = counts[channel]
+    return {row.channel: int(row.last_sequence) for row in session.execute(statement, params)}
+
+
+@cache
+def _bump_statement(dialect: str, rows: int) -> sa.Insert:
+    """One upsert for ``rows`` channels, built once per dialect and row count."""
     insert = postgresql.insert(_SEQUENCES) if dialect == "postgresql" else sqlite.insert(_SEQUENCES)
-    statement = (
-        insert.values(
-            [{"channel": channel, "last_sequence": counts[channel]} for channel in sorted(counts)]
-        )
+    values: list[dict[str, Any]] = [
+        {"channel": sa.bindparam(f"channel_{n}"), "last_sequence": sa.bindparam(f"count_{n}")}
+        for n in range(rows)
+    ]
+    return (
+        insert.values(values)
         .on_conflict_do_update(
             index_elements=["channel"],
             set_={"last_sequence": _SEQUENCES.c.last_sequence + insert.excluded.last_sequence},
         )
         .returning(_SEQUENCES.c.channel, _SEQUENCES.c.last_sequence)
     )
-    return {row.channel: int(row.last_sequence) for row in session.execute(statement)}
 
 
 def publish_all(session: Session, events: Sequence[Event]) -> None:
@@ -77,7 +91,7 @@ def publish_all(session: Session, events: Sequence[Event]) -> None:
                 "created_at": now,
             }
         )
-    session.execute(_EVENTS.insert(), rows)
+    session.execute(_INSERT_EVENTS, rows)
 
 
 def publish(session: Session, channel: str, kind: str, payload: dict[str, Any]) -> None:

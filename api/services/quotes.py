@@ -5,17 +5,16 @@ field it concerns, so the customer can fix them all at once.
 """
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise, permutations
 from typing import Final
 
 import numpy as np
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from api.errors import InvalidInput
-from api.models import DestinationKind, Dish, RelayPoint, Restaurant
+from api.models import DestinationKind, RelayPoint
 from api.schemas.orders import (
     AddressDestination,
     CartRequest,
@@ -28,7 +27,13 @@ from api.schemas.orders import (
 )
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
-from api.services.views import DishView, HoursView, RestaurantView, table_rows
+from api.services.views import (
+    DishView,
+    HoursView,
+    RestaurantView,
+    dishes_by_id,
+    restaurants_by_id,
+)
 from dispatch.geography import Geography
 from dispatch.snapping import SnapError
 
@@ -230,7 +235,7 @@ def _load_dishes(
     session: Session, cart: CartRequest, problems: list[Problem]
 ) -> dict[int, DishView]:
     wanted = {line.dish_id for line in cart.lines}
-    rows: Sequence[DishView] = table_rows(session, Dish, col(Dish.id).in_(wanted))
+    rows = dishes_by_id(session, wanted)
     dishes = {dish.id: dish for dish in rows}
     for i, line in enumerate(cart.lines):
         if line.dish_id not in dishes:
@@ -240,7 +245,7 @@ def _load_dishes(
 
 def _load_restaurants(session: Session, dishes: dict[int, DishView]) -> dict[int, RestaurantView]:
     ids = {dish.restaurant_id for dish in dishes.values()}
-    rows: Sequence[RestaurantView] = table_rows(session, Restaurant, col(Restaurant.id).in_(ids))
+    rows = restaurants_by_id(session, ids)
     return {r.id: r for r in rows}
 
 

@@ -5,14 +5,14 @@ protocols as the model instances do; building thousands of ORM objects per secon
 fit the order path's budget.
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import time
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from api.models import Station
+from api.models import Dish, OpeningHours, Restaurant, Station
 
 
 class HoursView(Protocol):
@@ -69,7 +69,26 @@ class RestaurantView(Protocol):
     def auto_accept(self) -> bool: ...
 
 
-def table_rows(session: Session, model: type[SQLModel], *where: Any) -> Sequence[Any]:
-    """Rows of a model's table (all columns), as light named tuples."""
+def _by_ids(model: type[SQLModel], column: str) -> sa.Select[Any]:
+    # Built once: statement construction and cache-key work are a real share of an order.
     table = cast(sa.Table, model.__table__)  # type: ignore[attr-defined]
-    return session.execute(sa.select(table).where(*where)).all()
+    return sa.select(table).where(table.c[column].in_(sa.bindparam("ids", expanding=True)))
+
+
+_DISHES_BY_ID = _by_ids(Dish, "id")
+_RESTAURANTS_BY_ID = _by_ids(Restaurant, "id")
+_HOURS_BY_RESTAURANT = _by_ids(OpeningHours, "restaurant_id")
+
+
+def dishes_by_id(session: Session, ids: Collection[int]) -> Sequence[DishView]:
+    return cast(Sequence[DishView], session.execute(_DISHES_BY_ID, {"ids": list(ids)}).all())
+
+
+def restaurants_by_id(session: Session, ids: Collection[int]) -> Sequence[RestaurantView]:
+    rows = session.execute(_RESTAURANTS_BY_ID, {"ids": list(ids)}).all()
+    return cast(Sequence[RestaurantView], rows)
+
+
+def hours_of(session: Session, restaurant_ids: Collection[int]) -> Sequence[HoursView]:
+    rows = session.execute(_HOURS_BY_RESTAURANT, {"ids": list(restaurant_ids)}).all()
+    return cast(Sequence[HoursView], rows)
