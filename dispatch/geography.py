@@ -1,7 +1,8 @@
 """The map a service runs on: each profile's network, snapping, street names."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import shapely
@@ -14,6 +15,7 @@ from dispatch.snapping import DEFAULT_MAX_SNAP_M, SnappedPoint, Snapper
 from dispatch.streets import StreetIndex
 
 PRIMARY_PROFILE = "bike"
+SNAP_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,22 @@ class Geography:
 
     def locate(self, lat: float, lon: float) -> SnappedPoint:
         """Check a customer-facing location: inside the zone and near a usable street."""
-        return self.snappers[PRIMARY_PROFILE].snap(lat, lon)
+        return self._cached_snap(PRIMARY_PROFILE, float(lat), float(lon))
 
     def snap(self, profile: str, lat: Sequence[float], lon: Sequence[float]) -> list[SnappedPoint]:
-        return self.snappers[profile].snap_many(lat, lon)
+        return [
+            self._cached_snap(profile, float(a), float(b)) for a, b in zip(lat, lon, strict=True)
+        ]
+
+    @cached_property
+    def _cached_snap(self) -> Callable[[str, float, float], SnappedPoint]:
+        """Snapping with memory: kitchens, relay points and regular addresses come back."""
+
+        @lru_cache(maxsize=SNAP_CACHE_SIZE)
+        def snap(profile: str, lat: float, lon: float) -> SnappedPoint:
+            return self.snappers[profile].snap(lat, lon)
+
+        return snap
 
     def matrix(
         self,

@@ -13,6 +13,12 @@ from api.errors import Conflict, InvalidInput
 from api.models import IdempotencyRecord
 
 _RECORDS: sa.Table = IdempotencyRecord.__table__  # type: ignore[attr-defined]
+_INSERT = sa.insert(_RECORDS).returning(_RECORDS.c.id)
+_COMPLETE = (
+    sa.update(_RECORDS)
+    .where(_RECORDS.c.id == sa.bindparam("record_id"))
+    .values(status_code=sa.bindparam("status_code"), response=sa.bindparam("response"))
+)
 STALE_AFTER: Final = timedelta(seconds=60)
 """A key still in flight after this long belongs to a request that died: it may be retried."""
 
@@ -39,9 +45,15 @@ def claim(
     """
     try:
         record_id = session.execute(
-            sa.insert(_RECORDS)
-            .values(user_id=user_id, key=key, request_hash=fingerprint, created_at=now)
-            .returning(_RECORDS.c.id)
+            _INSERT,
+            {
+                "user_id": user_id,
+                "key": key,
+                "request_hash": fingerprint,
+                "created_at": now,
+                "status_code": None,
+                "response": None,
+            },
         ).scalar_one()
         session.commit()
         return int(record_id)
@@ -68,11 +80,11 @@ def claim(
     if now - existing.created_at < STALE_AFTER:
         raise Conflict("a request with this Idempotency-Key is still being processed")
     taken = session.execute(
-        sa.update(IdempotencyRecord)
+        sa.update(_RECORDS)
         .where(
-            sa.column("id") == existing.id,
-            sa.column("created_at") == existing.created_at,
-            sa.column("status_code").is_(None),
+            _RECORDS.c.id == existing.id,
+            _RECORDS.c.created_at == existing.created_at,
+            _RECORDS.c.status_code.is_(None),
         )
         .values(created_at=now)
     )
@@ -85,14 +97,12 @@ def claim(
 def complete(session: Session, record_id: int, status_code: int, body: dict[str, Any]) -> None:
     """Store the answer, in the caller's transaction: it commits with the work it describes."""
     session.execute(
-        sa.update(IdempotencyRecord)
-        .where(sa.column("id") == record_id)
-        .values(status_code=status_code, response=body)
+        _COMPLETE, {"record_id": record_id, "status_code": status_code, "response": body}
     )
 
 
 def release(session: Session, record_id: int) -> None:
     """Forget a claim whose request failed, so the key can be used again."""
     session.rollback()
-    session.execute(sa.delete(IdempotencyRecord).where(sa.column("id") == record_id))
+    session.execute(sa.delete(_RECORDS).where(_RECORDS.c.id == record_id))
     session.commit()
