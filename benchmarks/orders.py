@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import random
+import socket
 import statistics
 import subprocess
 import sys
@@ -141,13 +142,21 @@ def _serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
         except httpx.TransportError:
             time.sleep(0.2)
     process.kill()
+    process.wait()
     raise RuntimeError("the server did not start")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def run(
     database: str, database_url: str, clients: int, seconds: float, port: int
 ) -> dict[str, Any]:
     menu = _prepare(database_url)
+    port = port or _free_port()
     server = _serve(database_url, port)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -183,13 +192,15 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         default=os.environ.get("CHAUD_TEST_DATABASE_URL", "postgresql://127.0.0.1:5432/test"),
         help="a PostgreSQL server where a throw-away database is created ('' to skip)",
     )
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args(argv)
 
     results = []
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
-        results.append(run("sqlite", sqlite_url, args.clients, args.seconds, args.port))
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as folder:
+            sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
+            results.append(run("sqlite", sqlite_url, args.clients, args.seconds, args.port))
     if args.postgres_url:
         admin = make_url(args.postgres_url).set(drivername="postgresql")
         name = f"chaud_bench_{uuid.uuid4().hex[:8]}"

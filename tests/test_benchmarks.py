@@ -25,3 +25,15 @@ def test_matrix_benchmark_reports_its_figures(capsys: pytest.CaptureFixture[str]
     assert summary["warm_load_seconds"] > 0
     assert summary["cold_build_seconds"] > summary["warm_load_seconds"]
     assert 20 < summary["peak_rss_mb"] < 2000
+
+
+def test_orders_benchmark_reports_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import orders
+
+    summary = orders.main(["--seconds", "1", "--clients", "2", "--postgres-url", ""])
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith('{"results"')
+    [sqlite] = summary["results"]
+    assert sqlite["database"] == "sqlite"
+    assert sqlite["orders"] > 0
+    assert sqlite["errors"] == 0
+    assert {"orders_per_s", "p50_ms", "p99_ms", "noop_requests_per_s"} <= sqlite.keys()
