@@ -1,6 +1,7 @@
 """Engine and sessions for SQLite (embedded default) and PostgreSQL (scale-out)."""
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 WRITE_OPTION = "chaud_writes"
+PING_AFTER_IDLE_S = 10.0
+_IDLE_SINCE = "chaud_idle_since"
 SQLITE_WRITE_WAIT_S = 30.0
 _HOLDS_WRITE_LOCK = "chaud_holds_write_lock"
 
@@ -17,7 +20,31 @@ def create_db_engine(database_url: str, **kwargs: Any) -> sa.Engine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(url, **kwargs)
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return _postgres_engine(url, **kwargs)
+
+
+def _postgres_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
+    engine = sa.create_engine(url, **{"pool_size": 10, "max_overflow": 20, **kwargs})
+
+    # Ping a pooled connection only when it sat idle: a ping on every checkout was a round
+    # trip of its own several times per order. A connection that fails the ping is replaced.
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        try:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.rollback()
+        except Exception as error:
+            raise sa.exc.DisconnectionError(str(error)) from error
+
+    return engine
 
 
 def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
