@@ -95,7 +95,8 @@ def place_order(
                 reader, cart, geography=geography, rules=pricing_rules(settings), now=now
             )
         finally:
-            reader.rollback()  # hand its connection back before waiting for a writer
+            if reader is not session:
+                reader.rollback()  # hand its connection back before waiting for a writer
         body = service.create_order(session, customer_id, quoted, now).model_dump(mode="json")
         idempotency.complete(session, claimed, status.HTTP_201_CREATED, body)
         session.commit()
