@@ -2,6 +2,7 @@
 
 import threading
 import time
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,7 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
     return engine
 
 
+@cache
 def writer(engine: sa.Engine) -> sa.Engine:
-    """The same engine and pool, for transactions that will write."""
+    """The same engine and pool, for transactions that will write (one per engine)."""
     return engine.execution_options(**{WRITE_OPTION: True})

@@ -12,6 +12,7 @@ from api.clock import Clock
 from api.db import writer
 from api.errors import Forbidden, Unauthorized
 from api.models import Role, User
+from api.schemas.accounts import Account
 from api.security import read_access_token
 from api.settings import Settings
 from dispatch.geography import Geography
@@ -66,6 +67,16 @@ ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 GeographyDep = Annotated[Geography, Depends(get_geography)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
+_USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
+_ACCOUNT = sa.select(
+    _USERS.c.id,
+    _USERS.c.email,
+    _USERS.c.name,
+    _USERS.c.role,
+    _USERS.c.restaurant_id,
+    _USERS.c.is_active,
+).where(_USERS.c.id == sa.bindparam("id"))
+
 bearer_token = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
@@ -74,22 +85,22 @@ def get_current_user(
     settings: SettingsDep,
     clock: ClockDep,
     token: Annotated[str | None, Depends(bearer_token)],
-) -> User:
+) -> Account:
     if not token:
         raise Unauthorized("sign in: this needs a bearer token")
     user_id = read_access_token(token, settings.secret_key.get_secret_value(), clock.now())
-    user = session.get(User, user_id) if user_id is not None else None
+    row = session.execute(_ACCOUNT, {"id": user_id}).first() if user_id is not None else None
     session.commit()  # end the read at once: nothing else happens in this session
-    if user is None or not user.is_active:
+    if row is None or not row.is_active:
         raise Unauthorized("the token is invalid or has expired")
-    return user
+    return Account(row.id, row.email, row.name, row.role, row.restaurant_id)
 
 
-CurrentUser = Annotated[User, Depends(get_current_user)]
+CurrentUser = Annotated[Account, Depends(get_current_user)]
 
 
 def _role(role: Role) -> object:
-    async def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> Account:
         if user.role is not role:
             raise Forbidden(f"this needs a {role.value} account")
         return user
@@ -97,12 +108,12 @@ def _role(role: Role) -> object:
     return Depends(check)
 
 
-CurrentCustomer = Annotated[User, _role(Role.CUSTOMER)]
-CurrentKitchen = Annotated[User, _role(Role.KITCHEN)]
-CurrentCourier = Annotated[User, _role(Role.COURIER)]
-CurrentOperator = Annotated[User, _role(Role.OPERATOR)]
+CurrentCustomer = Annotated[Account, _role(Role.CUSTOMER)]
+CurrentKitchen = Annotated[Account, _role(Role.KITCHEN)]
+CurrentCourier = Annotated[Account, _role(Role.COURIER)]
+CurrentOperator = Annotated[Account, _role(Role.OPERATOR)]
 
 
-def kitchen_restaurant_id(user: User) -> int:
+def kitchen_restaurant_id(user: Account) -> int:
     assert user.restaurant_id is not None  # enforced by a check constraint on users
     return user.restaurant_id

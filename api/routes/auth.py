@@ -64,7 +64,6 @@ def me(user: CurrentUser) -> UserPublic:
 @router.get("/me/addresses", responses=error_responses(Unauthorized))
 def list_addresses(user: CurrentCustomer, session: SessionDep) -> list[AddressPublic]:
     """The customer's saved delivery addresses."""
-    assert user.id is not None
     return service.list_addresses(session, user.id)
 
 
@@ -77,7 +76,6 @@ def add_address(
     address: AddressCreate, user: CurrentCustomer, session: SessionDep, geography: GeographyDep
 ) -> AddressPublic:
     """Save a delivery address; it must be inside the service zone, near a street."""
-    assert user.id is not None
     locate(geography, address.lat, address.lon, field="body")
     return service.add_address(session, user.id, address)
 
@@ -89,5 +87,4 @@ def add_address(
 )
 def delete_address(address_id: IdPath, user: CurrentCustomer, session: SessionDep) -> None:
     """Forget a saved address."""
-    assert user.id is not None
     service.delete_address(session, user.id, address_id)

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from api.errors import Conflict, NotFound, TooManyRequests, Unauthorized
 from api.models import CustomerAddress, Role, User
 from api.ratelimit import RateLimiter
-from api.schemas.accounts import AddressCreate, AddressPublic, SignUp, UserPublic
+from api.schemas.accounts import Account, AddressCreate, AddressPublic, SignUp, UserPublic
 from api.security import (
     create_access_token,
     hash_password,
@@ -17,7 +17,7 @@ from api.security import (
 )
 
 
-def user_public(user: User) -> UserPublic:
+def user_public(user: User | Account) -> UserPublic:
     assert user.id is not None
     return UserPublic(
         id=user.id,
