@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from asgi_correlation_id import CorrelationIdMiddleware
+from anyio import to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
@@ -38,6 +39,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Routes run in worker threads; past a few, threads only fight over the GIL.
+        to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         yield
         if app.state.redis is not None:
             await app.state.redis.aclose()

@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     fee_per_extra_restaurant_cents: Annotated[int, Field(ge=0)] = 150
     fee_per_extra_km_cents: Annotated[int, Field(ge=0)] = 60
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
+    worker_threads: Annotated[int, Field(ge=1, le=200)] = 4
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
