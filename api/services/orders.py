@@ -44,7 +44,7 @@ from api.services.outbox import (
     restaurant_channel,
 )
 from api.services.quotes import Quote
-from api.services.views import DishLabels
+from api.services.views import DishLabels, LineView, NewLine, NewTicket, TicketView
 
 _ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
 _DISHES: sa.Table = Dish.__table__  # type: ignore[attr-defined]
@@ -169,8 +169,19 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         [{"order_id": order_id, "status": e.status, "note": e.note, "at": e.at} for e in timeline],
     )
 
-    tickets = [Ticket(id=ticket_ids[row["restaurant_id"]], **row) for row in ticket_rows]
-    lines = [OrderLine(**row) for row in line_rows]
+    tickets = [
+        NewTicket(
+            id=ticket_ids[row["restaurant_id"]],
+            order_id=order_id,
+            restaurant_id=row["restaurant_id"],
+            status=row["status"],
+            subtotal_cents=row["subtotal_cents"],
+            prep_minutes=row["prep_minutes"],
+            created_at=now,
+        )
+        for row in ticket_rows
+    ]
+    lines = [NewLine(**row) for row in line_rows]
     events: list[Event] = [
         (
             restaurant_channel(ticket.restaurant_id),
@@ -204,7 +215,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
     )
 
 
-def _line_public(line: OrderLine) -> OrderLinePublic:
+def _line_public(line: LineView) -> OrderLinePublic:
     return OrderLinePublic(
         dish_id=line.dish_id,
         dish_name=line.dish_name,
@@ -215,7 +226,7 @@ def _line_public(line: OrderLine) -> OrderLinePublic:
     )
 
 
-def _ticket_public(ticket: Ticket, restaurant_name: str) -> TicketPublic:
+def _ticket_public(ticket: TicketView, restaurant_name: str) -> TicketPublic:
     assert ticket.id is not None
     return TicketPublic(
         id=ticket.id,
@@ -268,7 +279,7 @@ def return_portions(session: Session, ticket: Ticket) -> None:
 
 
 def ticket_payload(
-    ticket: Ticket, lines: Iterable[OrderLine], dishes: Mapping[int, DishLabels]
+    ticket: TicketView, lines: Iterable[LineView], dishes: Mapping[int, DishLabels]
 ) -> dict[str, Any]:
     """What a kitchen screen shows of a ticket."""
     return {

@@ -6,13 +6,14 @@ fit the order path's budget.
 """
 
 from collections.abc import Collection, Sequence
-from datetime import time
+from dataclasses import dataclass
+from datetime import datetime, time
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from api.models import Dish, OpeningHours, Restaurant, Station
+from api.models import Dish, OpeningHours, Restaurant, Station, TicketStatus
 
 
 class HoursView(Protocol):
@@ -50,6 +51,71 @@ class DishView(DishLabels, Protocol):
     def available(self) -> bool: ...
     @property
     def portions_left(self) -> int | None: ...
+
+
+class TicketView(Protocol):
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def order_id(self) -> int: ...
+    @property
+    def restaurant_id(self) -> int: ...
+    @property
+    def status(self) -> TicketStatus: ...
+    @property
+    def subtotal_cents(self) -> int: ...
+    @property
+    def prep_minutes(self) -> int: ...
+    @property
+    def refuse_reason(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def start_cooking_at(self) -> datetime | None: ...
+    @property
+    def pickup_eta(self) -> datetime | None: ...
+
+
+class LineView(Protocol):
+    @property
+    def ticket_id(self) -> int: ...
+    @property
+    def dish_id(self) -> int: ...
+    @property
+    def dish_name(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    @property
+    def note(self) -> str: ...
+    @property
+    def unit_price_cents(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """A ticket just inserted with bulk statements (no ORM object needed)."""
+
+    id: int
+    order_id: int
+    restaurant_id: int
+    status: TicketStatus
+    subtotal_cents: int
+    prep_minutes: int
+    created_at: datetime
+    refuse_reason: str | None = None
+    start_cooking_at: datetime | None = None
+    pickup_eta: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    order_id: int
+    ticket_id: int
+    dish_id: int
+    dish_name: str
+    unit_price_cents: int
+    quantity: int
+    note: str
 
 
 class RestaurantView(Protocol):
