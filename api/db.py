@@ -99,6 +99,15 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
 
     sa.event.listen(engine, "commit", _release)
     sa.event.listen(engine, "rollback", _release)
+
+    # Safety net: a connection that goes back to the pool, or is invalidated, while still
+    # marked as the writer must not keep every other writer waiting.
+    def _release_record(_dbapi_connection: Any, record: Any, *_: Any) -> None:
+        if record is not None and record.info.pop(_HOLDS_WRITE_LOCK, False):
+            writers.release()
+
+    sa.event.listen(engine, "checkin", _release_record)
+    sa.event.listen(engine, "invalidate", _release_record)
     return engine
 
 

@@ -50,3 +50,13 @@ def test_a_dropped_postgres_connection_is_replaced_after_idling(
     finally:
         engine.dispose()
         drop_postgres_database(url)
+
+
+def test_an_invalidated_sqlite_writer_releases_the_write_queue(tmp_path: Path) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'invalid.db'}")
+    connection = writer(engine).connect()
+    connection.begin()
+    connection.invalidate()  # a broken connection: no commit, no rollback event
+    with writer(engine).begin() as other:  # would wait 30 s if the queue were still held
+        other.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+    engine.dispose()
