@@ -96,6 +96,10 @@ def _dishes(session: Session, ids: set[int]) -> dict[int, Dish]:
     return {d.id: d for d in rows if d.id is not None}
 
 
+Repricer = Callable[[Order, list[Restaurant]], FeeBreakdown]
+"""The delivery fee for an order's remaining kitchens."""
+
+
 def act_on_ticket(
     session: Session,
     restaurant_id: int,
@@ -103,7 +107,7 @@ def act_on_ticket(
     action: TicketAction,
     now: datetime,
     reason: str | None = None,
-    reprice: "Repricer | None" = None,
+    reprice: Repricer | None = None,
 ) -> Ticket:
     """Move a ticket along its state machine; an illegal move answers 409 with its state."""
     ticket = own_ticket(session, restaurant_id, ticket_id)
@@ -149,9 +153,6 @@ def act_on_ticket(
     else:
         refresh_order_status(session, order, now)
     return ticket
-
-
-Repricer = Callable[[Order, list[Restaurant]], FeeBreakdown]
 
 
 def _reprice_without(
