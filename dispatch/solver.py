@@ -1,0 +1,341 @@
+"""Delivery rounds with OR-Tools: a pickup-and-delivery problem with time windows.
+
+Pure: plain data in, plain data out. An order with k kitchens becomes k pickup -> drop-off
+pairs whose drop-offs are copies of one door (zero travel between them), all on one courier
+and delivered together: a single drop-off node shared by several pairs crashes or starves
+OR-Tools' insertion heuristics. Times are seconds from a reference moment chosen by the caller.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+HARD_MAX_S: Final = 90 * 60
+LATENESS_COST_PER_S: Final = 2
+DROP_PENALTY: Final = 10_000_000
+"""Larger than any lateness cost a plan can reach: orders are dropped only when they cannot fit."""
+
+
+@dataclass(frozen=True)
+class PickupTask:
+    ticket_id: int
+    location: int
+    ready_s: int
+    bags: int = 1
+
+
+@dataclass(frozen=True)
+class OrderTask:
+    """An order to deliver: its kitchens' pickups (those not yet collected) and its door."""
+
+    order_id: int
+    pickups: tuple[PickupTask, ...]
+    dropoff_location: int
+    placed_s: int
+    promised_s: int
+    freshness_s: int = 25 * 60
+    hard_max_s: int = HARD_MAX_S
+    onboard: tuple[PickupTask, ...] = ()
+    """Tickets already in a courier's bag: they stay with that courier."""
+    courier_id: int | None = None
+    """The courier carrying the on-board tickets, if any."""
+    picked_up_s: int | None = None
+
+
+@dataclass(frozen=True)
+class CourierState:
+    courier_id: int
+    location: int
+    available_s: int
+    shift_end_s: int
+    capacity: int
+    profile: str = "bike"
+    locked_next: tuple[str, int] | None = None
+    """The stop the courier is riding to now: ("pickup", ticket_id) or ("dropoff", order_id)."""
+
+
+@dataclass(frozen=True)
+class DispatchProblem:
+    travel_s: Mapping[str, NDArray[np.int64]]
+    """Per profile, seconds between location indices (square matrix)."""
+    orders: Sequence[OrderTask]
+    couriers: Sequence[CourierState]
+    pickup_service_s: int = 120
+    dropoff_service_s: int = 120
+    time_limit_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    kind: str  # "pickup" | "dropoff"
+    order_id: int
+    ticket_id: int | None
+    location: int
+    eta_s: int
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    routes: dict[int, list[PlannedStop]]
+    unassigned: list[int]
+    objective: int
+    late_orders: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Node:
+    kind: str
+    order: OrderTask
+    ticket: PickupTask | None
+    location: int
+
+
+def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> DispatchPlan:
+    """The best plan found within the time limit; from a warm start, never a worse one."""
+    couriers = list(problem.couriers)
+    if not couriers:
+        return DispatchPlan({}, [o.order_id for o in problem.orders], 0)
+    by_courier = {c.courier_id: v for v, c in enumerate(couriers)}
+    nodes: list[_Node] = []
+    locations = [c.location for c in couriers] + [0]  # starts, then the open end
+    end_node = len(couriers)
+    pairs: list[tuple[int, int]] = []
+    order_nodes: dict[int, list[int]] = {}
+    onboard_nodes: dict[int, tuple[int, list[int]]] = {}
+    base = len(locations)
+    for order in problem.orders:
+        own: list[int] = []
+        for ticket in order.pickups:
+            pickup, dropoff = base + len(nodes), base + len(nodes) + 1
+            nodes += [
+                _Node("pickup", order, ticket, ticket.location),
+                _Node("dropoff", order, ticket, order.dropoff_location),
+            ]
+            pairs.append((pickup, dropoff))
+            own += [pickup, dropoff]
+        carried: list[int] = []
+        for ticket in order.onboard:
+            dropoff = base + len(nodes)
+            nodes.append(_Node("dropoff", order, ticket, order.dropoff_location))
+            carried.append(dropoff)
+        if carried:
+            assert order.courier_id is not None, "on-board food needs its courier"
+            onboard_nodes[order.order_id] = (by_courier[order.courier_id], carried)
+        order_nodes[order.order_id] = own + carried
+    locations += [n.location for n in nodes]
+    node_count = len(locations)
+
+    manager = pywrapcp.RoutingIndexManager(
+        node_count, len(couriers), list(range(len(couriers))), [end_node] * len(couriers)
+    )
+    routing = pywrapcp.RoutingModel(manager)
+    solver = routing.solver()
+
+    service = np.zeros(node_count, dtype=np.int64)
+    for i, node in enumerate(nodes, start=base):
+        service[i] = (
+            problem.pickup_service_s if node.kind == "pickup" else problem.dropoff_service_s
+        )
+    transit_by_profile: dict[str, int] = {}
+    for profile in {c.profile for c in couriers}:
+        travel = np.asarray(problem.travel_s[profile], dtype=np.int64)
+        matrix = travel[np.ix_(locations, locations)] + service[:, None]
+        matrix[:, end_node] = 0  # routes end wherever the last drop-off is
+        matrix[end_node, :] = 0
+        # Drop-off copies of one order are one door: no ride and one service between them.
+        for own in order_nodes.values():
+            drops = [n for n in own if nodes[n - base].kind == "dropoff"]
+            for a in drops:
+                for b in drops:
+                    if a != b:
+                        matrix[a, b] = 0
+        transit_by_profile[profile] = routing.RegisterTransitMatrix(matrix.tolist())
+    for v, courier in enumerate(couriers):
+        routing.SetArcCostEvaluatorOfVehicle(transit_by_profile[courier.profile], v)
+
+    horizon = (
+        max([c.shift_end_s for c in couriers] + [o.placed_s + o.hard_max_s for o in problem.orders])
+        + 3600
+    )
+    routing.AddDimensionWithVehicleTransits(
+        [transit_by_profile[c.profile] for c in couriers], horizon, horizon, False, "time"
+    )
+    time = routing.GetDimensionOrDie("time")
+    bags = [0] * node_count
+    for i, node in enumerate(nodes, start=base):
+        assert node.ticket is not None
+        if node.kind == "pickup":
+            bags[i] = node.ticket.bags
+        elif node.ticket in node.order.pickups:
+            bags[i] = -node.ticket.bags
+        else:
+            bags[i] = -node.ticket.bags  # on-board: counted in the start load below
+    demand = routing.RegisterUnaryTransitVector(bags)
+    routing.AddDimensionWithVehicleCapacity(
+        demand, 0, [c.capacity for c in couriers], False, "bags"
+    )
+    load = routing.GetDimensionOrDie("bags")
+
+    for v, courier in enumerate(couriers):
+        start = routing.Start(v)
+        time.CumulVar(start).SetRange(courier.available_s, courier.available_s)
+        time.CumulVar(routing.End(v)).SetMax(courier.shift_end_s)
+        on_board = sum(
+            t.bags for o in problem.orders if o.courier_id == courier.courier_id for t in o.onboard
+        )
+        load.CumulVar(start).SetValue(on_board)
+        routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+
+    for pickup, dropoff in pairs:
+        p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
+        routing.AddPickupAndDelivery(p, d)
+        solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
+        solver.Add(time.CumulVar(p) <= time.CumulVar(d))
+        node = nodes[pickup - base]
+        assert node.ticket is not None
+        time.CumulVar(p).SetMin(node.ticket.ready_s)
+        solver.Add(time.CumulVar(d) - time.CumulVar(p) <= node.order.freshness_s)
+
+    for order in problem.orders:
+        own = [manager.NodeToIndex(n) for n in order_nodes[order.order_id]]
+        if not own:
+            continue
+        drops = [
+            i
+            for i, n in zip(own, order_nodes[order.order_id], strict=True)
+            if nodes[n - base].kind == "dropoff"
+        ]
+        for index in own[1:]:
+            solver.Add(routing.VehicleVar(index) == routing.VehicleVar(own[0]))
+        for index in drops[1:]:
+            solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
+        for index in drops:
+            time.CumulVar(index).SetMax(order.placed_s + order.hard_max_s)
+            time.SetCumulVarSoftUpperBound(index, order.promised_s, LATENESS_COST_PER_S)
+            if order.picked_up_s is not None:
+                solver.Add(time.CumulVar(index) <= order.picked_up_s + order.freshness_s)
+        if order.order_id in onboard_nodes:
+            vehicle, carried = onboard_nodes[order.order_id]
+            for n in carried:
+                routing.VehicleVar(manager.NodeToIndex(n)).SetValue(vehicle)
+        else:
+            for pickup, _ in [(p, d) for p, d in pairs if nodes[p - base].order is order]:
+                routing.AddDisjunction([manager.NodeToIndex(pickup)], DROP_PENALTY)
+                routing.AddDisjunction([manager.NodeToIndex(pickup + 1)], DROP_PENALTY)
+
+    for v, courier in enumerate(couriers):
+        if courier.locked_next is None:
+            continue
+        kind, ident = courier.locked_next
+        target = next(
+            (
+                i
+                for i, n in enumerate(nodes, start=base)
+                if n.kind == kind
+                and (
+                    n.ticket is not None and n.ticket.ticket_id == ident
+                    if kind == "pickup"
+                    else n.order.order_id == ident
+                )
+            ),
+            None,
+        )
+        if target is not None:
+            routing.NextVar(routing.Start(v)).SetValue(manager.NodeToIndex(target))
+
+    parameters = pywrapcp.DefaultRoutingSearchParameters()
+    parameters.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    parameters.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    parameters.time_limit.FromMilliseconds(int(problem.time_limit_s * 1000))
+
+    solution = None
+    if warm_start is not None:
+        routes = _routes_of(warm_start, couriers, nodes, base)
+        initial = routing.ReadAssignmentFromRoutes(routes, True) if routes is not None else None
+        if initial is not None:
+            solution = routing.SolveFromAssignmentWithParameters(initial, parameters)
+    if solution is None:
+        solution = routing.SolveWithParameters(parameters)
+    if solution is None:
+        return DispatchPlan(
+            {c.courier_id: [] for c in couriers}, [o.order_id for o in problem.orders], 0
+        )
+    return _plan(routing, manager, solution, time, couriers, nodes, base, problem)
+
+
+def _routes_of(
+    plan: DispatchPlan, couriers: list[CourierState], nodes: list[_Node], base: int
+) -> list[list[int]] | None:
+    """A previous plan as routes of this problem's nodes, or None if it no longer fits."""
+    pickup_node = {
+        n.ticket.ticket_id: i
+        for i, n in enumerate(nodes, start=base)
+        if n.kind == "pickup" and n.ticket
+    }
+    drop_nodes: dict[int, list[int]] = {}
+    for i, n in enumerate(nodes, start=base):
+        if n.kind == "dropoff":
+            drop_nodes.setdefault(n.order.order_id, []).append(i)
+    routes = []
+    for courier in couriers:
+        route: list[int] = []
+        for stop in plan.routes.get(courier.courier_id, []):
+            if stop.kind == "pickup":
+                if stop.ticket_id not in pickup_node:
+                    return None
+                route.append(pickup_node[stop.ticket_id])
+            else:
+                if stop.order_id not in drop_nodes:
+                    return None
+                route += drop_nodes[stop.order_id]
+        routes.append(route)
+    return routes
+
+
+def _plan(
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    solution: pywrapcp.Assignment,
+    time: pywrapcp.RoutingDimension,
+    couriers: list[CourierState],
+    nodes: list[_Node],
+    base: int,
+    problem: DispatchProblem,
+) -> DispatchPlan:
+    routes: dict[int, list[PlannedStop]] = {}
+    served: set[int] = set()
+    late: list[int] = []
+    for v, courier in enumerate(couriers):
+        stops: list[PlannedStop] = []
+        index = solution.Value(routing.NextVar(routing.Start(v)))
+        while not routing.IsEnd(index):
+            node = nodes[manager.IndexToNode(index) - base]
+            eta = solution.Min(time.CumulVar(index))
+            if node.kind == "pickup":
+                assert node.ticket is not None
+                stops.append(
+                    PlannedStop(
+                        "pickup", node.order.order_id, node.ticket.ticket_id, node.location, eta
+                    )
+                )
+            elif (
+                not stops
+                or stops[-1].kind != "dropoff"
+                or stops[-1].order_id != node.order.order_id
+            ):
+                stops.append(PlannedStop("dropoff", node.order.order_id, None, node.location, eta))
+                if eta > node.order.promised_s:
+                    late.append(node.order.order_id)
+            served.add(node.order.order_id)
+            index = solution.Value(routing.NextVar(index))
+        routes[courier.courier_id] = stops
+    unassigned = [o.order_id for o in problem.orders if o.order_id not in served]
+    return DispatchPlan(routes, unassigned, solution.ObjectiveValue(), late)

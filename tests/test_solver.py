@@ -1,0 +1,144 @@
+"""The dispatcher's solver on tiny named instances: one rule each.
+
+Locations are points on a street line, one minute's ride apart: travel(a, b) = |a - b| min.
+"""
+
+import numpy as np
+
+from dispatch.solver import (
+    CourierState,
+    DispatchPlan,
+    DispatchProblem,
+    OrderTask,
+    PickupTask,
+    PlannedStop,
+    solve,
+)
+
+MIN = 60
+
+
+def line_city(size: int = 20) -> dict[str, np.ndarray]:
+    positions = np.arange(size)
+    return {"bike": np.abs(positions[:, None] - positions[None, :]) * MIN}
+
+
+def courier(
+    courier_id: int = 1, at: int = 0, capacity: int = 4, shift_end_min: int = 240
+) -> CourierState:
+    return CourierState(courier_id, at, 0, shift_end_min * MIN, capacity)
+
+
+def order(
+    order_id: int,
+    kitchens: list[int],
+    door: int,
+    ready_min: int = 0,
+    promised_min: int = 60,
+    fresh_min: int = 25,
+) -> OrderTask:
+    pickups = tuple(
+        PickupTask(order_id * 10 + i, at, ready_min * MIN) for i, at in enumerate(kitchens)
+    )
+    return OrderTask(order_id, pickups, door, 0, promised_min * MIN, fresh_min * MIN)
+
+
+def stops(plan: DispatchPlan, courier_id: int = 1) -> list[tuple[str, int | None]]:
+    return [
+        (s.kind, s.ticket_id if s.kind == "pickup" else s.order_id) for s in plan.routes[courier_id]
+    ]
+
+
+def problem(orders: list[OrderTask], couriers: list[CourierState]) -> DispatchProblem:
+    return DispatchProblem(
+        line_city(), orders, couriers, pickup_service_s=0, dropoff_service_s=0, time_limit_s=1
+    )
+
+
+def test_three_kitchen_order_is_one_couriers_pickups_then_one_dropoff() -> None:
+    plan = solve(problem([order(1, [3, 5, 7], door=9)], [courier(1), courier(2, at=19)]))
+    route = plan.routes[1] or plan.routes[2]
+    assert [s.kind for s in route] == ["pickup", "pickup", "pickup", "dropoff"]
+    assert {s.ticket_id for s in route if s.kind == "pickup"} == {10, 11, 12}
+    assert plan.unassigned == []
+
+
+def test_pickup_waits_for_the_dish_to_be_ready() -> None:
+    plan = solve(problem([order(1, [2], door=4, ready_min=15)], [courier()]))
+    pickup = plan.routes[1][0]
+    assert pickup.eta_s >= 15 * MIN
+    assert plan.routes[1][1].eta_s == pickup.eta_s + 2 * MIN
+
+
+def test_freshness_limit_holds_between_pickup_and_door() -> None:
+    # Kitchens at 1 and 18, door at 19: whichever kitchen comes first, its food rides at least
+    # 18 minutes. Within a 20-minute limit that works (kitchen 1 first); within 10 it cannot.
+    two_kitchens = [1, 18]
+    fresh = solve(problem([order(1, two_kitchens, door=19, fresh_min=20)], [courier(at=0)]))
+    pickups = [s for s in fresh.routes[1] if s.kind == "pickup"]
+    door = next(s.eta_s for s in fresh.routes[1] if s.kind == "dropoff")
+    assert [s.location for s in pickups] == [1, 18]
+    assert all(door - s.eta_s <= 20 * MIN for s in pickups)
+
+    stale = solve(problem([order(1, two_kitchens, door=19, fresh_min=10)], [courier(at=0)]))
+    assert stale.unassigned == [1]
+
+
+def test_bag_capacity_is_respected() -> None:
+    orders = [order(i, [2], door=4 + i) for i in range(1, 4)]
+    plan = solve(problem(orders, [courier(capacity=1)]))
+    load = 0
+    for stop in plan.routes[1]:
+        load += 1 if stop.kind == "pickup" else -1
+        assert load <= 1
+    assert plan.unassigned == []
+
+
+def test_nothing_is_planned_after_the_shift_ends() -> None:
+    plan = solve(problem([order(1, [10], door=19)], [courier(shift_end_min=15)]))
+    assert plan.unassigned == [1]
+    assert plan.routes[1] == []
+
+
+def test_food_on_board_stays_with_its_courier() -> None:
+    carried = OrderTask(
+        7, (), 3, 0, 60 * MIN, onboard=(PickupTask(70, 0, 0),), courier_id=2, picked_up_s=0
+    )
+    plan = solve(problem([carried], [courier(1, at=3), courier(2, at=15)]))
+    assert stops(plan, 2) == [("dropoff", 7)]
+    assert plan.routes[1] == []
+
+
+def test_the_stop_being_ridden_to_is_kept() -> None:
+    near, far = order(1, [1], door=2), order(2, [10], door=11)
+    locked = CourierState(1, 0, 0, 240 * MIN, 4, locked_next=("pickup", 20))
+    plan = solve(problem([near, far], [locked]))
+    assert plan.routes[1][0].ticket_id == 20
+
+
+def test_overload_leaves_orders_unassigned_instead_of_failing() -> None:
+    orders = [order(i, [1], door=19, promised_min=30) for i in range(1, 7)]
+    plan = solve(problem(orders, [courier(capacity=1, shift_end_min=60)]))
+    assert 1 <= len(plan.unassigned) < 6
+    served = {s.order_id for s in plan.routes[1]}
+    assert served.isdisjoint(plan.unassigned)
+
+
+def test_a_warm_start_is_never_made_worse() -> None:
+    orders = [order(i, [i * 2], door=i * 2 + 1) for i in range(1, 6)]
+    couriers = [courier(1), courier(2, at=19)]
+    first = solve(problem(orders, couriers))
+    again = solve(problem(orders, couriers), warm_start=first)
+    assert again.objective <= first.objective
+    assert again.unassigned == first.unassigned == []
+
+
+def test_a_stale_warm_start_is_ignored() -> None:
+    stale = DispatchPlan({1: [PlannedStop("pickup", 99, 990, 1, 0)]}, [], 0)
+    plan = solve(problem([order(1, [2], door=3)], [courier()]), warm_start=stale)
+    assert plan.unassigned == []
+
+
+def test_no_couriers_means_everything_waits() -> None:
+    plan = solve(problem([order(1, [2], door=3)], []))
+    assert plan.unassigned == [1]
