@@ -26,6 +26,12 @@ def place(client: TestClient, headers: dict[str, str], body: dict[str, Any], key
     return client.post("/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": key})
 
 
+def ticket_of(session: Session, order: dict[str, Any], slug: str) -> dict[str, Any]:
+    """The order's ticket for one kitchen, as the order answer lists it."""
+    rid = restaurant_id(session, slug)
+    return dict(next(t for t in order["tickets"] if t["restaurant_id"] == rid))
+
+
 def two_kitchen_cart(session: Session) -> dict[str, Any]:
     return cart(session, ("comptoir-oberkampf", "Steak frites", 1), ("pho-turenne", "Phở bò", 2))
 
@@ -166,9 +172,7 @@ def test_the_customer_follows_the_order(
     clock: FixedClock,
 ) -> None:
     order = place(client, customer, two_kitchen_cart(session), "k").json()
-    pho = next(
-        t for t in order["tickets"] if t["restaurant_id"] == restaurant_id(session, "pho-turenne")
-    )
+    pho = ticket_of(session, order, "pho-turenne")
     pho_kitchen = kitchen(session, settings, clock, "pho-turenne")
     assert (
         client.post(f"/api/v1/kitchen/tickets/{pho['id']}/accept", headers=pho_kitchen).status_code
@@ -190,9 +194,7 @@ def test_a_refused_part_leaves_the_rest_at_a_lower_price(
     clock: FixedClock,
 ) -> None:
     order = place(client, customer, two_kitchen_cart(session), "k").json()
-    pho = next(
-        t for t in order["tickets"] if t["restaurant_id"] == restaurant_id(session, "pho-turenne")
-    )
+    pho = ticket_of(session, order, "pho-turenne")
     refused = client.post(
         f"/api/v1/kitchen/tickets/{pho['id']}/refuse",
         json={"reason": "out of rice noodles"},
