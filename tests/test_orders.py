@@ -149,8 +149,7 @@ def test_cancelling_after_a_kitchen_started_is_409(
     clock: FixedClock,
 ) -> None:
     order = place(client, customer, two_kitchen_cart(session), "k").json()
-    comptoir = restaurant_id(session, "comptoir-oberkampf")
-    ticket = next(t for t in order["tickets"] if t["restaurant_id"] == comptoir)
+    ticket = ticket_of(session, order, "comptoir-oberkampf")
     started = client.post(
         f"/api/v1/kitchen/tickets/{ticket['id']}/start",
         headers=kitchen(session, settings, clock, "comptoir-oberkampf"),
