@@ -6,84 +6,34 @@ and delivered together: a single drop-off node shared by several pairs crashes o
 OR-Tools' insertion heuristics. Times are seconds from a reference moment chosen by the caller.
 """
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Final
+from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-HARD_MAX_S: Final = 90 * 60
-LATENESS_COST_PER_S: Final = 2
-DROP_PENALTY: Final = 10_000_000
-"""Larger than any lateness cost a plan can reach: orders are dropped only when they cannot fit."""
+from dispatch.construction import greedy_plan
+from dispatch.solver_model import (
+    DROP_PENALTY,
+    HARD_MAX_S,
+    LATENESS_COST_PER_S,
+    CourierState,
+    DispatchPlan,
+    DispatchProblem,
+    OrderTask,
+    PickupTask,
+    PlannedStop,
+)
 
-
-@dataclass(frozen=True)
-class PickupTask:
-    ticket_id: int
-    location: int
-    ready_s: int
-    bags: int = 1
-
-
-@dataclass(frozen=True)
-class OrderTask:
-    """An order to deliver: its kitchens' pickups (those not yet collected) and its door."""
-
-    order_id: int
-    pickups: tuple[PickupTask, ...]
-    dropoff_location: int
-    placed_s: int
-    promised_s: int
-    freshness_s: int = 25 * 60
-    hard_max_s: int = HARD_MAX_S
-    onboard: tuple[PickupTask, ...] = ()
-    """Tickets already in a courier's bag: they stay with that courier."""
-    courier_id: int | None = None
-    """The courier carrying the on-board tickets, if any."""
-    picked_up_s: int | None = None
-
-
-@dataclass(frozen=True)
-class CourierState:
-    courier_id: int
-    location: int
-    available_s: int
-    shift_end_s: int
-    capacity: int
-    profile: str = "bike"
-    locked_next: tuple[str, int] | None = None
-    """The stop the courier is riding to now: ("pickup", ticket_id) or ("dropoff", order_id)."""
-
-
-@dataclass(frozen=True)
-class DispatchProblem:
-    travel_s: Mapping[str, NDArray[np.int64]]
-    """Per profile, seconds between location indices (square matrix)."""
-    orders: Sequence[OrderTask]
-    couriers: Sequence[CourierState]
-    pickup_service_s: int = 120
-    dropoff_service_s: int = 120
-    time_limit_s: float = 2.0
-
-
-@dataclass(frozen=True)
-class PlannedStop:
-    kind: str  # "pickup" | "dropoff"
-    order_id: int
-    ticket_id: int | None
-    location: int
-    eta_s: int
-
-
-@dataclass(frozen=True)
-class DispatchPlan:
-    routes: dict[int, list[PlannedStop]]
-    unassigned: list[int]
-    objective: int
-    late_orders: list[int] = field(default_factory=list)
+__all__ = [
+    "HARD_MAX_S",
+    "CourierState",
+    "DispatchPlan",
+    "DispatchProblem",
+    "OrderTask",
+    "PickupTask",
+    "PlannedStop",
+    "solve",
+]
 
 
 @dataclass(frozen=True)
@@ -257,9 +207,17 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     parameters.time_limit.FromMilliseconds(int(problem.time_limit_s * 1000))
 
     solution = None
+    # Without a previous plan, start from whole orders inserted greedily (see construction).
+    warm_start = warm_start or greedy_plan(problem)
     if warm_start is not None:
         routes = _routes_of(warm_start, couriers, nodes, base)
-        initial = routing.ReadAssignmentFromRoutes(routes, True) if routes is not None else None
+        initial = (
+            routing.ReadAssignmentFromRoutes(
+                [[manager.NodeToIndex(node) for node in route] for route in routes], True
+            )
+            if routes is not None
+            else None
+        )
         if initial is not None:
             solution = routing.SolveFromAssignmentWithParameters(initial, parameters)
     if solution is None:

@@ -1,0 +1,79 @@
+"""The dispatcher's plain data: what the solver is given and what it gives back."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+HARD_MAX_S: Final = 90 * 60
+LATENESS_COST_PER_S: Final = 2
+DROP_PENALTY: Final = 10_000_000
+"""Larger than any lateness cost a plan can reach: orders are dropped only when they cannot fit."""
+
+
+@dataclass(frozen=True)
+class PickupTask:
+    ticket_id: int
+    location: int
+    ready_s: int
+    bags: int = 1
+
+
+@dataclass(frozen=True)
+class OrderTask:
+    """An order to deliver: its kitchens' pickups (those not yet collected) and its door."""
+
+    order_id: int
+    pickups: tuple[PickupTask, ...]
+    dropoff_location: int
+    placed_s: int
+    promised_s: int
+    freshness_s: int = 25 * 60
+    hard_max_s: int = HARD_MAX_S
+    onboard: tuple[PickupTask, ...] = ()
+    """Tickets already in a courier's bag: they stay with that courier."""
+    courier_id: int | None = None
+    """The courier carrying the on-board tickets, if any."""
+    picked_up_s: int | None = None
+
+
+@dataclass(frozen=True)
+class CourierState:
+    courier_id: int
+    location: int
+    available_s: int
+    shift_end_s: int
+    capacity: int
+    profile: str = "bike"
+    locked_next: tuple[str, int] | None = None
+    """The stop the courier is riding to now: ("pickup", ticket_id) or ("dropoff", order_id)."""
+
+
+@dataclass(frozen=True)
+class DispatchProblem:
+    travel_s: Mapping[str, NDArray[np.int64]]
+    """Per profile, seconds between location indices (square matrix)."""
+    orders: Sequence[OrderTask]
+    couriers: Sequence[CourierState]
+    pickup_service_s: int = 120
+    dropoff_service_s: int = 120
+    time_limit_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    kind: str  # "pickup" | "dropoff"
+    order_id: int
+    ticket_id: int | None
+    location: int
+    eta_s: int
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    routes: dict[int, list[PlannedStop]]
+    unassigned: list[int]
+    objective: int
+    late_orders: list[int] = field(default_factory=list)
