@@ -6,6 +6,7 @@ were all left out. Inserting whole orders here, then handing the plan to the sol
 start, keeps them in.
 """
 
+from dataclasses import dataclass
 from itertools import permutations
 
 from dispatch.solver_model import (
@@ -14,6 +15,7 @@ from dispatch.solver_model import (
     DispatchPlan,
     DispatchProblem,
     OrderTask,
+    PickupTask,
     PlannedStop,
 )
 
@@ -22,6 +24,7 @@ CANDIDATE_COURIERS = 8
 
 
 def greedy_plan(problem: DispatchProblem) -> DispatchPlan:
+    context = _Context.of(problem)
     routes: dict[int, list[PlannedStop]] = {c.courier_id: [] for c in problem.couriers}
     costs = {c.courier_id: 0 for c in problem.couriers}
     unassigned: list[int] = []
@@ -33,7 +36,7 @@ def greedy_plan(problem: DispatchProblem) -> DispatchPlan:
                 PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
             )
     for courier_id, route in routes.items():
-        feasible, cost = simulate(problem, couriers[courier_id], route)
+        feasible, cost = _simulate(context, couriers[courier_id], route)
         costs[courier_id] = cost if feasible else 0
     pending = [o for o in problem.orders if o.pickups]
     pending.sort(key=lambda o: (min(p.ready_s for p in o.pickups), o.placed_s))
@@ -50,7 +53,7 @@ def greedy_plan(problem: DispatchProblem) -> DispatchPlan:
                 for i in range(len(route) + 1):
                     for j in range(i, len(route) + 1):
                         candidate = route[:i] + block + route[i:j] + [door] + route[j:]
-                        feasible, cost = simulate(problem, courier, candidate)
+                        feasible, cost = _simulate(context, courier, candidate)
                         if not feasible:
                             continue
                         added = cost - costs[courier.courier_id]
@@ -76,16 +79,45 @@ def _candidates(problem: DispatchProblem, order: OrderTask) -> list[CourierState
     return sorted(problem.couriers, key=distance)[:CANDIDATE_COURIERS]
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every simulation of one problem needs, computed once."""
+
+    problem: DispatchProblem
+    orders: dict[int, OrderTask]
+    tickets: dict[int, PickupTask]
+    on_board: dict[int, int]
+
+    @classmethod
+    def of(cls, problem: DispatchProblem) -> "_Context":
+        on_board: dict[int, int] = {}
+        for o in problem.orders:
+            if o.courier_id is not None:
+                on_board[o.courier_id] = on_board.get(o.courier_id, 0) + sum(
+                    t.bags for t in o.onboard
+                )
+        return cls(
+            problem,
+            {o.order_id: o for o in problem.orders},
+            {t.ticket_id: t for o in problem.orders for t in o.pickups},
+            on_board,
+        )
+
+
 def simulate(
     problem: DispatchProblem, courier: CourierState, route: list[PlannedStop]
 ) -> tuple[bool, int]:
     """Ride a route as the solver's model would: is it feasible, and what does it cost?"""
-    orders = {o.order_id: o for o in problem.orders}
+    return _simulate(_Context.of(problem), courier, route)
+
+
+def _simulate(
+    context: _Context, courier: CourierState, route: list[PlannedStop]
+) -> tuple[bool, int]:
+    problem, orders = context.problem, context.orders
     travel = problem.travel_s[courier.profile]
     moment, here = courier.available_s, courier.location
-    load = sum(
-        t.bags for o in problem.orders if o.courier_id == courier.courier_id for t in o.onboard
-    )
+    load = context.on_board.get(courier.courier_id, 0)
     picked: dict[int, int] = {}
     cost = 0
     for stop in route:
@@ -94,7 +126,8 @@ def simulate(
         moment += ride
         order = orders[stop.order_id]
         if stop.kind == "pickup":
-            ticket = next(p for p in order.pickups if p.ticket_id == stop.ticket_id)
+            assert stop.ticket_id is not None
+            ticket = context.tickets[stop.ticket_id]
             moment = max(moment, ticket.ready_s)
             picked[ticket.ticket_id] = moment
             load += ticket.bags
