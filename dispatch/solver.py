@@ -118,12 +118,8 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     bags = [0] * node_count
     for i, node in enumerate(nodes, start=base):
         assert node.ticket is not None
-        if node.kind == "pickup":
-            bags[i] = node.ticket.bags
-        elif node.ticket in node.order.pickups:
-            bags[i] = -node.ticket.bags
-        else:
-            bags[i] = -node.ticket.bags  # on-board: counted in the start load below
+        # A drop-off unloads its ticket's bags; on-board ones are in the start load below.
+        bags[i] = node.ticket.bags if node.kind == "pickup" else -node.ticket.bags
     demand = routing.RegisterUnaryTransitVector(bags)
     routing.AddDimensionWithVehicleCapacity(
         demand, 0, [c.capacity for c in couriers], False, "bags"
@@ -173,9 +169,10 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             for n in carried:
                 routing.VehicleVar(manager.NodeToIndex(n)).SetValue(vehicle)
         else:
-            for pickup, _ in [(p, d) for p, d in pairs if nodes[p - base].order is order]:
-                routing.AddDisjunction([manager.NodeToIndex(pickup)], DROP_PENALTY)
-                routing.AddDisjunction([manager.NodeToIndex(pickup + 1)], DROP_PENALTY)
+            # Every node of the order may be left out, each at the penalty; the same-courier
+            # constraints above make it all of them or none.
+            for node_number in order_nodes[order.order_id]:
+                routing.AddDisjunction([manager.NodeToIndex(node_number)], DROP_PENALTY)
 
     for v, courier in enumerate(couriers):
         if courier.locked_next is None:
