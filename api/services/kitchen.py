@@ -19,6 +19,7 @@ from api.services.orders import (
     ticket_payload,
 )
 from api.services.outbox import publish, restaurant_channel
+from api.services.views import DishView, dishes_by_id
 
 
 class TicketAction(StrEnum):
@@ -91,9 +92,8 @@ def describe_tickets(session: Session, tickets: Sequence[Ticket]) -> list[Kitche
     ]
 
 
-def _dishes(session: Session, ids: set[int]) -> dict[int, Dish]:
-    rows = session.exec(select(Dish).where(col(Dish.id).in_(ids))).all()
-    return {d.id: d for d in rows if d.id is not None}
+def _dishes(session: Session, ids: set[int]) -> dict[int, DishView]:
+    return {dish.id: dish for dish in dishes_by_id(session, ids)}
 
 
 Repricer = Callable[[Order, list[Restaurant]], FeeBreakdown]

@@ -269,12 +269,11 @@ def _take_portions(session: Session, quote: Quote) -> None:
 
 def return_portions(session: Session, ticket: Ticket) -> None:
     """Put back the portions of a ticket that will not be cooked."""
-    table = Dish.__table__  # type: ignore[attr-defined]
     for line in session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all():
         session.execute(
-            sa.update(table)
-            .where(table.c.id == line.dish_id, table.c.portions_left.is_not(None))
-            .values(portions_left=table.c.portions_left + line.quantity)
+            sa.update(_DISHES)
+            .where(_DISHES.c.id == line.dish_id, _DISHES.c.portions_left.is_not(None))
+            .values(portions_left=_DISHES.c.portions_left + line.quantity)
         )
 
 
