@@ -1,7 +1,6 @@
 """`chaud serve --demo` on a fresh data folder: the README's first command, end to end."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,21 +11,16 @@ import httpx
 import pytest
 
 from tests.databases import drop_database, new_database
+from tests.live import free_port
 from tests.test_seed import _inside_extract
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def demo_server(backend: str, tmp_path: Path) -> Iterator[str]:
     database_url = new_database(backend, tmp_path)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "CHAUD_DATA_DIR": str(tmp_path), "CHAUD_DATABASE_URL": database_url}
     chaud = Path(sys.executable).with_name("chaud")
     log = (tmp_path / "serve.log").open("w")
