@@ -316,6 +316,20 @@ def _record_status(
     session.add(OrderStatusChange(order_id=order.id, status=status, note=note, at=now))
 
 
+def _change_status(
+    session: Session, order: Order, status: OrderStatus, now: datetime, note: str
+) -> None:
+    """A new state on the order's timeline, announced on the order's channel."""
+    _record_status(session, order, status, now, note)
+    assert order.id is not None
+    publish(
+        session,
+        order_channel(order.id),
+        "order.status",
+        {"order_id": order.id, "status": status.value},
+    )
+
+
 def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:
     """Tell the customer something without a change of state (a kitchen refused its part)."""
     _record_status(session, order, order.status, now, note)
@@ -344,14 +358,7 @@ def refresh_order_status(session: Session, order: Order, now: datetime, note: st
     if derived is OrderStatus.CANCELLED:
         order.cancelled_at = now
         order.cancel_reason = note or "no kitchen could prepare this order"
-    _record_status(session, order, derived, now, note)
-    assert order.id is not None
-    publish(
-        session,
-        order_channel(order.id),
-        "order.status",
-        {"order_id": order.id, "status": derived.value},
-    )
+    _change_status(session, order, derived, now, note)
     return True
 
 
@@ -481,11 +488,4 @@ def cancel_order(session: Session, order: Order, now: datetime, reason: str) -> 
         )
     order.cancel_reason = reason
     order.cancelled_at = now
-    _record_status(session, order, OrderStatus.CANCELLED, now, reason)
-    assert order.id is not None
-    publish(
-        session,
-        order_channel(order.id),
-        "order.status",
-        {"order_id": order.id, "status": "cancelled"},
-    )
+    _change_status(session, order, OrderStatus.CANCELLED, now, reason)
