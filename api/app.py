@@ -21,7 +21,7 @@ from api.errors import COMMON_RESPONSES, install_error_handlers
 from api.logs import AccessLogMiddleware, configure_logging
 from api.pages import customer as customer_pages
 from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
-from api.routes import auth, geo, health, kitchen, orders, restaurants
+from api.routes import auth, courier, geo, health, kitchen, orders, restaurants
 from api.services.geo import geography_for
 from api.settings import Settings, get_settings
 
@@ -75,7 +75,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX, responses=COMMON_RESPONSES)
-    for module in (auth, restaurants, orders, kitchen, geo):
+    for module in (auth, restaurants, orders, kitchen, courier, geo):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(customer_pages.router)

@@ -1,5 +1,8 @@
 """The `chaud` command line."""
 
+import signal
+import subprocess
+import sys
 from typing import Annotated, NoReturn
 
 import sqlalchemy as sa
@@ -10,11 +13,15 @@ from sqlmodel import Session
 from api import migrate
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
+from api.dispatcher.worker import Dispatcher
+from api.logs import configure_logging
 from api.settings import ConfigurationError, Settings, load_settings
 
 app = typer.Typer(help="Chaud Devant: delivery for an alliance of independent restaurants.")
 db_app = typer.Typer(help="Database schema migrations.")
 app.add_typer(db_app, name="db")
+dispatcher_app = typer.Typer(help="The dispatcher: delivery rounds over all couriers.")
+app.add_typer(dispatcher_app, name="dispatcher")
 
 
 def _fail(message: str) -> NoReturn:
@@ -71,15 +78,54 @@ def serve(
     if demo:
         _upgrade(settings)
         _seed(settings)
-    uvicorn.run(
-        "api.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_config=None,
-        proxy_headers=True,
+    # The dispatcher plans in a process of its own, never inside a request.
+    dispatcher = (
+        subprocess.Popen([sys.executable, "-m", "api.cli", "dispatcher", "run"]) if demo else None
     )
+    try:
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_config=None,
+            proxy_headers=True,
+        )
+    finally:
+        if dispatcher is not None:
+            dispatcher.terminate()
+            dispatcher.wait(timeout=10)
+
+
+@dispatcher_app.command("run")
+def dispatcher_run(
+    once: Annotated[bool, typer.Option(help="Plan once (when leading) and exit.")] = False,
+) -> None:
+    """Lead (or wait to lead) and plan every cycle and at once on new events."""
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        worker = Dispatcher(settings)
+    except ValueError as error:
+        _fail(f"CHAUD_DATABASE_URL: {error}")
+    if once:
+        if not worker.leadership.try_acquire():
+            _fail("another dispatcher is leading")
+        try:
+            report = worker.cycle()
+        finally:
+            worker.leadership.release()
+        typer.echo(
+            f"planned {report.orders} orders over {report.couriers} couriers, "
+            f"{len(report.unassigned)} unassigned, in {report.total_s:.2f} s"
+        )
+        return
+    signal.signal(signal.SIGTERM, lambda *_: worker.stopping.set())
+    try:
+        worker.run()
+    except KeyboardInterrupt:
+        worker.stopping.set()
 
 
 @app.command()

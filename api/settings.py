@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     fee_per_extra_km_cents: Annotated[int, Field(ge=0)] = 60
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
     worker_threads: Annotated[int, Field(ge=1, le=200)] = 4
+    dispatch_cycle_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
+    dispatch_time_limit_s: Annotated[float, Field(gt=0, le=60)] = 2.0
+    dispatch_poll_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    pickup_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
+    dropoff_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
+    hard_max_minutes: Annotated[int, Field(ge=10, le=600)] = 90
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -8,6 +8,7 @@ start, keeps them in.
 
 from dataclasses import dataclass
 from itertools import permutations
+from time import perf_counter
 
 from dispatch.solver_model import (
     LATENESS_COST_PER_S,
@@ -23,42 +24,42 @@ CANDIDATE_COURIERS = 8
 """Couriers tried per order: the nearest to its first kitchen."""
 
 
-def greedy_plan(problem: DispatchProblem) -> DispatchPlan:
+def greedy_plan(
+    problem: DispatchProblem, start: DispatchPlan | None = None, deadline: float | None = None
+) -> DispatchPlan:
+    """Extend ``start`` (the previous plan, kept where still feasible) with the other orders.
+
+    Orders are inserted whole, cheapest position first; past ``deadline`` (a perf_counter
+    moment) the rest stay unassigned for this cycle.
+    """
     context = _Context.of(problem)
-    routes: dict[int, list[PlannedStop]] = {c.courier_id: [] for c in problem.couriers}
-    costs = {c.courier_id: 0 for c in problem.couriers}
-    unassigned: list[int] = []
     couriers = {c.courier_id: c for c in problem.couriers}
-    # Food already on board goes first to its courier's route, in the order carried.
+    routes = _kept_routes(context, start)
+    placed = {s.order_id for route in routes.values() for s in route}
+    # Food already on board goes to its courier's route, in the order carried.
     for order in problem.orders:
-        if order.onboard and order.courier_id in routes and not order.pickups:
+        if (
+            order.onboard
+            and order.courier_id in routes
+            and not order.pickups
+            and order.order_id not in placed
+        ):
             routes[order.courier_id].append(
                 PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
             )
+            placed.add(order.order_id)
+    costs: dict[int, int] = {}
     for courier_id, route in routes.items():
         feasible, cost = _simulate(context, couriers[courier_id], route)
         costs[courier_id] = cost if feasible else 0
-    pending = [o for o in problem.orders if o.pickups]
+    pending = [o for o in problem.orders if o.pickups and o.order_id not in placed]
     pending.sort(key=lambda o: (min(p.ready_s for p in o.pickups), o.placed_s))
+    unassigned: list[int] = []
     for order in pending:
-        best: tuple[int, int, list[PlannedStop]] | None = None
-        for courier in _candidates(problem, order):
-            route = routes[courier.courier_id]
-            for sequence in permutations(order.pickups):
-                block = [
-                    PlannedStop("pickup", order.order_id, p.ticket_id, p.location, 0)
-                    for p in sequence
-                ]
-                door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
-                for i in range(len(route) + 1):
-                    for j in range(i, len(route) + 1):
-                        candidate = route[:i] + block + route[i:j] + [door] + route[j:]
-                        feasible, cost = _simulate(context, courier, candidate)
-                        if not feasible:
-                            continue
-                        added = cost - costs[courier.courier_id]
-                        if best is None or added < best[0]:
-                            best = (added, courier.courier_id, candidate)
+        if deadline is not None and perf_counter() > deadline:
+            unassigned.append(order.order_id)
+            continue
+        best = _best_insertion(context, problem, order, routes, costs)
         if best is None:
             unassigned.append(order.order_id)
             continue
@@ -66,6 +67,80 @@ def greedy_plan(problem: DispatchProblem) -> DispatchPlan:
         routes[courier_id] = route
         costs[courier_id] += added
     return DispatchPlan(routes, unassigned, sum(costs.values()))
+
+
+def _best_insertion(
+    context: "_Context",
+    problem: DispatchProblem,
+    order: OrderTask,
+    routes: dict[int, list[PlannedStop]],
+    costs: dict[int, int],
+) -> tuple[int, int, list[PlannedStop]] | None:
+    best: tuple[int, int, list[PlannedStop]] | None = None
+    door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
+    for courier in _candidates(problem, order):
+        route = routes[courier.courier_id]
+        # The stop being ridden to stays first.
+        first = 1 if courier.locked_next is not None and route else 0
+        prefixes = _prefix_states(context, courier, route)
+        for sequence in permutations(order.pickups):
+            block = [
+                PlannedStop("pickup", order.order_id, p.ticket_id, p.location, 0) for p in sequence
+            ]
+            for i in range(first, len(route) + 1):
+                prefix = prefixes[i]
+                if prefix is None:
+                    break
+                for j in range(i, len(route) + 1):
+                    tail = [*block, *route[i:j], door, *route[j:]]
+                    cost, failed_at = _ride(context, courier, prefix, tail)
+                    if failed_at is not None:
+                        # Failing up to the door, a later door only fails sooner.
+                        if failed_at <= len(block) + j - i:
+                            break
+                        continue
+                    added = cost - costs[courier.courier_id]
+                    if best is None or added < best[0]:
+                        best = (added, courier.courier_id, route[:i] + tail)
+    return best
+
+
+def _kept_routes(context: "_Context", start: DispatchPlan | None) -> dict[int, list[PlannedStop]]:
+    """The start plan's routes, keeping whole orders that still exist, where still feasible."""
+    problem = context.problem
+    routes: dict[int, list[PlannedStop]] = {c.courier_id: [] for c in problem.couriers}
+    if start is None:
+        return routes
+    for courier in problem.couriers:
+        route: list[PlannedStop] = []
+        for stop in start.routes.get(courier.courier_id, []):
+            order = context.orders.get(stop.order_id)
+            if order is None:
+                continue
+            if stop.kind == "pickup":
+                ticket = context.tickets.get(stop.ticket_id or -1)
+                if ticket is None:
+                    continue
+                route.append(
+                    PlannedStop("pickup", order.order_id, ticket.ticket_id, ticket.location, 0)
+                )
+            else:
+                route.append(
+                    PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
+                )
+        route = [s for s in route if _whole(context, route, s.order_id)]
+        feasible, _ = _simulate(context, courier, route)
+        # An order dropped from the start is simply inserted again; carried food is re-added.
+        routes[courier.courier_id] = route if feasible else []
+    return routes
+
+
+def _whole(context: "_Context", route: list[PlannedStop], order_id: int) -> bool:
+    """Every pickup the order still needs, then its door, all in this route."""
+    order = context.orders[order_id]
+    picked = {s.ticket_id for s in route if s.kind == "pickup" and s.order_id == order_id}
+    doors = [s for s in route if s.kind == "dropoff" and s.order_id == order_id]
+    return picked == {p.ticket_id for p in order.pickups} and len(doors) == 1
 
 
 def _candidates(problem: DispatchProblem, order: OrderTask) -> list[CourierState]:
@@ -87,6 +162,9 @@ class _Context:
     orders: dict[int, OrderTask]
     tickets: dict[int, PickupTask]
     on_board: dict[int, int]
+    order_bags: dict[int, int]
+    travel: dict[str, list[list[int]]]
+    """The matrices as nested lists: indexing them is several times faster than numpy's."""
 
     @classmethod
     def of(cls, problem: DispatchProblem) -> "_Context":
@@ -101,6 +179,11 @@ class _Context:
             {o.order_id: o for o in problem.orders},
             {t.ticket_id: t for o in problem.orders for t in o.pickups},
             on_board,
+            {o.order_id: sum(t.bags for t in (*o.pickups, *o.onboard)) for o in problem.orders},
+            {
+                profile: problem.travel_s[profile].tolist()
+                for profile in {c.profile for c in problem.couriers}
+            },
         )
 
 
@@ -111,44 +194,91 @@ def simulate(
     return _simulate(_Context.of(problem), courier, route)
 
 
+_State = tuple[int, int, int, int, dict[int, int]]
+"""(moment, place, bags carried, cost so far, pickup moment per ticket) after some stops."""
+
+
+def _start_state(context: "_Context", courier: CourierState) -> _State:
+    return (
+        courier.available_s,
+        courier.location,
+        context.on_board.get(courier.courier_id, 0),
+        0,
+        {},
+    )
+
+
+def _prefix_states(
+    context: "_Context", courier: CourierState, route: list[PlannedStop]
+) -> list[_State | None]:
+    """The state before each position of the route (None once it has failed)."""
+    states: list[_State | None] = [_start_state(context, courier)]
+    for stop in route:
+        previous = states[-1]
+        if previous is None:
+            states.append(None)
+            continue
+        state = _step(context, courier, previous, stop)
+        states.append(state)
+    return states
+
+
 def _simulate(
     context: _Context, courier: CourierState, route: list[PlannedStop]
 ) -> tuple[bool, int]:
-    problem, orders = context.problem, context.orders
-    travel = problem.travel_s[courier.profile]
-    moment, here = courier.available_s, courier.location
-    load = context.on_board.get(courier.courier_id, 0)
-    picked: dict[int, int] = {}
-    cost = 0
-    for stop in route:
-        ride = int(travel[here, stop.location])
-        cost += ride
-        moment += ride
-        order = orders[stop.order_id]
-        if stop.kind == "pickup":
-            assert stop.ticket_id is not None
-            ticket = context.tickets[stop.ticket_id]
-            moment = max(moment, ticket.ready_s)
-            picked[ticket.ticket_id] = moment
-            load += ticket.bags
-            if load > courier.capacity:
-                return False, 0
-            moment += problem.pickup_service_s
-        else:
-            if moment > order.placed_s + order.hard_max_s:
-                return False, 0
-            for ticket in order.pickups:
-                if (
-                    ticket.ticket_id not in picked
-                    or moment - picked[ticket.ticket_id] > order.freshness_s
-                ):
-                    return False, 0
-            if order.picked_up_s is not None and moment - order.picked_up_s > order.freshness_s:
-                return False, 0
-            cost += max(0, moment - order.promised_s) * LATENESS_COST_PER_S
-            load -= sum(t.bags for t in (*order.pickups, *order.onboard))
-            if moment > courier.shift_end_s:
-                return False, 0
-            moment += problem.dropoff_service_s
-        here = stop.location
-    return True, cost
+    cost, failed_at = _ride(context, courier, _start_state(context, courier), route)
+    return (failed_at is None, cost if failed_at is None else 0)
+
+
+def _ride(
+    context: "_Context", courier: CourierState, state: _State, stops: list[PlannedStop]
+) -> tuple[int, int | None]:
+    """Ride on from a state: the cost, and the index of the first stop that broke a rule."""
+    current: _State | None = (state[0], state[1], state[2], state[3], dict(state[4]))
+    for index, stop in enumerate(stops):
+        assert current is not None
+        current = _step(context, courier, current, stop, in_place=True)
+        if current is None:
+            return 0, index
+    assert current is not None
+    return current[3], None
+
+
+def _step(
+    context: "_Context",
+    courier: CourierState,
+    state: _State,
+    stop: PlannedStop,
+    *,
+    in_place: bool = False,
+) -> _State | None:
+    problem = context.problem
+    moment, here, load, cost, picked = state
+    ride = context.travel[courier.profile][here][stop.location]
+    cost += ride
+    moment += ride
+    if stop.kind == "pickup":
+        assert stop.ticket_id is not None
+        ticket = context.tickets[stop.ticket_id]
+        moment = max(moment, ticket.ready_s)
+        if not in_place:
+            picked = dict(picked)
+        picked[ticket.ticket_id] = moment
+        load += ticket.bags
+        if load > courier.capacity:
+            return None
+        moment += problem.pickup_service_s
+    else:
+        order = context.orders[stop.order_id]
+        if moment > order.placed_s + order.hard_max_s or moment > courier.shift_end_s:
+            return None
+        for ticket in order.pickups:
+            at = picked.get(ticket.ticket_id)
+            if at is None or moment - at > order.freshness_s:
+                return None
+        if order.picked_up_s is not None and moment - order.picked_up_s > order.freshness_s:
+            return None
+        cost += max(0, moment - order.promised_s) * LATENESS_COST_PER_S
+        load -= context.order_bags[order.order_id]
+        moment += problem.dropoff_service_s
+    return (moment, stop.location, load, cost, picked)

@@ -7,6 +7,8 @@ OR-Tools' insertion heuristics. Times are seconds from a reference moment chosen
 """
 
 from dataclasses import dataclass
+from time import perf_counter
+from typing import Final
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -36,6 +38,11 @@ __all__ = [
 ]
 
 
+CONSTRUCTION_SHARE: Final = 0.6
+"""At most this share of the time limit goes to inserting new orders whole."""
+MIN_SEARCH_MS: Final = 50
+
+
 @dataclass(frozen=True)
 class _Node:
     kind: str
@@ -45,7 +52,12 @@ class _Node:
 
 
 def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> DispatchPlan:
-    """The best plan found within the time limit; from a warm start, never a worse one."""
+    """The best plan found within the time limit; from a warm start, never a worse one.
+
+    The limit covers everything: building the model, the whole-order start (at most
+    CONSTRUCTION_SHARE of it) and the local search that improves it.
+    """
+    began = perf_counter()
     couriers = list(problem.couriers)
     if not couriers:
         return DispatchPlan({}, [o.order_id for o in problem.orders], 0)
@@ -201,27 +213,33 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     parameters.local_search_metaheuristic = (
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
-    parameters.time_limit.FromMilliseconds(int(problem.time_limit_s * 1000))
 
+    # Start from the previous plan, extended with the new orders inserted whole (see
+    # construction): OR-Tools alone cannot place half of a multi-kitchen order.
+    start = greedy_plan(
+        problem, warm_start, deadline=began + problem.time_limit_s * CONSTRUCTION_SHARE
+    )
+    remaining = problem.time_limit_s - (perf_counter() - began)
+    parameters.time_limit.FromMilliseconds(max(MIN_SEARCH_MS, int(remaining * 1000)))
     solution = None
-    # Without a previous plan, start from whole orders inserted greedily (see construction).
-    warm_start = warm_start or greedy_plan(problem)
-    if warm_start is not None:
-        routes = _routes_of(warm_start, couriers, nodes, base)
-        initial = (
-            routing.ReadAssignmentFromRoutes(
-                [[manager.NodeToIndex(node) for node in route] for route in routes], True
-            )
-            if routes is not None
-            else None
+    routes = _routes_of(start, couriers, nodes, base)
+    initial = (
+        routing.ReadAssignmentFromRoutes(
+            [[manager.NodeToIndex(node) for node in route] for route in routes], True
         )
-        if initial is not None:
-            solution = routing.SolveFromAssignmentWithParameters(initial, parameters)
+        if routes is not None
+        else None
+    )
+    if initial is not None:
+        solution = routing.SolveFromAssignmentWithParameters(initial, parameters)
     if solution is None:
         solution = routing.SolveWithParameters(parameters)
     if solution is None:
         return DispatchPlan(
-            {c.courier_id: [] for c in couriers}, [o.order_id for o in problem.orders], 0
+            {c.courier_id: [] for c in couriers},
+            [o.order_id for o in problem.orders],
+            0,
+            found=False,
         )
     return _plan(routing, manager, solution, time, couriers, nodes, base, problem)
 

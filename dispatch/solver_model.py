@@ -13,6 +13,15 @@ DROP_PENALTY: Final = 10_000_000
 """Larger than any lateness cost a plan can reach: orders are dropped only when they cannot fit."""
 
 
+BUDGET_BASE_S: Final = 0.05
+BUDGET_PER_ORDER_S: Final = 0.0055
+
+
+def time_budget_s(order_count: int, cap_s: float) -> float:
+    """Solver time for a snapshot: small ones are planned fast, large ones up to the cap."""
+    return min(cap_s, BUDGET_BASE_S + BUDGET_PER_ORDER_S * order_count)
+
+
 @dataclass(frozen=True)
 class PickupTask:
     ticket_id: int
@@ -77,3 +86,5 @@ class DispatchPlan:
     unassigned: list[int]
     objective: int
     late_orders: list[int] = field(default_factory=list)
+    found: bool = True
+    """False when the solver found no plan at all: keep the previous one."""

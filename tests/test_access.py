@@ -49,6 +49,12 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kitchen/restaurant"): KITCHEN,
     ("PATCH", "/api/v1/kitchen/restaurant"): KITCHEN,
     ("PATCH", "/api/v1/kitchen/dishes/{dish_id}"): KITCHEN,
+    ("POST", "/api/v1/courier/shift/start"): COURIER,
+    ("POST", "/api/v1/courier/shift/end"): COURIER,
+    ("POST", "/api/v1/courier/position"): COURIER,
+    ("GET", "/api/v1/courier/round"): COURIER,
+    ("POST", "/api/v1/courier/stops/{stop_id}/arrived"): COURIER,
+    ("POST", "/api/v1/courier/stops/{stop_id}/done"): COURIER,
 }
 
 ACCOUNTS = {
@@ -58,6 +64,8 @@ ACCOUNTS = {
     OPERATOR: "operator@chaud.demo",
 }
 BODIES: dict[str, Any] = {
+    "/api/v1/courier/shift/start": {"lat": 48.8646, "lon": 2.3700},
+    "/api/v1/courier/position": {"lat": 48.8646, "lon": 2.3700},
     "/api/v1/kitchen/tickets/{ticket_id}/refuse": {"reason": "test"},
     "/api/v1/me/addresses": {
         "label": "X",
@@ -80,7 +88,12 @@ def test_every_route_has_an_access_rule(client: TestClient) -> None:
 
 def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
     url = path.format(
-        restaurant_id=1, address_id=999_999, order_id=999_999, ticket_id=999_999, dish_id=999_999
+        restaurant_id=1,
+        address_id=999_999,
+        order_id=999_999,
+        ticket_id=999_999,
+        dish_id=999_999,
+        stop_id=999_999,
     )
     body = BODIES.get(path, {})
     if method == "GET" or method == "DELETE":

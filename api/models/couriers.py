@@ -72,7 +72,25 @@ class Round(SQLModel, table=True):
 
 class Stop(SQLModel, table=True):
     __tablename__ = "stops"
-    __table_args__ = (sa.Index("ix_stops_round_id_position", "round_id", "position"),)
+    __table_args__ = (
+        sa.Index("ix_stops_round_id_position", "round_id", "position"),
+        # One order, one courier: an order has one door stop, a ticket one pickup stop; the
+        # dispatcher moves these rows between rounds rather than copying them.
+        sa.Index(
+            "ux_stops_order_dropoff",
+            "order_id",
+            unique=True,
+            sqlite_where=sa.text("kind = 'dropoff'"),
+            postgresql_where=sa.text("kind = 'dropoff'"),
+        ),
+        sa.Index(
+            "ux_stops_ticket_pickup",
+            "ticket_id",
+            unique=True,
+            sqlite_where=sa.text("ticket_id IS NOT NULL"),
+            postgresql_where=sa.text("ticket_id IS NOT NULL"),
+        ),
+    )
 
     id: int | None = id_field()
     round_id: int = Field(foreign_key="rounds.id", ondelete="CASCADE")

@@ -92,6 +92,13 @@ def describe_tickets(session: Session, tickets: Sequence[Ticket]) -> list[Kitche
     ]
 
 
+def announce_ticket(session: Session, ticket: Ticket) -> None:
+    """Tell the ticket's kitchen screens its new state."""
+    lines = session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all()
+    payload = ticket_payload(ticket, lines, _dishes(session, {line.dish_id for line in lines}))
+    publish(session, restaurant_channel(ticket.restaurant_id), "ticket.updated", payload)
+
+
 def _dishes(session: Session, ids: set[int]) -> dict[int, DishView]:
     return {dish.id: dish for dish in dishes_by_id(session, ids)}
 
@@ -136,9 +143,7 @@ def act_on_ticket(
     session.add(ticket)
     session.flush()
 
-    lines = session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all()
-    payload = ticket_payload(ticket, lines, _dishes(session, {line.dish_id for line in lines}))
-    publish(session, restaurant_channel(restaurant_id), "ticket.updated", payload)
+    announce_ticket(session, ticket)
 
     order = session.get(Order, ticket.order_id)
     assert order is not None

@@ -330,6 +330,11 @@ def _change_status(
     )
 
 
+def mark_delivered(session: Session, order: Order, now: datetime) -> None:
+    order.delivered_at = now
+    _change_status(session, order, OrderStatus.DELIVERED, now, "")
+
+
 def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:
     """Tell the customer something without a change of state (a kitchen refused its part)."""
     _record_status(session, order, order.status, now, note)

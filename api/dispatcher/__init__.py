@@ -1,0 +1,1 @@
+"""The dispatcher worker: snapshot the database, solve, write the rounds back."""

@@ -1,0 +1,265 @@
+"""Writing a plan back: rounds, stops and ETAs, start-cooking times, and who must hear of it.
+
+The solver ran outside any transaction, so the world may have moved meanwhile (a stop done,
+an order cancelled, a ticket refused). Orders whose state changed are left as they are and
+planned again next cycle. A stop keeps its row (and id) while it moves between positions or
+couriers, so a courier's screen never loses the stop it is looking at, and the unique
+indexes on stops make "one order, one courier" hold in the database itself.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from api.dispatcher.snapshot import (
+    OPEN_ORDER_STATES,
+    OPEN_ROUND_STATES,
+    PLANNABLE_TICKET_STATES,
+    Snapshot,
+)
+from api.models import Order, Round, RoundStatus, Stop, StopKind, Ticket, TicketStatus
+from api.services.outbox import (
+    Event,
+    courier_channel,
+    order_channel,
+    publish_all,
+    restaurant_channel,
+)
+from dispatch.solver_model import DispatchPlan, PlannedStop
+
+ETA_CHANGE_S = 60
+"""Smaller moves of an ETA are not worth a message to a kitchen, a courier or a customer."""
+DISPATCHER_EVENT_KINDS = frozenset({"round.updated", "ticket.scheduled", "order.eta"})
+
+StopKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class PersistReport:
+    couriers_told: int
+    tickets_scheduled: int
+    orders_updated: int
+
+
+def _key(kind: str, order_id: int, ticket_id: int | None) -> StopKey:
+    return (kind, ticket_id) if kind == StopKind.PICKUP.value and ticket_id else (kind, order_id)
+
+
+def _moved(old: datetime | None, new: datetime | None) -> bool:
+    if old is None or new is None:
+        return old is not new
+    return abs((new - old).total_seconds()) >= ETA_CHANGE_S
+
+
+def persist_plan(
+    session: Session, snapshot: Snapshot, plan: DispatchPlan, version: int
+) -> PersistReport:
+    """Write the plan in the caller's transaction; the caller commits."""
+    now = snapshot.now
+    planned_orders = {o.order_id for o in snapshot.problem.orders}
+    orders = {
+        o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(planned_orders))).all()
+    }
+    tickets = {
+        t.id: t
+        for t in session.exec(select(Ticket).where(col(Ticket.order_id).in_(planned_orders))).all()
+    }
+    expected_pickups = {
+        o.order_id: {p.ticket_id for p in o.pickups} for o in snapshot.problem.orders
+    }
+    # Still as the solver saw it: open, and every ticket to collect still waiting for a courier.
+    unchanged = {
+        order_id
+        for order_id in planned_orders
+        if order_id in orders
+        and orders[order_id].status in OPEN_ORDER_STATES
+        and all(
+            t in tickets and tickets[t].status in PLANNABLE_TICKET_STATES
+            for t in expected_pickups[order_id]
+        )
+    }
+    rows = session.exec(
+        select(Stop, Round)
+        .join(Round, col(Round.id) == col(Stop.round_id))
+        .where(col(Round.status).in_(OPEN_ROUND_STATES))
+    ).all()
+    rounds: dict[int, Round] = {}
+    undone: dict[StopKey, Stop] = {}
+    last_done_position: dict[int, int] = defaultdict(lambda: -1)
+    for stop, holder in rows:
+        assert holder.id is not None
+        rounds[holder.courier_id] = holder
+        if stop.done_at is None:
+            undone[_key(stop.kind.value, stop.order_id, stop.ticket_id)] = stop
+        else:
+            last_done_position[holder.id] = max(last_done_position[holder.id], stop.position)
+    for empty in session.exec(select(Round).where(col(Round.status).in_(OPEN_ROUND_STATES))):
+        rounds.setdefault(empty.courier_id, empty)
+    stop_owner = {key: stop.round_id for key, stop in undone.items()}
+    courier_of_round = {r.id: courier for courier, r in rounds.items()}
+
+    events: list[Event] = []
+    told: set[int] = set()
+    pickup_eta: dict[int, datetime] = {}
+    door_eta: dict[int, datetime] = {}
+    for courier_id, route in plan.routes.items():
+        wanted = [s for s in route if s.order_id in unchanged]
+        round_ = rounds.get(courier_id)
+        if not wanted:
+            continue
+        if round_ is None:
+            round_ = Round(courier_id=courier_id, status=RoundStatus.PLANNED, created_at=now)
+            session.add(round_)
+            session.flush()
+            rounds[courier_id] = round_
+        assert round_.id is not None
+        round_.plan_version = version
+        round_.updated_at = now
+        session.add(round_)
+        changed = False
+        for offset, planned in enumerate(wanted):
+            position = last_done_position[round_.id] + 1 + offset
+            eta = now + timedelta(seconds=planned.eta_s)
+            key = _key(planned.kind, planned.order_id, planned.ticket_id)
+            existing = undone.pop(key, None)
+            if existing is None:
+                stop = _new_stop(snapshot, round_.id, position, planned, eta)
+                changed = True
+            else:
+                stop = existing
+                if stop.round_id != round_.id:
+                    previous = courier_of_round.get(stop.round_id)
+                    if previous is not None:
+                        told.add(previous)
+                changed |= (
+                    stop.round_id != round_.id or stop.position != position or _moved(stop.eta, eta)
+                )
+                stop.round_id, stop.position, stop.eta = round_.id, position, eta
+            session.add(stop)
+            if planned.kind == StopKind.PICKUP.value and planned.ticket_id is not None:
+                pickup_eta[planned.ticket_id] = eta
+            else:
+                door_eta[planned.order_id] = eta
+        if changed:
+            told.add(courier_id)
+
+    # Stops no longer in the plan: their order is gone, or waits for the next cycle. Food on
+    # board is never unplanned, and orders that changed under the solver keep their stops.
+    for key, stop in undone.items():
+        if stop.order_id in unchanged and stop.order_id in snapshot.onboard_orders:
+            continue
+        if stop.order_id in planned_orders and stop.order_id not in unchanged:
+            continue
+        owner = courier_of_round.get(stop_owner[key])
+        if owner is not None:
+            told.add(owner)
+        session.delete(stop)
+    session.flush()
+    _close_empty_rounds(session, list(rounds.values()), now)
+
+    scheduled = _schedule_tickets(snapshot, tickets, unchanged, pickup_eta, now, events)
+    updated = 0
+    for order_id, eta in door_eta.items():
+        order = orders[order_id]
+        if _moved(order.estimated_delivery_at, eta):
+            order.estimated_delivery_at = eta
+            session.add(order)
+            updated += 1
+            events.append(
+                (
+                    order_channel(order_id),
+                    "order.eta",
+                    {"order_id": order_id, "estimated_delivery_at": eta.isoformat()},
+                )
+            )
+    for courier_id in sorted(told):
+        current = rounds.get(courier_id)
+        events.append(
+            (
+                courier_channel(courier_id),
+                "round.updated",
+                {"courier_id": courier_id, "round_id": current.id if current else None},
+            )
+        )
+    for ticket in scheduled:
+        session.add(ticket)
+    publish_all(session, events)
+    session.flush()
+    return PersistReport(len(told), len(scheduled), updated)
+
+
+def _new_stop(
+    snapshot: Snapshot, round_id: int, position: int, planned: PlannedStop, eta: datetime
+) -> Stop:
+    lat, lon = snapshot.points[planned.location]
+    return Stop(
+        round_id=round_id,
+        position=position,
+        kind=StopKind(planned.kind),
+        order_id=planned.order_id,
+        ticket_id=planned.ticket_id if planned.kind == StopKind.PICKUP.value else None,
+        lat=lat,
+        lon=lon,
+        eta=eta,
+    )
+
+
+def _close_empty_rounds(session: Session, rounds: list[Round], now: datetime) -> None:
+    for round_ in rounds:
+        if round_.id is None:
+            continue
+        stops = session.exec(select(Stop).where(Stop.round_id == round_.id)).all()
+        if not stops:
+            session.delete(round_)
+        elif all(s.done_at is not None for s in stops):
+            round_.status = RoundStatus.COMPLETED
+            round_.completed_at = now
+            session.add(round_)
+    session.flush()
+
+
+def _schedule_tickets(
+    snapshot: Snapshot,
+    tickets: dict[int | None, Ticket],
+    unchanged: set[int],
+    pickup_eta: dict[int, datetime],
+    now: datetime,
+    events: list[Event],
+) -> list[Ticket]:
+    """Pickup ETAs, and start-cooking times for tickets not yet started: fire for the courier."""
+    changed = []
+    for task in snapshot.problem.orders:
+        if task.order_id not in unchanged:
+            continue
+        for pickup in task.pickups:
+            ticket = tickets[pickup.ticket_id]
+            eta = pickup_eta.get(pickup.ticket_id)
+            start = ticket.start_cooking_at
+            if pickup.ticket_id in snapshot.unstarted and ticket.status in (
+                TicketStatus.NEW,
+                TicketStatus.ACCEPTED,
+            ):
+                start = (
+                    max(now, eta - timedelta(seconds=snapshot.prep_s[pickup.ticket_id]))
+                    if eta is not None
+                    else None
+                )
+            if not (_moved(ticket.pickup_eta, eta) or _moved(ticket.start_cooking_at, start)):
+                continue
+            ticket.pickup_eta, ticket.start_cooking_at = eta, start
+            changed.append(ticket)
+            events.append(
+                (
+                    restaurant_channel(ticket.restaurant_id),
+                    "ticket.scheduled",
+                    {
+                        "ticket_id": ticket.id,
+                        "order_id": ticket.order_id,
+                        "start_cooking_at": start.isoformat() if start else None,
+                        "pickup_eta": eta.isoformat() if eta else None,
+                    },
+                )
+            )
+    return changed

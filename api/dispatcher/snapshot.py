@@ -1,0 +1,301 @@
+"""What the dispatcher plans from: open orders, couriers on shift and their current rounds.
+
+Read in one transaction and turned into the solver's plain data, with times in seconds from
+the snapshot's moment and places as indices into one list of map points.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlmodel import Session, col, func, select
+
+from api.models import (
+    Courier,
+    CourierShift,
+    Dish,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Restaurant,
+    Round,
+    RoundStatus,
+    Stop,
+    StopKind,
+    Ticket,
+    TicketStatus,
+)
+from dispatch.geography import Geography
+from dispatch.solver_model import (
+    CourierState,
+    DispatchPlan,
+    DispatchProblem,
+    OrderTask,
+    PickupTask,
+    PlannedStop,
+    time_budget_s,
+)
+
+OPEN_ORDER_STATES = (
+    OrderStatus.PLACED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.IN_PREPARATION,
+    OrderStatus.OUT_FOR_DELIVERY,
+)
+PLANNABLE_TICKET_STATES = (
+    TicketStatus.NEW,
+    TicketStatus.ACCEPTED,
+    TicketStatus.PREPARING,
+    TicketStatus.READY,
+)
+OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
+LATE_GRACE_S = 20 * 60
+"""An order past its hard maximum still gets this long: delivered late rather than never."""
+CARRYING_SHIFT_GRACE_S = 3 * 3600
+"""A courier with food on board may ride past the shift end to deliver it."""
+
+
+@dataclass(frozen=True)
+class DispatchRules:
+    time_limit_s: float = 2.0
+    pickup_service_s: int = 120
+    dropoff_service_s: int = 120
+    hard_max_s: int = 90 * 60
+
+
+@dataclass
+class Snapshot:
+    now: datetime
+    problem: DispatchProblem
+    previous: DispatchPlan
+    """The rounds as stored: the plan the solver starts from."""
+    prep_s: dict[int, int] = field(default_factory=dict)
+    """Per ticket, its planned cooking time."""
+    unstarted: set[int] = field(default_factory=set)
+    """Tickets the kitchen has not started: they get a start-cooking time."""
+    onboard_orders: set[int] = field(default_factory=set)
+    points: list[tuple[float, float]] = field(default_factory=list)
+    """(lat, lon) of each location index."""
+
+
+def seconds_from(now: datetime, moment: datetime) -> int:
+    return round((moment - now).total_seconds())
+
+
+def freshness_by_order(session: Session, order_ids: list[int]) -> dict[int, int]:
+    """The freshness limit of each order's most fragile dish, in seconds."""
+    if not order_ids:
+        return {}
+    rows = session.exec(
+        select(OrderLine.order_id, func.min(Dish.freshness_minutes))
+        .join(Dish, col(Dish.id) == col(OrderLine.dish_id))
+        .where(col(OrderLine.order_id).in_(order_ids))
+        .group_by(col(OrderLine.order_id))
+    ).all()
+    return {order_id: int(minutes) * 60 for order_id, minutes in rows}
+
+
+def take_snapshot(
+    session: Session, geography: Geography, rules: DispatchRules, now: datetime
+) -> Snapshot:
+    orders = session.exec(select(Order).where(col(Order.status).in_(OPEN_ORDER_STATES))).all()
+    order_ids = [o.id for o in orders if o.id is not None]
+    tickets = session.exec(
+        select(Ticket).where(
+            col(Ticket.order_id).in_(order_ids),
+            col(Ticket.status).in_([*PLANNABLE_TICKET_STATES, TicketStatus.PICKED_UP]),
+        )
+    ).all()
+    kitchens = {
+        r.id: (r.lat, r.lon)
+        for r in session.exec(
+            select(Restaurant).where(col(Restaurant.id).in_({t.restaurant_id for t in tickets}))
+        ).all()
+    }
+    freshness = freshness_by_order(session, order_ids)
+    couriers = session.exec(
+        select(Courier, CourierShift)
+        .join(CourierShift, col(CourierShift.courier_id) == col(Courier.id))
+        .where(
+            col(Courier.on_shift),
+            col(CourierShift.ended_at).is_(None),
+            col(Courier.lat).is_not(None),
+        )
+        .order_by(col(Courier.id))
+    ).all()
+    open_stops = session.exec(
+        select(Stop, Round.courier_id)
+        .join(Round, col(Round.id) == col(Stop.round_id))
+        .where(col(Round.status).in_(OPEN_ROUND_STATES), col(Stop.done_at).is_(None))
+        .order_by(col(Round.courier_id), col(Stop.position))
+    ).all()
+    carried_by = dict(
+        session.exec(
+            select(Stop.ticket_id, Round.courier_id)
+            .join(Round, col(Round.id) == col(Stop.round_id))
+            .join(Ticket, col(Ticket.id) == col(Stop.ticket_id))
+            .where(
+                Stop.kind == StopKind.PICKUP,
+                col(Stop.done_at).is_not(None),
+                Ticket.status == TicketStatus.PICKED_UP,
+                col(Ticket.order_id).in_(order_ids),
+            )
+        ).all()
+    )
+
+    places = _Places()
+    tickets_by_order: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in tickets:
+        tickets_by_order[ticket.order_id].append(ticket)
+    snapshot_prep: dict[int, int] = {}
+    unstarted: set[int] = set()
+    tasks: list[OrderTask] = []
+    onboard_orders: set[int] = set()
+    for order in orders:
+        assert order.id is not None
+        pickups: list[PickupTask] = []
+        onboard: list[PickupTask] = []
+        courier_id: int | None = None
+        picked_moments: list[datetime] = []
+        for ticket in tickets_by_order.get(order.id, []):
+            assert ticket.id is not None
+            prep_s = ticket.prep_minutes * 60
+            snapshot_prep[ticket.id] = prep_s
+            location = places.index(*kitchens[ticket.restaurant_id])
+            if ticket.status is TicketStatus.PICKED_UP:
+                courier_id = carried_by.get(ticket.id)
+                onboard.append(PickupTask(ticket.id, location, 0))
+                if ticket.picked_up_at is not None:
+                    picked_moments.append(ticket.picked_up_at)
+                continue
+            if ticket.status is TicketStatus.READY:
+                ready_s = 0
+            elif ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
+                ready_s = max(0, seconds_from(now, ticket.started_at) + prep_s)
+            else:
+                # Not started: it can be ready one cooking time after the kitchen is told to.
+                ready_s = prep_s
+                unstarted.add(ticket.id)
+            pickups.append(PickupTask(ticket.id, location, ready_s))
+        if not pickups and not onboard:
+            continue
+        if onboard and courier_id is None:
+            continue  # picked up outside any round: nothing the dispatcher can plan
+        placed_s = seconds_from(now, order.placed_at)
+        tasks.append(
+            OrderTask(
+                order_id=order.id,
+                pickups=tuple(pickups),
+                dropoff_location=places.index(order.lat, order.lon),
+                placed_s=placed_s,
+                promised_s=max(0, seconds_from(now, order.promised_at)),
+                freshness_s=freshness.get(order.id, 25 * 60),
+                hard_max_s=max(rules.hard_max_s, -placed_s + LATE_GRACE_S),
+                onboard=tuple(onboard),
+                courier_id=courier_id if onboard else None,
+                picked_up_s=seconds_from(now, min(picked_moments)) if picked_moments else None,
+            )
+        )
+        if onboard:
+            onboard_orders.add(order.id)
+
+    onboard_bags: dict[int, int] = defaultdict(int)
+    for task in tasks:
+        if task.courier_id is not None:
+            onboard_bags[task.courier_id] += sum(t.bags for t in task.onboard)
+    locked: dict[int, tuple[str, int]] = {}
+    previous_routes: dict[int, list[PlannedStop]] = defaultdict(list)
+    for stop, courier_id in open_stops:
+        kind = stop.kind.value
+        ident = stop.ticket_id if stop.kind is StopKind.PICKUP else stop.order_id
+        assert ident is not None
+        locked.setdefault(courier_id, (kind, ident))
+        previous_routes[courier_id].append(
+            PlannedStop(kind, stop.order_id, stop.ticket_id, places.index(stop.lat, stop.lon), 0)
+        )
+    states: list[CourierState] = []
+    for courier, shift in couriers:
+        assert courier.id is not None
+        assert courier.lat is not None
+        assert courier.lon is not None
+        carrying = onboard_bags.get(courier.id, 0)
+        shift_end_s = max(0, seconds_from(now, shift.planned_end_at))
+        if carrying:
+            shift_end_s = max(shift_end_s, CARRYING_SHIFT_GRACE_S)
+        states.append(
+            CourierState(
+                courier_id=courier.id,
+                location=places.index(courier.lat, courier.lon),
+                available_s=0,
+                shift_end_s=shift_end_s,
+                capacity=max(courier.bag_capacity, carrying),
+                profile=shift.vehicle.value,
+                locked_next=locked.get(courier.id),
+            )
+        )
+
+    travel = places.matrices(geography, {c.profile for c in states})
+    problem = DispatchProblem(
+        travel_s=travel,
+        orders=_relax_carried(tasks, states, travel),
+        couriers=states,
+        pickup_service_s=rules.pickup_service_s,
+        dropoff_service_s=rules.dropoff_service_s,
+        time_limit_s=time_budget_s(len(tasks), rules.time_limit_s),
+    )
+    return Snapshot(
+        now=now,
+        problem=problem,
+        previous=DispatchPlan(dict(previous_routes), [], 0),
+        prep_s=snapshot_prep,
+        unstarted=unstarted,
+        onboard_orders=onboard_orders,
+        points=places.points(),
+    )
+
+
+def _relax_carried(
+    tasks: list[OrderTask], couriers: list[CourierState], travel: dict[str, NDArray[np.int64]]
+) -> list[OrderTask]:
+    """Food on board must be delivered: drop a freshness bound it can no longer meet.
+
+    Carried food cannot be left out of the plan, so a bound it already broke would make the
+    whole plan infeasible; it goes straight to the door instead, as late as it is.
+    """
+    by_id = {c.courier_id: c for c in couriers}
+    relaxed = []
+    for task in tasks:
+        courier = by_id.get(task.courier_id) if task.courier_id is not None else None
+        if courier is not None and task.picked_up_s is not None:
+            direct = int(travel[courier.profile][courier.location, task.dropoff_location])
+            if direct > task.picked_up_s + task.freshness_s - 60:
+                task = replace(task, picked_up_s=None)
+        if task.courier_id is not None and courier is None:
+            continue  # carried by a courier who is off shift: nothing to plan
+        relaxed.append(task)
+    return relaxed
+
+
+class _Places:
+    """Every map point of the snapshot, numbered once."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[tuple[float, float], int] = {}
+
+    def index(self, lat: float, lon: float) -> int:
+        return self._numbers.setdefault((lat, lon), len(self._numbers))
+
+    def points(self) -> list[tuple[float, float]]:
+        return list(self._numbers)
+
+    def matrices(self, geography: Geography, profiles: set[str]) -> dict[str, NDArray[np.int64]]:
+        points = list(self._numbers)
+        lats, lons = [p[0] for p in points], [p[1] for p in points]
+        travel: dict[str, NDArray[np.int64]] = {}
+        for profile in sorted(profiles):
+            snapped = geography.snap(profile, lats, lons)
+            seconds = geography.matrix(profile, snapped).durations_s
+            travel[profile] = np.rint(np.nan_to_num(seconds, posinf=10**7)).astype(np.int64)
+        return travel

@@ -1,0 +1,98 @@
+"""`chaud dispatcher run`: lead or wait; while leading, plan every cycle and on events."""
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from api.clock import Clock, SystemClock
+from api.db import create_db_engine, writer
+from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
+from api.dispatcher.leader import Leadership, leadership_for
+from api.dispatcher.persist import DISPATCHER_EVENT_KINDS
+from api.models import OutboxEvent
+from api.services.geo import geography_for
+from api.settings import Settings
+
+log = logging.getLogger("chaud.dispatcher")
+
+_EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+_NEWS = sa.select(
+    sa.func.max(_EVENTS.c.id),
+    sa.func.count().filter(_EVENTS.c.kind.not_in(sorted(DISPATCHER_EVENT_KINDS))),
+).where(_EVENTS.c.id > sa.bindparam("after"))
+
+
+def sqlite_file(engine: sa.Engine) -> Path | None:
+    database = engine.url.database
+    return Path(database).resolve() if database and database != ":memory:" else None
+
+
+class Dispatcher:
+    """The worker loop, stoppable from another thread (tests, signals)."""
+
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = create_db_engine(settings.database_url)
+        self.geography = geography_for(settings)
+        self.rules = rules_from(settings)
+        self.stopping = threading.Event()
+        self.leadership: Leadership = leadership_for(self.engine, sqlite_file(self.engine))
+        self._last_event_id = 0
+
+    def run(self) -> None:
+        try:
+            while not self.stopping.is_set():
+                if self.leadership.try_acquire():
+                    log.info("dispatcher leading")
+                    self._lead()
+                    log.info("dispatcher lost the lead")
+                else:
+                    self.stopping.wait(self.settings.dispatch_poll_s)
+        finally:
+            self.leadership.release()
+            self.engine.dispose()
+
+    def _lead(self) -> None:
+        self._last_event_id = self._news()[0]
+        next_cycle = 0.0
+        while not self.stopping.is_set() and self.leadership.still_held():
+            last, triggers = self._news()
+            self._last_event_id = max(self._last_event_id, last)
+            if triggers or time.monotonic() >= next_cycle:
+                try:
+                    report = self.cycle()
+                except sa.exc.DBAPIError:
+                    log.exception("dispatcher cycle failed; retrying next cycle")
+                else:
+                    log.info(
+                        "dispatcher cycle %d: %d orders, %d couriers, %d unassigned, "
+                        "solve %.2f s, total %.2f s",
+                        report.version,
+                        report.orders,
+                        report.couriers,
+                        len(report.unassigned),
+                        report.solve_s,
+                        report.total_s,
+                    )
+                next_cycle = time.monotonic() + self.settings.dispatch_cycle_s
+                # What arrived while solving triggers the next cycle at once; our own events
+                # are not triggers.
+                continue
+            self.stopping.wait(self.settings.dispatch_poll_s)
+
+    def _news(self) -> tuple[int, int]:
+        """The newest outbox id, and how many events since the last look should trigger a plan."""
+        with self.engine.connect() as connection:
+            last, triggers = connection.execute(_NEWS, {"after": self._last_event_id}).one()
+        return int(last or self._last_event_id), int(triggers or 0)
+
+    def cycle(self) -> CycleReport:
+        with Session(self.engine) as read, Session(writer(self.engine)) as write:
+            report = run_cycle(read, write, self.geography, self.rules, self.clock.now())
+            write.commit()
+        return report

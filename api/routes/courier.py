@@ -1,0 +1,100 @@
+"""A courier's shift, position and round; a courier sees only its own round."""
+
+from fastapi import APIRouter, Response
+
+from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
+from api.errors import Conflict, InvalidInput, NotFound, Unauthorized, error_responses
+from api.schemas.common import IdPath
+from api.schemas.couriers import PositionUpdate, RoundPublic, ShiftPublic, ShiftStart, StopDone
+from api.services import couriers as service
+from api.services.geo import locate
+
+router = APIRouter(prefix="/courier", tags=["courier"])
+STOP_ERRORS = error_responses(Unauthorized, NotFound, Conflict)
+
+
+@router.post(
+    "/shift/start", responses=error_responses(Unauthorized, NotFound, Conflict, InvalidInput)
+)
+def start_shift(
+    body: ShiftStart,
+    user: CurrentCourier,
+    session: SessionDep,
+    clock: ClockDep,
+    geography: GeographyDep,
+    settings: SettingsDep,
+) -> ShiftPublic:
+    """Start a shift where the courier stands; the dispatcher includes the courier at once."""
+    locate(geography, body.lat, body.lon, field="lat")
+    courier = service.courier_of(session, user.id)
+    shift = service.start_shift(
+        session, courier, body.lat, body.lon, body.vehicle, clock.now(), settings.timezone
+    )
+    session.commit()
+    return shift
+
+
+@router.post("/shift/end", responses=error_responses(Unauthorized, NotFound, Conflict))
+def end_shift(user: CurrentCourier, session: SessionDep, clock: ClockDep) -> ShiftPublic:
+    """End the shift; stops not yet started go back to the dispatcher."""
+    shift = service.end_shift(session, service.courier_of(session, user.id), clock.now())
+    session.commit()
+    return shift
+
+
+@router.post(
+    "/position",
+    status_code=204,
+    responses=error_responses(Unauthorized, NotFound, Conflict, InvalidInput),
+)
+def position(
+    body: PositionUpdate,
+    user: CurrentCourier,
+    session: SessionDep,
+    clock: ClockDep,
+    geography: GeographyDep,
+) -> Response:
+    """Report where the courier is now."""
+    locate(geography, body.lat, body.lon, field="lat")
+    service.record_position(
+        session, service.courier_of(session, user.id), body.lat, body.lon, clock.now()
+    )
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.get("/round", responses=error_responses(Unauthorized, NotFound))
+def current_round(
+    user: CurrentCourier, session: SessionDep, geography: GeographyDep
+) -> RoundPublic:
+    """The courier's stops in order, the next one, and the streets to ride."""
+    return service.current_round(session, service.courier_of(session, user.id), geography)
+
+
+@router.post("/stops/{stop_id}/arrived", status_code=204, responses=STOP_ERRORS)
+def arrived(
+    stop_id: IdPath, user: CurrentCourier, session: SessionDep, clock: ClockDep
+) -> Response:
+    """Say the courier is at the next stop."""
+    service.arrive(session, service.courier_of(session, user.id), stop_id, clock.now())
+    session.commit()
+    return Response(status_code=204)
+
+
+@router.post(
+    "/stops/{stop_id}/done",
+    responses=error_responses(Unauthorized, NotFound, Conflict, InvalidInput),
+)
+def done(
+    stop_id: IdPath,
+    user: CurrentCourier,
+    session: SessionDep,
+    clock: ClockDep,
+    geography: GeographyDep,
+    body: StopDone | None = None,
+) -> RoundPublic:
+    """Finish the next stop: a pickup collects the bag, a drop-off delivers the order."""
+    courier = service.courier_of(session, user.id)
+    service.complete(session, courier, stop_id, body.code if body else None, clock.now())
+    session.commit()
+    return service.current_round(session, courier, geography)

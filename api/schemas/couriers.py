@@ -1,0 +1,62 @@
+"""What couriers send and see: shifts, positions, their round and its stops."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.models import StopKind, Vehicle
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class PositionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: Latitude
+    lon: Longitude
+
+
+class ShiftStart(PositionUpdate):
+    vehicle: Vehicle | None = Field(default=None, description="Defaults to the courier's own")
+
+
+class ShiftPublic(BaseModel):
+    courier_id: int
+    on_shift: bool
+    vehicle: Vehicle
+    started_at: datetime
+    planned_end_at: datetime
+    ended_at: datetime | None
+
+
+class StopDone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Annotated[str | None, Field(max_length=12)] = Field(
+        default=None, description="The relay code, for a drop-off at a relay point"
+    )
+
+
+class StopPublic(BaseModel):
+    id: int
+    kind: StopKind
+    order_id: int
+    restaurant_id: int | None
+    lat: float
+    lon: float
+    eta: datetime | None
+    instructions: str
+    arrived_at: datetime | None
+    done_at: datetime | None
+
+
+class RoundPublic(BaseModel):
+    round_id: int | None
+    courier_id: int
+    plan_version: int
+    next_stop_id: int | None
+    stops: list[StopPublic]
+    geometry: list[list[tuple[float, float]]] = Field(
+        description="Street path of each remaining leg, from the courier's position, as (lat, lon)"
+    )
+    attribution: str

@@ -1,0 +1,356 @@
+"""Couriers at work: shifts, positions, and the stops of their round done one after another."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from api.errors import Conflict, InvalidInput, NotFound
+from api.models import (
+    Courier,
+    CourierPosition,
+    CourierShift,
+    DestinationKind,
+    Order,
+    OrderStatus,
+    RelayPoint,
+    Restaurant,
+    Round,
+    RoundStatus,
+    Stop,
+    StopKind,
+    Ticket,
+    TicketStatus,
+    Vehicle,
+)
+from api.schemas.couriers import RoundPublic, ShiftPublic, StopPublic
+from api.services.kitchen import announce_ticket
+from api.services.orders import mark_delivered, refresh_order_status
+from api.services.outbox import courier_channel, publish
+from dispatch.drawing import ATTRIBUTION
+from dispatch.geography import Geography
+
+OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
+FALLBACK_SHIFT = timedelta(hours=4)
+"""A shift started after the courier's usual end lasts this long."""
+
+
+def courier_of(session: Session, user_id: int) -> Courier:
+    courier = session.exec(select(Courier).where(Courier.user_id == user_id)).first()
+    if courier is None:
+        raise NotFound("this account has no courier profile")
+    return courier
+
+
+def _open_shift(session: Session, courier: Courier) -> CourierShift | None:
+    return session.exec(
+        select(CourierShift).where(
+            CourierShift.courier_id == courier.id, col(CourierShift.ended_at).is_(None)
+        )
+    ).first()
+
+
+def _shift_public(courier: Courier, shift: CourierShift) -> ShiftPublic:
+    return ShiftPublic(
+        courier_id=shift.courier_id,
+        on_shift=courier.on_shift,
+        vehicle=shift.vehicle,
+        started_at=shift.started_at,
+        planned_end_at=shift.planned_end_at,
+        ended_at=shift.ended_at,
+    )
+
+
+def _move(session: Session, courier: Courier, lat: float, lon: float, now: datetime) -> None:
+    assert courier.id is not None
+    courier.lat, courier.lon, courier.position_at = lat, lon, now
+    session.add(courier)
+    session.add(CourierPosition(courier_id=courier.id, lat=lat, lon=lon, at=now))
+
+
+def start_shift(
+    session: Session,
+    courier: Courier,
+    lat: float,
+    lon: float,
+    vehicle: Vehicle | None,
+    now: datetime,
+    timezone: str,
+) -> ShiftPublic:
+    if courier.on_shift or _open_shift(session, courier) is not None:
+        raise Conflict({"reason": "the shift has already started", "current_status": "on_shift"})
+    assert courier.id is not None
+    local = now.astimezone(ZoneInfo(timezone))
+    usual_end = local.replace(
+        hour=courier.usual_shift_ends.hour,
+        minute=courier.usual_shift_ends.minute,
+        second=0,
+        microsecond=0,
+    )
+    planned_end = usual_end if usual_end > local + timedelta(minutes=30) else local + FALLBACK_SHIFT
+    shift = CourierShift(
+        courier_id=courier.id,
+        vehicle=vehicle or courier.vehicle,
+        started_at=now,
+        planned_end_at=planned_end,
+    )
+    courier.on_shift = True
+    courier.vehicle = shift.vehicle
+    _move(session, courier, lat, lon, now)
+    session.add(shift)
+    publish(
+        session, courier_channel(courier.id), "courier.shift_started", {"courier_id": courier.id}
+    )
+    session.flush()
+    return _shift_public(courier, shift)
+
+
+def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
+    """End the shift; stops not yet done go back to the dispatcher. Not with food on board."""
+    shift = _open_shift(session, courier)
+    if shift is None or not courier.on_shift:
+        raise Conflict({"reason": "no shift in progress", "current_status": "off_shift"})
+    assert courier.id is not None
+    stops = _round_stops(session, courier)
+    carrying = [
+        s
+        for s in stops
+        if s.kind is StopKind.DROPOFF
+        and s.done_at is None
+        and any(p.kind is StopKind.PICKUP and p.done_at and p.order_id == s.order_id for p in stops)
+    ]
+    if carrying:
+        raise Conflict(
+            {
+                "reason": "deliver the food on board before ending the shift",
+                "current_status": "carrying",
+            }
+        )
+    for stop in stops:
+        if stop.done_at is None:
+            session.delete(stop)
+    for round_ in _open_rounds(session, courier):
+        done = [s for s in stops if s.round_id == round_.id and s.done_at is not None]
+        if done:
+            round_.status, round_.completed_at = RoundStatus.COMPLETED, now
+            session.add(round_)
+        else:
+            session.delete(round_)
+    shift.ended_at = now
+    courier.on_shift = False
+    session.add(shift)
+    session.add(courier)
+    publish(session, courier_channel(courier.id), "courier.shift_ended", {"courier_id": courier.id})
+    session.flush()
+    return _shift_public(courier, shift)
+
+
+def record_position(
+    session: Session, courier: Courier, lat: float, lon: float, now: datetime
+) -> None:
+    if not courier.on_shift:
+        raise Conflict(
+            {"reason": "positions are taken during a shift", "current_status": "off_shift"}
+        )
+    _move(session, courier, lat, lon, now)
+    session.flush()
+
+
+def _open_rounds(session: Session, courier: Courier) -> list[Round]:
+    return list(
+        session.exec(
+            select(Round)
+            .where(Round.courier_id == courier.id, col(Round.status).in_(OPEN_ROUND_STATES))
+            .order_by(col(Round.id))
+        ).all()
+    )
+
+
+def _round_stops(session: Session, courier: Courier) -> list[Stop]:
+    return list(
+        session.exec(
+            select(Stop)
+            .join(Round, col(Round.id) == col(Stop.round_id))
+            .where(Round.courier_id == courier.id, col(Round.status).in_(OPEN_ROUND_STATES))
+            .order_by(col(Round.id), col(Stop.position), col(Stop.id))
+        ).all()
+    )
+
+
+def current_round(session: Session, courier: Courier, geography: Geography) -> RoundPublic:
+    """The courier's round: stops in order, the next one, and the streets to ride."""
+    assert courier.id is not None
+    rounds = _open_rounds(session, courier)
+    stops = _round_stops(session, courier)
+    remaining = [s for s in stops if s.done_at is None]
+    geometry: list[list[tuple[float, float]]] = []
+    if remaining and courier.lat is not None and courier.lon is not None:
+        profile = (shift.vehicle.value) if (shift := _open_shift(session, courier)) else "bike"
+        points = geography.snap(
+            profile,
+            [courier.lat, *[s.lat for s in remaining]],
+            [courier.lon, *[s.lon for s in remaining]],
+        )
+        geometry = [leg.polyline for leg in geography.route(profile, points)]
+    return RoundPublic(
+        round_id=rounds[0].id if rounds else None,
+        courier_id=courier.id,
+        plan_version=max((r.plan_version for r in rounds), default=0),
+        next_stop_id=remaining[0].id if remaining else None,
+        stops=_describe(session, stops),
+        geometry=geometry,
+        attribution=ATTRIBUTION,
+    )
+
+
+def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
+    tickets = {
+        t.id: t
+        for t in session.exec(
+            select(Ticket).where(col(Ticket.id).in_([s.ticket_id for s in stops if s.ticket_id]))
+        ).all()
+    }
+    restaurants = {
+        r.id: r
+        for r in session.exec(
+            select(Restaurant).where(
+                col(Restaurant.id).in_({t.restaurant_id for t in tickets.values()})
+            )
+        ).all()
+    }
+    orders = {
+        o.id: o
+        for o in session.exec(
+            select(Order).where(col(Order.id).in_({s.order_id for s in stops}))
+        ).all()
+    }
+    relays = {
+        r.id: r
+        for r in session.exec(
+            select(RelayPoint).where(
+                col(RelayPoint.id).in_({o.relay_point_id for o in orders.values()})
+            )
+        ).all()
+    }
+    described = []
+    for stop in stops:
+        assert stop.id is not None
+        order = orders[stop.order_id]
+        restaurant_id = None
+        if stop.kind is StopKind.PICKUP and stop.ticket_id in tickets:
+            ticket = tickets[stop.ticket_id]
+            restaurant = restaurants[ticket.restaurant_id]
+            restaurant_id = restaurant.id
+            text = f"Collect order #{order.id}'s bag at {restaurant.name}, {restaurant.address}"
+        elif order.destination_kind is DestinationKind.RELAY_POINT:
+            relay = relays.get(order.relay_point_id)
+            where = f"{relay.name}, {relay.address}" if relay else "the relay point"
+            text = f"Leave order #{order.id} at {where}; the shop gives you the order's relay code"
+        else:
+            text = f"Deliver order #{order.id} to {order.address or 'the pin on the map'}"
+        described.append(
+            StopPublic(
+                id=stop.id,
+                kind=stop.kind,
+                order_id=stop.order_id,
+                restaurant_id=restaurant_id,
+                lat=stop.lat,
+                lon=stop.lon,
+                eta=stop.eta,
+                instructions=text,
+                arrived_at=stop.arrived_at,
+                done_at=stop.done_at,
+            )
+        )
+    return described
+
+
+def _next_stop(session: Session, courier: Courier, stop_id: int) -> tuple[Stop, list[Stop]]:
+    """The stop, if it is this courier's and the next one to do; 404 or 409 otherwise."""
+    stops = _round_stops(session, courier)
+    stop = next((s for s in stops if s.id == stop_id), None)
+    if stop is None:
+        raise NotFound(f"no stop {stop_id} in your round")
+    if stop.done_at is not None:
+        raise Conflict({"reason": "this stop is already done", "current_status": "done"})
+    first_undone = next(s for s in stops if s.done_at is None)
+    if first_undone.id != stop.id:
+        raise Conflict(
+            {
+                "reason": f"stop {first_undone.id} comes first",
+                "current_status": "not_next",
+                "next_stop_id": first_undone.id,
+            }
+        )
+    return stop, stops
+
+
+def _activate(session: Session, stop: Stop) -> None:
+    round_ = session.get(Round, stop.round_id)
+    if round_ is not None and round_.status is RoundStatus.PLANNED:
+        round_.status = RoundStatus.ACTIVE
+        session.add(round_)
+
+
+def arrive(session: Session, courier: Courier, stop_id: int, now: datetime) -> None:
+    stop, _ = _next_stop(session, courier, stop_id)
+    if stop.arrived_at is None:
+        stop.arrived_at = now
+        session.add(stop)
+        _activate(session, stop)
+    session.flush()
+
+
+def complete(
+    session: Session, courier: Courier, stop_id: int, code: str | None, now: datetime
+) -> None:
+    """A pickup hands the kitchen's bag over; a drop-off delivers the order."""
+    stop, stops = _next_stop(session, courier, stop_id)
+    order = session.get(Order, stop.order_id)
+    assert order is not None
+    assert courier.id is not None
+    if stop.kind is StopKind.PICKUP:
+        ticket = session.get(Ticket, stop.ticket_id)
+        assert ticket is not None
+        if ticket.status is not TicketStatus.READY:
+            raise Conflict(
+                {
+                    "reason": "the kitchen has not marked this bag ready",
+                    "current_status": ticket.status.value,
+                }
+            )
+        ticket.status, ticket.picked_up_at = TicketStatus.PICKED_UP, now
+        session.add(ticket)
+        session.flush()
+        announce_ticket(session, ticket)
+        refresh_order_status(session, order, now)
+    else:
+        if order.destination_kind is DestinationKind.RELAY_POINT:
+            if not code:
+                raise InvalidInput([{"field": "code", "reason": "the relay code is required"}])
+            if code != order.relay_code:
+                raise InvalidInput([{"field": "code", "reason": "does not match this order"}])
+        if order.status is not OrderStatus.OUT_FOR_DELIVERY:
+            raise Conflict(
+                {
+                    "reason": "not every bag of this order has been collected",
+                    "current_status": order.status.value,
+                }
+            )
+        mark_delivered(session, order, now)
+    stop.arrived_at = stop.arrived_at or now
+    stop.done_at = now
+    session.add(stop)
+    _activate(session, stop)
+    if all(s.done_at is not None for s in stops):
+        round_ = session.get(Round, stop.round_id)
+        assert round_ is not None
+        round_.status, round_.completed_at = RoundStatus.COMPLETED, now
+        session.add(round_)
+    publish(
+        session,
+        courier_channel(courier.id),
+        "stop.done",
+        {"courier_id": courier.id, "stop_id": stop.id, "order_id": order.id},
+    )
+    session.flush()

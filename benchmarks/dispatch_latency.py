@@ -1,0 +1,179 @@
+"""Dispatcher latency on Paris snapshots: how long one plan takes, from map points to rounds.
+
+    python -m benchmarks.dispatch_latency [--sizes 50:30 60:40 300:80 500:100] [--runs 7]
+
+Each case is ORDERS:COURIERS. A snapshot holds the demo alliance's ten kitchens, random doors
+in the service zone, couriers spread over it on bikes, e-bikes and scooters, a third of the
+orders from 2-3 kitchens and a tenth already on board. A run times what the dispatcher does
+per cycle: the travel matrices of every profile, then the solver with the dispatcher's own
+time budget (`dispatch.solver_model.time_budget_s`), cold, with no previous plan. Prints one
+line per case, then the JSON summary as the last line.
+"""
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from api.demo.alliance import RESTAURANTS
+from benchmarks.matrix import random_points
+from dispatch.geography import Geography, load_geography
+from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.profiles import DEFAULT_PROFILES
+from dispatch.snapping import SnappedPoint
+from dispatch.solver import CourierState, DispatchProblem, OrderTask, PickupTask, solve
+from dispatch.solver_model import time_budget_s
+
+TIME_CAP_S = 2.0
+"""The worker's default CHAUD_DISPATCH_TIME_LIMIT_S."""
+PROFILES = ("bike", "ebike", "scooter")
+CAPACITY = {"bike": 4, "ebike": 6, "scooter": 8}
+
+
+def snapshot(
+    geography: Geography, orders: int, couriers: int, seed: int
+) -> tuple[list[SnappedPoint], DispatchProblem]:
+    """A random but plausible Friday-evening snapshot, its points and its problem without
+    matrices yet; times in seconds from now."""
+    rng = np.random.default_rng(seed)
+    snapper = geography.snappers["bike"]
+    kitchens = [snapper.snap(r.lat, r.lon) for r in RESTAURANTS]
+    doors = random_points(snapper, orders, seed)
+    starts = random_points(snapper, couriers, seed + 1)
+    points: list[SnappedPoint] = [*kitchens, *doors, *starts]
+    courier_base = len(kitchens) + orders
+    states = [
+        CourierState(
+            courier_id=c + 1,
+            location=courier_base + c,
+            available_s=0,
+            shift_end_s=int(rng.integers(90, 240)) * 60,
+            capacity=CAPACITY[profile],
+            profile=profile,
+        )
+        for c, profile in enumerate(rng.choice(PROFILES, size=couriers))
+    ]
+    load = dict.fromkeys(range(1, couriers + 1), 0)
+    tasks = []
+    for o in range(orders):
+        kitchen_count = int(rng.choice([2, 3])) if rng.random() < 1 / 3 else 1
+        chosen = rng.choice(len(kitchens), size=kitchen_count, replace=False)
+        placed_s = -int(rng.integers(0, 25 * 60))
+        pickups = tuple(
+            PickupTask(o * 10 + i, int(k), max(0, placed_s + int(rng.integers(8, 25)) * 60))
+            for i, k in enumerate(chosen)
+        )
+        carrier = int(rng.integers(1, couriers + 1))
+        on_board = (
+            kitchen_count == 1
+            and rng.random() < 0.1
+            and load[carrier] < states[carrier - 1].capacity
+        )
+        if on_board:
+            load[carrier] += 1
+        tasks.append(
+            OrderTask(
+                order_id=o + 1,
+                pickups=() if on_board else pickups,
+                dropoff_location=len(kitchens) + o,
+                placed_s=placed_s,
+                promised_s=max(0, placed_s + 40 * 60),
+                freshness_s=25 * 60,
+                onboard=pickups if on_board else (),
+                courier_id=carrier if on_board else None,
+                picked_up_s=-int(rng.integers(0, 5 * 60)) if on_board else None,
+            )
+        )
+    return points, DispatchProblem(
+        {}, tasks, states, time_limit_s=time_budget_s(orders, TIME_CAP_S)
+    )
+
+
+def matrices(
+    geography: Geography, points: list[SnappedPoint], profiles: set[str]
+) -> dict[str, NDArray[np.int64]]:
+    out = {}
+    for profile in sorted(profiles):
+        snapped = geography.snap(profile, [p.lat for p in points], [p.lon for p in points])
+        seconds = geography.matrix(profile, snapped).durations_s
+        out[profile] = np.rint(np.nan_to_num(seconds, posinf=10**7)).astype(np.int64)
+    return out
+
+
+def run_case(geography: Geography, orders: int, couriers: int, runs: int) -> dict[str, Any]:
+    seconds, solve_seconds, unassigned = [], [], []
+    # The dispatcher is a long-lived process: a first, untimed plan warms its caches.
+    for run in range(-1, runs):
+        points, problem = snapshot(geography, orders, couriers, seed=1000 * orders + run)
+        began = time.perf_counter()
+        travel = matrices(geography, points, {c.profile for c in problem.couriers})
+        problem = replace(problem, travel_s=travel)
+        solve_began = time.perf_counter()
+        plan = solve(problem)
+        ended = time.perf_counter()
+        if run < 0:
+            continue
+        seconds.append(ended - began)
+        solve_seconds.append(ended - solve_began)
+        unassigned.append(len(plan.unassigned))
+    ordered = sorted(seconds)
+    p95 = ordered[min(len(ordered) - 1, int(np.ceil(0.95 * len(ordered))) - 1)]
+    return {
+        "orders": orders,
+        "couriers": couriers,
+        "runs": runs,
+        "time_budget_s": round(time_budget_s(orders, TIME_CAP_S), 3),
+        "p50_s": round(statistics.median(seconds), 3),
+        "p95_s": round(p95, 3),
+        "solve_p50_s": round(statistics.median(solve_seconds), 3),
+        "unassigned": max(unassigned),
+        "unassigned_mean": round(statistics.mean(unassigned), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sizes", nargs="+", default=["50:30", "60:40", "100:40", "200:60", "300:80", "500:100"]
+    )
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--cache-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as scratch:
+        geography = load_geography(
+            BUNDLED_MAP_DIR,
+            BUNDLED_MAP_NAME,
+            args.cache_dir or Path(scratch),
+            {p: DEFAULT_PROFILES[p] for p in (*PROFILES, "walk")},
+        )
+        cases = []
+        for size in args.sizes:
+            orders, couriers = (int(x) for x in size.split(":"))
+            case = run_case(geography, orders, couriers, args.runs)
+            cases.append(case)
+            print(
+                f"{orders} orders / {couriers} couriers: p50 {case['p50_s']} s, "
+                f"p95 {case['p95_s']} s (budget {case['time_budget_s']} s), "
+                f"unassigned max {case['unassigned']}",
+                flush=True,
+            )
+    targets = {
+        "300:80 p95 <= 2 s": next(
+            (c["p95_s"] <= 2.0 for c in cases if (c["orders"], c["couriers"]) == (300, 80)), None
+        ),
+        "60:40 p95 <= 0.5 s": next(
+            (c["p95_s"] <= 0.5 for c in cases if (c["orders"], c["couriers"]) == (60, 40)), None
+        ),
+    }
+    print(json.dumps({"benchmark": "dispatch_latency", "cases": cases, "targets_met": targets}))
+
+
+if __name__ == "__main__":
+    main()

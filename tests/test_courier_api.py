@@ -1,0 +1,130 @@
+"""The courier API's rules: own stops only, in order, bags only when ready, relay codes."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.clock import FixedClock
+from api.settings import Settings
+from dispatch.geography import Geography
+from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, cycle
+
+IN_THE_SEINE = {"lat": 48.8566, "lon": 2.3470}
+
+
+def planned_round(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+    **destination: Any,
+) -> tuple[Alliance, dict[str, Any], dict[str, Any]]:
+    alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
+    order = alliance.order(("comptoir-oberkampf", "Croque-monsieur", 1), key="k", **destination)
+    cycle(session, geography, settings, clock)
+    round_ = client.get("/api/v1/courier/round", headers=alliance.courier(1)).json()
+    return alliance, order, round_
+
+
+def test_another_couriers_stop_answers_404(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance, _, round_ = planned_round(client, session, settings, clock, geography)
+    stop_id = round_["next_stop_id"]
+    other = alliance.courier(2)
+    for action in ("arrived", "done"):
+        r = client.post(f"/api/v1/courier/stops/{stop_id}/{action}", headers=other)
+        assert r.status_code == 404, r.text
+    assert client.get("/api/v1/courier/round", headers=other).json()["stops"] == []
+
+
+def test_stops_are_done_in_order_and_bags_only_when_ready(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance, order, round_ = planned_round(client, session, settings, clock, geography)
+    mine = alliance.courier(1)
+    pickup, door = round_["stops"]
+    assert (pickup["kind"], door["kind"]) == ("pickup", "dropoff")
+    r = client.post(f"/api/v1/courier/stops/{door['id']}/done", headers=mine)
+    assert r.status_code == 409
+    assert r.json()["detail"]["next_stop_id"] == pickup["id"]
+    r = client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine)
+    assert r.status_code == 409
+    assert r.json()["detail"]["current_status"] == "accepted"  # auto-accepted, not yet ready
+    ticket = order["tickets"][0]["id"]
+    kitchen = alliance.kitchen("comptoir-oberkampf")
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    assert (
+        client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine).status_code == 200
+    )
+    r = client.post("/api/v1/courier/shift/end", headers=mine)
+    assert r.status_code == 409
+    assert r.json()["detail"]["current_status"] == "carrying"
+    assert client.post(f"/api/v1/courier/stops/{door['id']}/done", headers=mine).status_code == 200
+    assert client.post("/api/v1/courier/shift/end", headers=mine).status_code == 200
+
+
+def test_a_relay_drop_off_needs_the_orders_code(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    relays = client.get("/api/v1/relay-points").json()
+    voltaire = next(r for r in relays if "Voltaire" in r["name"])
+    alliance, order, round_ = planned_round(
+        client, session, settings, clock, geography, destination={"relay_point_id": voltaire["id"]}
+    )
+    mine = alliance.courier(1)
+    pickup, door = round_["stops"]
+    ticket = order["tickets"][0]["id"]
+    kitchen = alliance.kitchen("comptoir-oberkampf")
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine)
+    url = f"/api/v1/courier/stops/{door['id']}/done"
+    missing = client.post(url, headers=mine)
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["field"] == "code"
+    wrong = client.post(url, headers=mine, json={"code": "000000x"})
+    assert wrong.status_code == 422
+    code = client.get(f"/api/v1/orders/{order['id']}", headers=alliance.customer).json()[
+        "relay_code"
+    ]
+    assert client.post(url, headers=mine, json={"code": code}).status_code == 200
+
+
+def test_shift_rules(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    alliance = Alliance(client, session, settings, clock)
+    mine = alliance.courier(3)
+    assert (
+        client.post("/api/v1/courier/position", json=NEAR_BRETAGNE, headers=mine).status_code == 409
+    )
+    r = client.post("/api/v1/courier/shift/start", json=IN_THE_SEINE, headers=mine)
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["field"] == "lat"
+    alliance.start_shift(3, NEAR_BRETAGNE)
+    again = client.post("/api/v1/courier/shift/start", json=NEAR_BRETAGNE, headers=mine)
+    assert again.status_code == 409
+    assert (
+        client.post("/api/v1/courier/position", json=NEAR_OBERKAMPF, headers=mine).status_code
+        == 204
+    )
+    ended = client.post("/api/v1/courier/shift/end", headers=mine)
+    assert ended.status_code == 200
+    assert ended.json()["on_shift"] is False

@@ -1,0 +1,173 @@
+"""The dispatcher against the demo alliance: plan, tell kitchens, ride the rounds, deliver.
+
+Cycles run in the test's transaction (same code as `chaud dispatcher run`, without the loop),
+so every step can be checked between cycles.
+"""
+
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, col, select
+
+from api.clock import FixedClock
+from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
+from api.models import OutboxEvent, Round, Stop, StopKind
+from api.settings import Settings
+from dispatch.geography import Geography
+from tests.accounts import headers_for
+from tests.test_quotes import cart
+
+NEAR_OBERKAMPF = {"lat": 48.8646, "lon": 2.3700}
+NEAR_BRETAGNE = {"lat": 48.8628, "lon": 2.3640}
+
+
+def cycle(
+    session: Session, geography: Geography, settings: Settings, clock: FixedClock
+) -> CycleReport:
+    # A short search: these instances are tiny, and the test runs a dozen cycles.
+    rules = replace(rules_from(settings), time_limit_s=0.3)
+    report = run_cycle(session, session, geography, rules, clock.now())
+    session.commit()
+    return report
+
+
+class Alliance:
+    """The demo alliance's people, signed in."""
+
+    def __init__(
+        self, client: TestClient, session: Session, settings: Settings, clock: FixedClock
+    ) -> None:
+        self.client, self.session, self.settings, self.clock = client, session, settings, clock
+        self.customer = headers_for(session, settings, clock, "customer@chaud.demo")
+
+    def courier(self, number: int) -> dict[str, str]:
+        return headers_for(self.session, self.settings, self.clock, f"courier-{number}@chaud.demo")
+
+    def kitchen(self, slug: str) -> dict[str, str]:
+        return headers_for(self.session, self.settings, self.clock, f"kitchen-{slug}@chaud.demo")
+
+    def order(self, *picks: tuple[str, str, int], key: str, **extra: Any) -> dict[str, Any]:
+        response = self.client.post(
+            "/api/v1/orders",
+            json=cart(self.session, *picks, **extra),
+            headers={**self.customer, "Idempotency-Key": key},
+        )
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def start_shift(self, number: int, where: dict[str, float]) -> None:
+        response = self.client.post(
+            "/api/v1/courier/shift/start", json=where, headers=self.courier(number)
+        )
+        assert response.status_code == 200, response.text
+
+
+def slug_of(ticket: dict[str, Any]) -> str:
+    return {
+        "Le Comptoir d'Oberkampf": "comptoir-oberkampf",
+        "Crêperie de la Rue de Bretagne": "creperie-bretagne",
+        "Phở Turenne": "pho-turenne",
+    }[ticket["restaurant_name"]]
+
+
+def test_three_orders_two_couriers_from_plan_to_doors(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
+    alliance.start_shift(2, NEAR_BRETAGNE)
+    three = alliance.order(
+        ("comptoir-oberkampf", "Croque-monsieur", 1),
+        ("creperie-bretagne", "Galette complète", 2),
+        ("pho-turenne", "Nems (4)", 1),
+        key="three",
+    )
+    one = alliance.order(("pho-turenne", "Nems (4)", 2), key="one")
+    relays = client.get("/api/v1/relay-points").json()
+    voltaire = next(r for r in relays if "Voltaire" in r["name"])
+    relay = alliance.order(
+        ("creperie-bretagne", "Crêpe beurre sucre", 1),
+        key="relay",
+        destination={"relay_point_id": voltaire["id"]},
+    )
+    orders = [three, one, relay]
+    report = cycle(session, geography, settings, clock)
+    assert report.unassigned == []
+
+    # Rounds appear: every order on exactly one courier, the three-kitchen one whole.
+    stops = session.exec(select(Stop, Round.courier_id).join(Round)).all()
+    couriers_per_order = {
+        o["id"]: {courier for stop, courier in stops if stop.order_id == o["id"]} for o in orders
+    }
+    assert all(len(c) == 1 for c in couriers_per_order.values()), couriers_per_order
+    kinds = Counter((stop.order_id, stop.kind) for stop, _ in stops)
+    assert kinds[(three["id"], StopKind.PICKUP)] == 3
+    assert kinds[(three["id"], StopKind.DROPOFF)] == 1
+
+    # Kitchens receive start-cooking times, fired for the courier's pickup.
+    for o in orders:
+        for ticket in o["tickets"]:
+            kitchen = alliance.kitchen(slug_of(ticket))
+            board = client.get("/api/v1/kitchen/tickets", headers=kitchen).json()
+            mine = next(t for t in board if t["id"] == ticket["id"])
+            assert mine["start_cooking_at"] is not None
+            assert mine["pickup_eta"] is not None
+            assert mine["start_cooking_at"] <= mine["pickup_eta"]
+    scheduled = session.exec(
+        select(OutboxEvent).where(OutboxEvent.kind == "ticket.scheduled")
+    ).all()
+    assert {e.payload["ticket_id"] for e in scheduled} >= {
+        t["id"] for o in orders for t in o["tickets"]
+    }
+
+    # The kitchens cook and bump; the couriers ride their rounds through the API.
+    for o in orders:
+        for ticket in o["tickets"]:
+            kitchen = alliance.kitchen(slug_of(ticket))
+            for action in ("start", "ready"):
+                r = client.post(f"/api/v1/kitchen/tickets/{ticket['id']}/{action}", headers=kitchen)
+                assert r.status_code == 200, r.text
+    relay_code = client.get(f"/api/v1/orders/{relay['id']}", headers=alliance.customer).json()[
+        "relay_code"
+    ]
+    for _ in range(30):
+        cycle(session, geography, settings, clock)
+        rounds = {
+            n: client.get("/api/v1/courier/round", headers=alliance.courier(n)).json()
+            for n in (1, 2)
+        }
+        busy = [(n, r) for n, r in rounds.items() if r["next_stop_id"] is not None]
+        if not busy:
+            break
+        number, round_ = busy[0]
+        assert round_["geometry"], "the round comes with its streets"
+        headers = alliance.courier(number)
+        stop = next(s for s in round_["stops"] if s["id"] == round_["next_stop_id"])
+        clock.moment += timedelta(minutes=4)
+        assert (
+            client.post(f"/api/v1/courier/stops/{stop['id']}/arrived", headers=headers).status_code
+            == 204
+        )
+        body = (
+            {"code": relay_code}
+            if stop["order_id"] == relay["id"] and stop["kind"] == "dropoff"
+            else None
+        )
+        r = client.post(f"/api/v1/courier/stops/{stop['id']}/done", headers=headers, json=body)
+        assert r.status_code == 200, r.text
+    statuses = [
+        client.get(f"/api/v1/orders/{o['id']}", headers=alliance.customer).json()["status"]
+        for o in orders
+    ]
+    assert statuses == ["delivered"] * 3
+    open_rounds = session.exec(
+        select(Round).where(col(Round.status).in_(["planned", "active"]))
+    ).all()
+    assert open_rounds == []

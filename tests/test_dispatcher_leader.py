@@ -1,0 +1,170 @@
+"""Exactly one dispatcher leads: two `chaud dispatcher run` processes, the leader killed.
+
+Runs on a database of its own (the processes commit for real). On PostgreSQL the lead is an
+advisory lock; on SQLite a file lock beside the database.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api import migrate
+from api.app import create_app
+from api.clock import FixedClock
+from api.db import create_db_engine, writer
+from api.demo.seed import seed_demo
+from api.settings import load_settings
+from tests.accounts import headers_for
+from tests.conftest import FRIDAY_EVENING
+from tests.databases import drop_database, new_database
+from tests.test_quotes import cart
+
+CYCLE_S = 2.0
+TWO_COURIERS_FOR_ONE_ORDER = sa.text(
+    "SELECT stops.order_id FROM stops JOIN rounds ON rounds.id = stops.round_id "
+    "WHERE stops.done_at IS NULL GROUP BY stops.order_id "
+    "HAVING count(DISTINCT rounds.courier_id) > 1"
+)
+UNPLANNED_ORDERS = sa.text(
+    "SELECT count(*) FROM orders WHERE NOT EXISTS "
+    "(SELECT 1 FROM stops WHERE stops.order_id = orders.id AND stops.kind = 'dropoff')"
+)
+
+
+@pytest.fixture
+def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    url = new_database(backend, tmp_path)
+    migrate.upgrade(url)
+    engine = create_db_engine(url)
+    with Session(writer(engine)) as session:
+        seed_demo(session)
+    engine.dispose()
+    yield url
+    drop_database(backend, url)
+
+
+class DispatcherProcess:
+    def __init__(self, name: str, database_url: str, folder: Path, cache: Path) -> None:
+        self.log = folder / f"{name}.log"
+        env = {
+            **os.environ,
+            "CHAUD_DATABASE_URL": database_url,
+            "CHAUD_DATA_DIR": str(folder),
+            "CHAUD_CACHE_DIR": str(cache),
+            "CHAUD_DISPATCH_CYCLE_S": str(CYCLE_S),
+            "CHAUD_DISPATCH_TIME_LIMIT_S": "0.3",
+            "CHAUD_DISPATCH_POLL_S": "0.2",
+        }
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "api.cli", "dispatcher", "run"],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def leading(self) -> bool:
+        return "dispatcher leading" in self.log.read_text()
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        self.process.wait(timeout=20)
+
+
+def wait_for(condition: object, timeout_s: float) -> float:
+    """Seconds until the condition held; fails after the timeout."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout_s:
+        if callable(condition) and condition():
+            return time.monotonic() - began
+        time.sleep(0.05)
+    raise AssertionError(f"not within {timeout_s} s")
+
+
+def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
+    fresh_database: str, tmp_path: Path, graph_cache: Path
+) -> None:
+    engine = create_db_engine(fresh_database)
+    settings = load_settings(database_url=fresh_database, data_dir=tmp_path, cache_dir=graph_cache)
+    clock = FixedClock(FRIDAY_EVENING)
+    app = create_app(settings, engine=engine, clock=clock)
+    violations: list[list[int]] = []
+    watching = threading.Event()
+
+    def watch() -> None:
+        with engine.connect() as connection:
+            while not watching.is_set():
+                found = [row[0] for row in connection.execute(TWO_COURIERS_FOR_ONE_ORDER)]
+                connection.rollback()
+                if found:
+                    violations.append(found)
+                time.sleep(0.02)
+
+    first = DispatcherProcess("first", fresh_database, tmp_path, graph_cache)
+    second: DispatcherProcess | None = None
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        wait_for(first.leading, 60)
+        second = DispatcherProcess("second", fresh_database, tmp_path, graph_cache)
+        time.sleep(3)
+        assert not second.leading(), "two dispatchers lead at once"
+
+        with Session(engine) as session, TestClient(app) as client:
+            customer = headers_for(session, settings, clock, "customer@chaud.demo")
+            for number, where in ((1, (48.8646, 2.3700)), (2, (48.8628, 2.3640))):
+                courier = headers_for(session, settings, clock, f"courier-{number}@chaud.demo")
+                r = client.post(
+                    "/api/v1/courier/shift/start",
+                    json={"lat": where[0], "lon": where[1]},
+                    headers=courier,
+                )
+                assert r.status_code == 200, r.text
+
+            def place(key: str, *picks: tuple[str, str, int]) -> None:
+                r = client.post(
+                    "/api/v1/orders",
+                    json=cart(session, *picks),
+                    headers={**customer, "Idempotency-Key": key},
+                )
+                assert r.status_code == 201, r.text
+
+            place("a", ("pho-turenne", "Nems (4)", 1))
+            place(
+                "b",
+                ("comptoir-oberkampf", "Croque-monsieur", 1),
+                ("creperie-bretagne", "Galette complète", 1),
+                ("pho-turenne", "Nems (4)", 1),
+            )
+            place("c", ("creperie-bretagne", "Crêpe beurre sucre", 2))
+
+            def all_planned() -> bool:
+                with engine.connect() as connection:
+                    return connection.execute(UNPLANNED_ORDERS).scalar_one() == 0
+
+            wait_for(all_planned, 30)
+            first.stop(signal.SIGKILL)
+            takeover_s = wait_for(second.leading, 30)
+            assert takeover_s <= CYCLE_S + 2
+            place("d", ("comptoir-oberkampf", "Croque-monsieur", 2))
+            wait_for(all_planned, 30)
+    finally:
+        watching.set()
+        watcher.join()
+        first.stop(signal.SIGKILL)
+        if second is not None:
+            second.stop()
+        engine.dispose()
+    assert second.process.returncode == 0, second.log.read_text()
+    assert violations == []
