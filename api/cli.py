@@ -1,5 +1,6 @@
 """The `chaud` command line."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -78,9 +79,22 @@ def serve(
     if demo:
         _upgrade(settings)
         _seed(settings)
-    # The dispatcher plans in a process of its own, never inside a request.
+    # The dispatcher plans in a process of its own, never inside a request. It watches this
+    # process: uvicorn re-raises SIGTERM after its shutdown, so `finally` may never run.
     dispatcher = (
-        subprocess.Popen([sys.executable, "-m", "api.cli", "dispatcher", "run"]) if demo else None
+        subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+            [
+                sys.executable,
+                "-m",
+                "api.cli",
+                "dispatcher",
+                "run",
+                "--parent-pid",
+                str(os.getpid()),
+            ]
+        )
+        if demo
+        else None
     )
     try:
         uvicorn.run(
@@ -101,12 +115,15 @@ def serve(
 @dispatcher_app.command("run")
 def dispatcher_run(
     once: Annotated[bool, typer.Option(help="Plan once (when leading) and exit.")] = False,
+    parent_pid: Annotated[
+        int | None, typer.Option(hidden=True, help="Stop when this process is gone.")
+    ] = None,
 ) -> None:
     """Lead (or wait to lead) and plan every cycle and at once on new events."""
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     try:
-        worker = Dispatcher(settings)
+        worker = Dispatcher(settings, parent_pid=parent_pid)
     except ValueError as error:
         _fail(f"CHAUD_DATABASE_URL: {error}")
     if once:

@@ -1,6 +1,7 @@
 """`chaud dispatcher run`: lead or wait; while leading, plan every cycle and on events."""
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -34,8 +35,12 @@ def sqlite_file(engine: sa.Engine) -> Path | None:
 class Dispatcher:
     """The worker loop, stoppable from another thread (tests, signals)."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, clock: Clock | None = None, parent_pid: int | None = None
+    ) -> None:
         self.settings = settings
+        self.parent_pid = parent_pid
+        """Started by `chaud serve`: stop when that process is gone, however it ended."""
         self.clock = clock or SystemClock()
         self.engine = create_db_engine(settings.database_url)
         self.geography = geography_for(settings)
@@ -43,6 +48,12 @@ class Dispatcher:
         self.stopping = threading.Event()
         self.leadership: Leadership = leadership_for(self.engine, sqlite_file(self.engine))
         self._last_event_id = 0
+
+    def _wait(self, seconds: float) -> None:
+        self.stopping.wait(seconds)
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            log.info("dispatcher: the serving process is gone, stopping")
+            self.stopping.set()
 
     def run(self) -> None:
         try:
@@ -52,7 +63,7 @@ class Dispatcher:
                     self._lead()
                     log.info("dispatcher lost the lead")
                 else:
-                    self.stopping.wait(self.settings.dispatch_poll_s)
+                    self._wait(self.settings.dispatch_poll_s)
         finally:
             self.leadership.release()
             self.engine.dispose()
@@ -83,7 +94,7 @@ class Dispatcher:
                 # What arrived while solving triggers the next cycle at once; our own events
                 # are not triggers.
                 continue
-            self.stopping.wait(self.settings.dispatch_poll_s)
+            self._wait(self.settings.dispatch_poll_s)
 
     def _news(self) -> tuple[int, int]:
         """The newest outbox id, and how many events since the last look should trigger a plan."""
