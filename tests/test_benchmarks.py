@@ -1,8 +1,11 @@
 """The benchmarks run and report what they promise (tiny sizes: figures come from full runs)."""
 
+import json
+from pathlib import Path
+
 import pytest
 
-from benchmarks import matrix
+from benchmarks import dispatch_latency, matrix
 
 pytestmark = pytest.mark.slow
 
@@ -37,3 +40,14 @@ def test_orders_benchmark_reports_its_figures(capsys: pytest.CaptureFixture[str]
     assert sqlite["orders"] > 0
     assert sqlite["errors"] == 0
     assert {"orders_per_s", "p50_ms", "p99_ms", "noop_requests_per_s"} <= sqlite.keys()
+
+
+def test_dispatch_latency_benchmark_reports_its_figures(
+    capsys: pytest.CaptureFixture[str], graph_cache: Path
+) -> None:
+    dispatch_latency.main(["--sizes", "12:4", "--runs", "2", "--cache-dir", str(graph_cache)])
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    (case,) = report["cases"]
+    assert (case["orders"], case["couriers"], case["runs"]) == (12, 4, 2)
+    assert 0 < case["p50_s"] <= case["p95_s"]
+    assert 0 <= case["unassigned"] <= 12

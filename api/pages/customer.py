@@ -62,6 +62,12 @@ def login(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "login.html", {})
 
 
+@router.get("/courier", response_class=HTMLResponse)
+def courier(request: Request) -> HTMLResponse:
+    """The courier's round: the stops in order, on the street map, with their buttons."""
+    return TEMPLATES.TemplateResponse(request, "courier.html", {})
+
+
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def follow(order_id: IdPath, request: Request) -> HTMLResponse:
     """Follow an order live: its state, each kitchen, the estimated delivery."""

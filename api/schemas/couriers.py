@@ -46,6 +46,7 @@ class StopPublic(BaseModel):
     lon: float
     eta: datetime | None
     instructions: str
+    needs_code: bool = Field(description="A relay drop-off: done only with the order's relay code")
     arrived_at: datetime | None
     done_at: datetime | None
 

@@ -258,6 +258,8 @@ def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
                 lon=stop.lon,
                 eta=stop.eta,
                 instructions=text,
+                needs_code=stop.kind is StopKind.DROPOFF
+                and order.destination_kind is DestinationKind.RELAY_POINT,
                 arrived_at=stop.arrived_at,
                 done_at=stop.done_at,
             )

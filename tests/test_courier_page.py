@@ -1,0 +1,122 @@
+"""The courier page in headless Chromium: start a shift, see the round appear live on the
+list and the street map, then arrive, pick up and deliver with its buttons."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import Session, select
+
+from api.clock import FixedClock
+from api.dispatcher.cycle import rules_from, run_cycle
+from api.models import User
+from api.security import create_access_token
+from api.settings import load_settings
+from dispatch.geography import Geography
+from tests.browser import chromium
+from tests.conftest import FRIDAY_EVENING
+from tests.live import LiveServer, live_server
+from tests.test_dispatcher import NEAR_OBERKAMPF
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
+    with live_server("sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
+        yield live
+
+
+@pytest.fixture
+def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
+    with chromium() as browser:
+        context = browser.new_context(
+            base_url=server.url,
+            locale="fr-FR",
+            timezone_id="Europe/Paris",
+            viewport={"width": 390, "height": 844},  # a phone
+            geolocation={"latitude": NEAR_OBERKAMPF["lat"], "longitude": NEAR_OBERKAMPF["lon"]},
+            permissions=["geolocation"],
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        page.screenshot(path=str(tmp_path / "last-page.png"), full_page=True)
+        context.close()
+
+
+def headers(server: LiveServer, email: str) -> dict[str, str]:
+    with Session(server.engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+    assert user.id is not None
+    token = create_access_token(
+        user.id, user.role.value, server.settings_secret, FRIDAY_EVENING, timedelta(hours=1)
+    )
+    return {"Authorization": f"Bearer {token}"}
+
+
+def place_order(server: LiveServer) -> dict[str, Any]:
+    dishes = httpx.get(f"{server.url}/api/v1/dishes", params={"q": "Croque-monsieur"}).json()
+    body = {
+        "lines": [{"dish_id": dishes[0]["id"], "quantity": 1}],
+        "destination": {"lat": 48.863202, "lon": 2.362940, "address": "Rue Charlot"},
+    }
+    response = httpx.post(
+        f"{server.url}/api/v1/orders",
+        json=body,
+        headers={**headers(server, "customer@chaud.demo"), "Idempotency-Key": "page"},
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def dispatch_once(server: LiveServer, geography: Geography, tmp_path: Path, cache: Path) -> None:
+    settings = load_settings(
+        database_url=str(server.engine.url), data_dir=tmp_path, cache_dir=cache
+    )
+    with Session(server.engine) as read, Session(server.engine) as write:
+        run_cycle(read, write, geography, rules_from(settings), FRIDAY_EVENING)
+        write.commit()
+
+
+def test_a_courier_rides_a_round_from_the_page(
+    page: Page, server: LiveServer, geography: Geography, tmp_path: Path, graph_cache: Path
+) -> None:
+    page.goto("/login?next=/courier")
+    page.fill("input[name=username]", "courier-1@chaud.demo")
+    page.fill("input[name=password]", "chaud-demo")
+    page.click("form button")
+    expect(page.locator("h1")).to_have_text("My round")
+    page.click("#shift-start")
+    expect(page.locator("#shift-state")).to_have_text("On shift")
+    expect(page.locator("#round-empty")).to_be_visible()
+
+    order = place_order(server)
+    dispatch_once(server, geography, tmp_path, graph_cache)
+    # The page follows the plan by itself: no reload.
+    stops = page.locator("#round-stops li")
+    expect(stops).to_have_count(2)
+    expect(stops.nth(0)).to_have_class("stop pickup next")
+    expect(stops.nth(0)).to_contain_text("Le Comptoir d'Oberkampf")
+    expect(page.locator("#round-map polyline").first).to_be_attached()
+    expect(page.locator("#map-attribution")).to_contain_text("OpenStreetMap")
+
+    kitchen = headers(server, "kitchen-comptoir-oberkampf@chaud.demo")
+    ticket = order["tickets"][0]["id"]
+    for action in ("start", "ready"):
+        r = httpx.post(f"{server.url}/api/v1/kitchen/tickets/{ticket}/{action}", headers=kitchen)
+        assert r.status_code == 200, r.text
+
+    page.click("li.next button.arrived")
+    page.click("li.next button.done")
+    expect(stops.nth(1)).to_have_class("stop dropoff next")
+    page.click("li.next button.done")
+    expect(page.locator("#round-empty")).to_be_visible()
+    status = httpx.get(
+        f"{server.url}/api/v1/orders/{order['id']}", headers=headers(server, "customer@chaud.demo")
+    ).json()["status"]
+    assert status == "delivered"
