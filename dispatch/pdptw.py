@@ -135,12 +135,12 @@ def solve_pdptw(problem: PdptwProblem, time_limit_s: float) -> list[list[int]]:
 
     rides = _ride_matrix(problem)
     tasks = 2 * len(problem.pairs)
-    routes = _Model(problem, rides, problem.vehicles, optional=False).search(
+    first = _Model(problem, rides, problem.vehicles, optional=False).search(
         time_limit_s * FIRST_SHARE
     )
-    if routes is None:
+    if first is None:
         return []
-    routes = [r for r in routes if r]
+    routes = [r for r in first if r]
     polish = time_limit_s * POLISH_SHARE
     while len(routes) > 1 and left() > polish:
         shortest = min(range(len(routes)), key=lambda v: len(routes[v]))

@@ -151,7 +151,7 @@ def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
 
             def all_planned() -> bool:
                 with engine.connect() as connection:
-                    return connection.execute(UNPLANNED_ORDERS).scalar_one() == 0
+                    return int(connection.execute(UNPLANNED_ORDERS).scalar_one()) == 0
 
             wait_for(all_planned, 30)
             first.stop(signal.SIGKILL)
