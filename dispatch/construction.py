@@ -11,13 +11,13 @@ from itertools import permutations
 from time import perf_counter
 
 from dispatch.solver_model import (
-    LATENESS_COST_PER_S,
     CourierState,
     DispatchPlan,
     DispatchProblem,
     OrderTask,
     PickupTask,
     PlannedStop,
+    soft_due,
 )
 
 CANDIDATE_COURIERS = 8
@@ -36,22 +36,22 @@ def greedy_plan(
     couriers = {c.courier_id: c for c in problem.couriers}
     routes = _kept_routes(context, start)
     placed = {s.order_id for route in routes.values() for s in route}
-    # Food already on board goes to its courier's route, in the order carried.
-    for order in problem.orders:
-        if (
-            order.onboard
-            and order.courier_id in routes
-            and not order.pickups
-            and order.order_id not in placed
-        ):
-            routes[order.courier_id].append(
-                PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
-            )
-            placed.add(order.order_id)
     costs: dict[int, int] = {}
     for courier_id, route in routes.items():
         feasible, cost = _simulate(context, couriers[courier_id], route)
         costs[courier_id] = cost if feasible else 0
+    # Food already on board first, to its courier, whatever the time: it must be delivered.
+    for order in problem.orders:
+        if order.pickups or order.order_id in placed or order.courier_id not in routes:
+            continue
+        assert order.courier_id is not None
+        door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
+        found = _best_insertion(context, problem, order, routes, costs)
+        _, courier_id, route = found or (0, order.courier_id, [*routes[order.courier_id], door])
+        routes[courier_id] = route
+        feasible, cost = _simulate(context, couriers[courier_id], route)
+        costs[courier_id] = cost if feasible else costs[courier_id]
+        placed.add(order.order_id)
     pending = [o for o in problem.orders if o.pickups and o.order_id not in placed]
     pending.sort(key=lambda o: (min(p.ready_s for p in o.pickups), o.placed_s))
     unassigned: list[int] = []
@@ -144,9 +144,9 @@ def _whole(context: "_Context", route: list[PlannedStop], order_id: int) -> bool
 
 
 def _candidates(problem: DispatchProblem, order: OrderTask) -> list[CourierState]:
-    first = order.pickups[0].location
     if order.onboard and order.courier_id is not None:
         return [c for c in problem.couriers if c.courier_id == order.courier_id]
+    first = order.pickups[0].location
 
     def distance(courier: CourierState) -> int:
         return int(problem.travel_s[courier.profile][courier.location, first])
@@ -270,15 +270,15 @@ def _step(
         moment += problem.pickup_service_s
     else:
         order = context.orders[stop.order_id]
-        if moment > order.placed_s + order.hard_max_s or moment > courier.shift_end_s:
+        late_beyond_rules = not order.onboard and moment > order.placed_s + order.hard_max_s
+        if late_beyond_rules or moment > courier.shift_end_s:
             return None
         for ticket in order.pickups:
             at = picked.get(ticket.ticket_id)
             if at is None or moment - at > order.freshness_s:
                 return None
-        if order.picked_up_s is not None and moment - order.picked_up_s > order.freshness_s:
-            return None
-        cost += max(0, moment - order.promised_s) * LATENESS_COST_PER_S
+        due, lateness_cost = soft_due(order)
+        cost += max(0, moment - due) * lateness_cost
         load -= context.order_bags[order.order_id]
         moment += problem.dropoff_service_s
     return (moment, stop.location, load, cost, picked)

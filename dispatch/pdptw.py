@@ -21,11 +21,12 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 SCALE: Final = 1000
 """Times and distances are solved as integers in thousandths; rides are rounded up, so a
 plan feasible for the solver is feasible in exact arithmetic."""
-VEHICLE_COST: Final = 10**9
-UNSERVED_PENALTY: Final = 10**8
-FIRST_SHARE: Final = 0.3
-ELIMINATION_SLICE_SHARE: Final = 0.2
-POLISH_SHARE: Final = 0.15
+VEHICLE_COST_IN_LONGEST_RIDES: Final = 4
+"""A vehicle costs this many of the longest ride: enough to empty small routes, small enough
+to leave guided local search's penalties (scaled by the objective) meaningful."""
+FIRST_SHARE: Final = 0.2
+ELIMINATION_SLICE_SHARE: Final = 0.12
+POLISH_SHARE: Final = 0.25
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,21 @@ def _ride_matrix(problem: PdptwProblem) -> list[list[int]]:
 
 class _Model:
     def __init__(
-        self, problem: PdptwProblem, rides: list[list[int]], vehicles: int, optional: bool
+        self,
+        problem: PdptwProblem,
+        rides: list[list[int]],
+        vehicles: int,
+        *,
+        optional: bool,
+        vehicle_cost: int,
     ) -> None:
         n = len(problem.x)
         self.manager = pywrapcp.RoutingIndexManager(n, vehicles, 0)
         self.routing = routing = pywrapcp.RoutingModel(self.manager)
         cost = routing.RegisterTransitMatrix(rides)
         routing.SetArcCostEvaluatorOfAllVehicles(cost)
-        routing.SetFixedCostOfAllVehicles(VEHICLE_COST)
+        routing.SetFixedCostOfAllVehicles(vehicle_cost)
+        longest = max(max(row) for row in rides)
         service = [round(s * SCALE) for s in problem.service]
         timed = routing.RegisterTransitMatrix(
             [[rides[i][j] + service[i] for j in range(n)] for i in range(n)]
@@ -89,7 +97,10 @@ class _Model:
             solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
             solver.Add(time.CumulVar(p) <= time.CumulVar(d))
             if optional:
-                routing.AddDisjunction([p, d], UNSERVED_PENALTY, 2)
+                # Worth more than any detour that serving the pair takes, and no more: guided
+                # local search scales its penalties with the objective, which huge constants
+                # would swamp.
+                routing.AddDisjunction([p, d], 4 * longest + 1, 2)
 
     def search(
         self,
@@ -135,23 +146,33 @@ def solve_pdptw(problem: PdptwProblem, time_limit_s: float) -> list[list[int]]:
 
     rides = _ride_matrix(problem)
     tasks = 2 * len(problem.pairs)
-    first = _Model(problem, rides, problem.vehicles, optional=False).search(
-        time_limit_s * FIRST_SHARE
-    )
+    vehicle_cost = VEHICLE_COST_IN_LONGEST_RIDES * max(max(row) for row in rides)
+    first = _Model(
+        problem, rides, problem.vehicles, optional=False, vehicle_cost=vehicle_cost
+    ).search(time_limit_s * FIRST_SHARE)
     if first is None:
         return []
     routes = [r for r in first if r]
     polish = time_limit_s * POLISH_SHARE
+    # Try emptying each route in turn, smallest first; after a success, start over.
+    tried: set[int] = set()
     while len(routes) > 1 and left() > polish:
-        shortest = min(range(len(routes)), key=lambda v: len(routes[v]))
-        start = [r for v, r in enumerate(routes) if v != shortest]
-        model = _Model(problem, rides, len(start), optional=True)
-        fewer = model.search(min(left() - polish, time_limit_s * ELIMINATION_SLICE_SHARE), start)
-        if fewer is None or sum(len(r) for r in fewer) < tasks:
+        order = sorted(range(len(routes)), key=lambda v: len(routes[v]))
+        candidates = [v for v in order if v not in tried]
+        if not candidates:
             break
-        routes = [r for r in fewer if r]
+        removed = candidates[0]
+        tried.add(removed)
+        start = [r for v, r in enumerate(routes) if v != removed]
+        model = _Model(problem, rides, len(start), optional=True, vehicle_cost=0)
+        fewer = model.search(min(left() - polish, time_limit_s * ELIMINATION_SLICE_SHARE), start)
+        if fewer is not None and sum(len(r) for r in fewer) == tasks:
+            routes = [r for r in fewer if r]
+            tried = set()
     if left() > 0.1:
-        polished = _Model(problem, rides, len(routes), optional=False).search(left(), routes)
+        polished = _Model(problem, rides, len(routes), optional=False, vehicle_cost=0).search(
+            left(), routes
+        )
         if polished is not None:
             routes = [r for r in polished if r]
     return routes

@@ -17,13 +17,13 @@ from dispatch.construction import greedy_plan
 from dispatch.solver_model import (
     DROP_PENALTY,
     HARD_MAX_S,
-    LATENESS_COST_PER_S,
     CourierState,
     DispatchPlan,
     DispatchProblem,
     OrderTask,
     PickupTask,
     PlannedStop,
+    soft_due,
 )
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-CONSTRUCTION_SHARE: Final = 0.6
+CONSTRUCTION_SHARE: Final = 0.7
 """At most this share of the time limit goes to inserting new orders whole."""
 MIN_SEARCH_MS: Final = 50
 
@@ -171,11 +171,11 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             solver.Add(routing.VehicleVar(index) == routing.VehicleVar(own[0]))
         for index in drops[1:]:
             solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
+        due, lateness_cost = soft_due(order)
         for index in drops:
-            time.CumulVar(index).SetMax(order.placed_s + order.hard_max_s)
-            time.SetCumulVarSoftUpperBound(index, order.promised_s, LATENESS_COST_PER_S)
-            if order.picked_up_s is not None:
-                solver.Add(time.CumulVar(index) <= order.picked_up_s + order.freshness_s)
+            if not order.onboard:  # carried food is delivered however late (see soft_due)
+                time.CumulVar(index).SetMax(order.placed_s + order.hard_max_s)
+            time.SetCumulVarSoftUpperBound(index, due, lateness_cost)
         if order.order_id in onboard_nodes:
             vehicle, carried = onboard_nodes[order.order_id]
             for n in carried:

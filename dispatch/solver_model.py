@@ -9,12 +9,14 @@ from numpy.typing import NDArray
 
 HARD_MAX_S: Final = 90 * 60
 LATENESS_COST_PER_S: Final = 2
+CARRIED_LATENESS_COST_PER_S: Final = 10
+"""Food on board past its freshness limit or promise: the costliest lateness there is."""
 DROP_PENALTY: Final = 10_000_000
 """Larger than any lateness cost a plan can reach: orders are dropped only when they cannot fit."""
 
 
 BUDGET_BASE_S: Final = 0.05
-BUDGET_PER_ORDER_S: Final = 0.0055
+BUDGET_PER_ORDER_S: Final = 0.005
 
 
 def time_budget_s(order_count: int, cap_s: float) -> float:
@@ -88,3 +90,15 @@ class DispatchPlan:
     late_orders: list[int] = field(default_factory=list)
     found: bool = True
     """False when the solver found no plan at all: keep the previous one."""
+
+
+def soft_due(order: OrderTask) -> tuple[int, int]:
+    """When the door should be reached, and the cost per second beyond.
+
+    Food already on board must be delivered whatever the time, so for it the freshness
+    limit is a steep cost rather than a rule that could make the whole plan impossible.
+    """
+    if order.onboard and order.picked_up_s is not None:
+        due = min(order.promised_s, order.picked_up_s + order.freshness_s)
+        return max(0, due), CARRIED_LATENESS_COST_PER_S
+    return order.promised_s, LATENESS_COST_PER_S

@@ -5,7 +5,7 @@ the snapshot's moment and places as indices into one list of map points.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -237,9 +237,12 @@ def take_snapshot(
         )
 
     travel = places.matrices(geography, {c.profile for c in states})
+    # Food carried by a courier who is off shift cannot be planned (ending a shift while
+    # carrying is refused; this only guards against data written by hand).
+    on_shift = {c.courier_id for c in states}
     problem = DispatchProblem(
         travel_s=travel,
-        orders=_relax_carried(tasks, states, travel),
+        orders=[t for t in tasks if t.courier_id is None or t.courier_id in on_shift],
         couriers=states,
         pickup_service_s=rules.pickup_service_s,
         dropoff_service_s=rules.dropoff_service_s,
@@ -254,28 +257,6 @@ def take_snapshot(
         onboard_orders=onboard_orders,
         points=places.points(),
     )
-
-
-def _relax_carried(
-    tasks: list[OrderTask], couriers: list[CourierState], travel: dict[str, NDArray[np.int64]]
-) -> list[OrderTask]:
-    """Food on board must be delivered: drop a freshness bound it can no longer meet.
-
-    Carried food cannot be left out of the plan, so a bound it already broke would make the
-    whole plan infeasible; it goes straight to the door instead, as late as it is.
-    """
-    by_id = {c.courier_id: c for c in couriers}
-    relaxed = []
-    for task in tasks:
-        courier = by_id.get(task.courier_id) if task.courier_id is not None else None
-        if courier is not None and task.picked_up_s is not None:
-            direct = int(travel[courier.profile][courier.location, task.dropoff_location])
-            if direct > task.picked_up_s + task.freshness_s - 60:
-                task = replace(task, picked_up_s=None)
-        if task.courier_id is not None and courier is None:
-            continue  # carried by a courier who is off shift: nothing to plan
-        relaxed.append(task)
-    return relaxed
 
 
 class _Places:
