@@ -270,6 +270,7 @@ def _step(
         moment += problem.pickup_service_s
     else:
         order = context.orders[stop.order_id]
+        moment = max(moment, order.earliest_s)  # a scheduled slot: wait at the door
         late_beyond_rules = not order.onboard and moment > order.placed_s + order.hard_max_s
         if late_beyond_rules or moment > courier.shift_end_s:
             return None

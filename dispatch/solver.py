@@ -119,8 +119,15 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     for v, courier in enumerate(couriers):
         routing.SetArcCostEvaluatorOfVehicle(transit_by_profile[courier.profile], v)
 
+    # Every bound set below must fit in the horizon: one that does not fails the whole model.
     horizon = (
-        max([c.shift_end_s for c in couriers] + [o.placed_s + o.hard_max_s for o in problem.orders])
+        max(
+            [c.shift_end_s for c in couriers]
+            + [c.available_s for c in couriers]
+            + [o.placed_s + o.hard_max_s for o in problem.orders]
+            + [o.earliest_s for o in problem.orders]
+            + [t.ready_s for o in problem.orders for t in o.pickups]
+        )
         + 3600
     )
     routing.AddDimensionWithVehicleTransits(
@@ -133,8 +140,18 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         # A drop-off unloads its ticket's bags; on-board ones are in the start load below.
         bags[i] = node.ticket.bags if node.kind == "pickup" else -node.ticket.bags
     demand = routing.RegisterUnaryTransitVector(bags)
+    bags_on_board = {
+        c.courier_id: sum(
+            t.bags for o in problem.orders if o.courier_id == c.courier_id for t in o.onboard
+        )
+        for c in couriers
+    }
     routing.AddDimensionWithVehicleCapacity(
-        demand, 0, [c.capacity for c in couriers], False, "bags"
+        demand,
+        0,
+        [max(c.capacity, bags_on_board[c.courier_id]) for c in couriers],
+        False,
+        "bags",
     )
     load = routing.GetDimensionOrDie("bags")
 
@@ -142,10 +159,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         start = routing.Start(v)
         time.CumulVar(start).SetRange(courier.available_s, courier.available_s)
         time.CumulVar(routing.End(v)).SetMax(courier.shift_end_s)
-        on_board = sum(
-            t.bags for o in problem.orders if o.courier_id == courier.courier_id for t in o.onboard
-        )
-        load.CumulVar(start).SetValue(on_board)
+        load.CumulVar(start).SetValue(bags_on_board[courier.courier_id])
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
     for pickup, dropoff in pairs:
@@ -173,8 +187,11 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
         due, lateness_cost = soft_due(order)
         for index in drops:
+            deadline = order.placed_s + order.hard_max_s
+            # An impossible pair of bounds would fail the whole model, not just this order.
+            time.CumulVar(index).SetMin(min(order.earliest_s, deadline))
             if not order.onboard:  # carried food is delivered however late (see soft_due)
-                time.CumulVar(index).SetMax(order.placed_s + order.hard_max_s)
+                time.CumulVar(index).SetMax(deadline)
             time.SetCumulVarSoftUpperBound(index, due, lateness_cost)
         if order.order_id in onboard_nodes:
             vehicle, carried = onboard_nodes[order.order_id]

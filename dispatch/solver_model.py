@@ -48,6 +48,8 @@ class OrderTask:
     courier_id: int | None = None
     """The courier carrying the on-board tickets, if any."""
     picked_up_s: int | None = None
+    earliest_s: int = 0
+    """A scheduled order is not delivered before its slot (minus a little)."""
 
 
 @dataclass(frozen=True)

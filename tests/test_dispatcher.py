@@ -172,3 +172,28 @@ def test_three_orders_two_couriers_from_plan_to_doors(
         select(Round).where(col(Round.status).in_(["planned", "active"]))
     ).all()
     assert open_rounds == []
+
+
+def test_a_scheduled_order_is_planned_for_its_slot_not_before(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
+    slot = clock.now() + timedelta(hours=2)
+    order = alliance.order(
+        ("comptoir-oberkampf", "Croque-monsieur", 1), key="later", deliver_at=slot.isoformat()
+    )
+    cycle(session, geography, settings, clock)
+    assert session.exec(select(Stop).where(Stop.order_id == order["id"])).all() == []
+
+    clock.moment += timedelta(hours=1, minutes=30)
+    cycle(session, geography, settings, clock)
+    door = session.exec(
+        select(Stop).where(Stop.order_id == order["id"], Stop.kind == StopKind.DROPOFF)
+    ).one()
+    assert door.eta is not None
+    assert door.eta >= slot - timedelta(minutes=5)

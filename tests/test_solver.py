@@ -168,3 +168,32 @@ def test_the_greedy_start_respects_every_rule_it_checks() -> None:
     for c in couriers:
         feasible, _ = simulate(problem(orders, couriers), c, start.routes[c.courier_id])
         assert feasible
+
+
+def test_a_scheduled_order_is_not_delivered_before_its_slot() -> None:
+    scheduled = OrderTask(1, (PickupTask(10, 2, 0),), 3, 0, 60 * MIN, earliest_s=40 * MIN)
+    plan = solve(problem([scheduled], [courier()]))
+    door = plan.routes[1][-1]
+    assert door.kind == "dropoff"
+    assert door.eta_s >= 40 * MIN
+    pickup = plan.routes[1][0]
+    assert door.eta_s - pickup.eta_s <= scheduled.freshness_s  # collected late enough
+
+
+def test_carried_food_is_delivered_even_past_its_freshness() -> None:
+    # Picked up 30 minutes ago with a 25-minute limit: it cannot be fresh any more, but it
+    # must still reach the door rather than make the plan impossible.
+    stale = OrderTask(
+        1,
+        (),
+        9,
+        -40 * MIN,
+        10 * MIN,
+        onboard=(PickupTask(10, 2, 0),),
+        courier_id=1,
+        picked_up_s=-30 * MIN,
+    )
+    plan = solve(problem([stale, order(2, [4], door=5)], [courier()]))
+    assert plan.found
+    assert plan.unassigned == []
+    assert ("dropoff", 1) in stops(plan)

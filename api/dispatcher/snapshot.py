@@ -53,6 +53,10 @@ PLANNABLE_TICKET_STATES = (
 OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
 LATE_GRACE_S = 20 * 60
 """An order past its hard maximum still gets this long: delivered late rather than never."""
+SCHEDULED_LOOKAHEAD_S = 75 * 60
+"""A scheduled order is planned once its slot is this close; earlier plans would only churn."""
+SCHEDULED_EARLY_S = 5 * 60
+"""How early before its slot a scheduled order may arrive."""
 CARRYING_SHIFT_GRACE_S = 3 * 3600
 """A courier with food on board may ride past the shift end to deliver it."""
 
@@ -183,6 +187,9 @@ def take_snapshot(
             continue
         if onboard and courier_id is None:
             continue  # picked up outside any round: nothing the dispatcher can plan
+        slot_s = seconds_from(now, order.deliver_at) if order.deliver_at else None
+        if slot_s is not None and slot_s > SCHEDULED_LOOKAHEAD_S and not onboard:
+            continue
         placed_s = seconds_from(now, order.placed_at)
         tasks.append(
             OrderTask(
@@ -192,10 +199,16 @@ def take_snapshot(
                 placed_s=placed_s,
                 promised_s=max(0, seconds_from(now, order.promised_at)),
                 freshness_s=freshness.get(order.id, 25 * 60),
-                hard_max_s=max(rules.hard_max_s, -placed_s + LATE_GRACE_S),
+                # Late orders still get LATE_GRACE_S; a scheduled one counts from its slot.
+                hard_max_s=max(
+                    rules.hard_max_s,
+                    -placed_s + LATE_GRACE_S,
+                    (slot_s or 0) - placed_s + LATE_GRACE_S,
+                ),
                 onboard=tuple(onboard),
                 courier_id=courier_id if onboard else None,
                 picked_up_s=seconds_from(now, min(picked_moments)) if picked_moments else None,
+                earliest_s=max(0, slot_s - SCHEDULED_EARLY_S) if slot_s is not None else 0,
             )
         )
         if onboard:

@@ -77,7 +77,9 @@ class Dispatcher:
             if triggers or time.monotonic() >= next_cycle:
                 try:
                     report = self.cycle()
-                except sa.exc.DBAPIError:
+                except Exception:
+                    # One bad cycle (a database hiccup, a model the solver rejects) must not
+                    # stop dispatching: the plan in the database stays, the next cycle retries.
                     log.exception("dispatcher cycle failed; retrying next cycle")
                 else:
                     log.info(
