@@ -1,7 +1,8 @@
 """The FastAPI application factory."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,7 +42,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Routes run in worker threads; past a few, threads only fight over the GIL.
         to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
+        async with AsyncExitStack() as stack:
+            for running in extension_lifespans:
+                await stack.enter_async_context(running(app))
+            yield
         if app.state.redis is not None:
             await app.state.redis.aclose()
         if owns_engine:
@@ -80,6 +84,13 @@ def create_app(
     app.include_router(api)
     app.include_router(customer_pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    # Parts built on top of the api (the kitchen display) plug in here: the api never imports
+    # them (the layer rule), they register under the "chaud.extensions" entry point.
+    extension_lifespans = [
+        hook
+        for entry in sorted(entry_points(group="chaud.extensions"), key=lambda e: e.name)
+        if (hook := entry.load()(app)) is not None
+    ]
 
     # A registry per app: several apps in one process (tests) must not collide.
     Instrumentator(registry=CollectorRegistry(), excluded_handlers=["/metrics"]).instrument(

@@ -92,6 +92,23 @@ def describe_tickets(session: Session, tickets: Sequence[Ticket]) -> list[Kitche
     ]
 
 
+BOARD_STATES = (TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY)
+
+
+def board(session: Session, restaurant_id: int) -> list[dict[str, Any]]:
+    """Every ticket still on the kitchen's board, oldest first, as the screen's events show them."""
+    tickets = session.exec(
+        select(Ticket)
+        .where(Ticket.restaurant_id == restaurant_id, col(Ticket.status).in_(BOARD_STATES))
+        .order_by(col(Ticket.created_at), col(Ticket.id))
+    ).all()
+    lines = session.exec(
+        select(OrderLine).where(col(OrderLine.ticket_id).in_([t.id for t in tickets]))
+    ).all()
+    dishes = _dishes(session, {line.dish_id for line in lines})
+    return [ticket_payload(ticket, lines, dishes) for ticket in tickets]
+
+
 def announce_ticket(session: Session, ticket: Ticket) -> None:
     """Tell the ticket's kitchen screens its new state."""
     lines = session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all()

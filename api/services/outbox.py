@@ -1,7 +1,7 @@
 """Writing events to the outbox, numbered per channel in commit order."""
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
@@ -70,10 +70,45 @@ def _bump_statement(dialect: str, rows: int) -> sa.Insert:
     )
 
 
+NOTIFY_CHANNEL = "chaud_outbox"
+"""PostgreSQL NOTIFY channel: every API worker listening wakes when events commit."""
+_NOTIFY = sa.text("SELECT pg_notify(:notify, c) FROM unnest(CAST(:channels AS text[])) AS c")
+_COMMIT_LISTENERS: list[Callable[[set[str]], None]] = []
+_PENDING_KEY = "chaud.outbox.channels"
+
+
+def add_commit_listener(listener: Callable[[set[str]], None]) -> Callable[[], None]:
+    """Call ``listener(channels)`` in this process after each commit that published events.
+
+    Returns a function that removes it. This is the in-process wake-up (the embedded default);
+    other processes wake on PostgreSQL's NOTIFY, sent in the same transaction.
+    """
+    _COMMIT_LISTENERS.append(listener)
+    return lambda: _COMMIT_LISTENERS.remove(listener)
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _announce(session: Session) -> None:
+    channels: set[str] | None = session.info.pop(_PENDING_KEY, None)
+    if channels:
+        for listener in list(_COMMIT_LISTENERS):
+            listener(channels)
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)
+
+
 def publish_all(session: Session, events: Sequence[Event]) -> None:
     """Add events to the caller's transaction: they exist exactly when the change commits."""
     if not events:
         return
+    channels = sorted({channel for channel, _, _ in events})
+    session.info.setdefault(_PENDING_KEY, set()).update(channels)
+    if session.get_bind().dialect.name == "postgresql":
+        # Delivered by PostgreSQL at commit, and never for a rolled-back transaction.
+        session.execute(_NOTIFY, {"notify": NOTIFY_CHANNEL, "channels": channels})
     last = _bump_sequences(session, [channel for channel, _, _ in events])
     # Number each channel's events in the order given, ending at the bumped value.
     remaining = Counter(channel for channel, _, _ in events)

@@ -1,0 +1,193 @@
+"""Fan-out of the outbox to this process's screens, woken by commits in any process.
+
+The outbox table is the truth. Each API process runs one pump that reads, per restaurant
+channel with a screen attached here, the events numbered after the last it handed out, and
+offers them to those screens. It wakes on PostgreSQL NOTIFY (sent by the writing
+transaction, so from any process), on commits in this process (the embedded default), and
+on a short safety poll. A channel's numbers follow commit order, so "after the last
+sequence" never skips an event that committed late.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import anyio
+import psycopg
+import sqlalchemy as sa
+from anyio import CapacityLimiter
+
+from api.models import ChannelSequence, OutboxEvent
+from api.services.outbox import NOTIFY_CHANNEL, add_commit_listener
+
+log = logging.getLogger("chaud.kitchen_display")
+
+QUEUE_SIZE = 256
+"""Events a screen may fall behind by before it is resynchronised with a snapshot."""
+SAFETY_POLL_S = 1.0
+
+_EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
+_SEQUENCES: sa.Table = ChannelSequence.__table__  # type: ignore[attr-defined]
+
+Message = dict[str, Any]
+
+
+def event_message(row: Any) -> Message:
+    return {
+        "type": "event",
+        "seq": int(row.sequence),
+        "event_id": int(row.id),
+        "kind": row.kind,
+        "payload": row.payload,
+        "at": row.created_at.isoformat(),
+    }
+
+
+def last_sequences(connection: sa.Connection, channels: list[str]) -> dict[str, int]:
+    rows = connection.execute(
+        sa.select(_SEQUENCES.c.channel, _SEQUENCES.c.last_sequence).where(
+            _SEQUENCES.c.channel.in_(channels)
+        )
+    ).all()
+    found = {row.channel: int(row.last_sequence) for row in rows}
+    return {channel: found.get(channel, 0) for channel in channels}
+
+
+def events_between(
+    connection: sa.Connection, channel: str, after: int, up_to: int | None = None
+) -> list[Message]:
+    query = sa.select(_EVENTS).where(_EVENTS.c.channel == channel, _EVENTS.c.sequence > after)
+    if up_to is not None:
+        query = query.where(_EVENTS.c.sequence <= up_to)
+    return [event_message(row) for row in connection.execute(query.order_by(_EVENTS.c.sequence))]
+
+
+@dataclass(eq=False)
+class Screen:
+    """One connected display: its queue of events not yet sent."""
+
+    channel: str
+    queue: asyncio.Queue[Message] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
+    overflowed: bool = False
+
+    def offer(self, message: Message) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            # Never block the pump (and every other screen) for one slow screen.
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait({"type": "resync"})
+
+
+class Hub:
+    def __init__(self, engine: sa.Engine, postgres_dsn: str | None) -> None:
+        self.engine = engine
+        self.postgres_dsn = postgres_dsn
+        self.limiter = CapacityLimiter(2)
+        self._screens: dict[str, set[Screen]] = defaultdict(set)
+        self._handed_out: dict[str, int] = {}
+        self._wake = asyncio.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def run_sync(self, function: Callable[[], Any]) -> Any:
+        """Database work off the event loop, on threads of the hub's own."""
+        return await anyio.to_thread.run_sync(function, limiter=self.limiter)
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator["Hub"]:
+        self._loop = asyncio.get_running_loop()
+        remove_listener = add_commit_listener(self._on_commit)
+        tasks = [asyncio.create_task(self._pump())]
+        if self.postgres_dsn:
+            tasks.append(asyncio.create_task(self._listen()))
+        try:
+            yield self
+        finally:
+            remove_listener()
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    def _on_commit(self, channels: set[str]) -> None:
+        loop = self._loop
+        if loop is not None and any(c in self._screens for c in channels):
+            with contextlib.suppress(RuntimeError):  # the loop is closing
+                loop.call_soon_threadsafe(self._wake.set)
+
+    async def attach(self, screen: Screen) -> None:
+        """Start offering the channel's new events to this screen (it replays the past)."""
+        if screen.channel not in self._handed_out:
+
+            def current() -> int:
+                with self.engine.connect() as connection:
+                    return last_sequences(connection, [screen.channel])[screen.channel]
+
+            self._handed_out[screen.channel] = await self.run_sync(current)
+        self._screens[screen.channel].add(screen)
+
+    def detach(self, screen: Screen) -> None:
+        screens = self._screens.get(screen.channel)
+        if screens is not None:
+            screens.discard(screen)
+            if not screens:
+                del self._screens[screen.channel]
+                self._handed_out.pop(screen.channel, None)
+
+    async def _pump(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), SAFETY_POLL_S)
+            self._wake.clear()
+            channels = {c: self._handed_out.get(c, 0) for c in self._screens}
+            if not channels:
+                continue
+            try:
+                fresh = await self.run_sync(partial(self._read, channels))
+            except sa.exc.DBAPIError:
+                log.warning("kitchen display: reading the outbox failed; retrying", exc_info=True)
+                continue
+            for channel, messages in fresh.items():
+                if not messages:
+                    continue
+                if channel in self._handed_out:
+                    self._handed_out[channel] = max(self._handed_out[channel], messages[-1]["seq"])
+                for screen in list(self._screens.get(channel, ())):
+                    for message in messages:
+                        screen.offer(message)
+
+    def _read(self, channels: dict[str, int]) -> dict[str, list[Message]]:
+        with self.engine.connect() as connection:
+            latest = last_sequences(connection, list(channels))
+            return {
+                channel: events_between(connection, channel, channels[channel], last)
+                for channel, last in latest.items()
+                if last > channels[channel]
+            }
+
+    async def _listen(self) -> None:
+        """Wake on NOTIFY from any process; reconnect when the connection drops."""
+        assert self.postgres_dsn is not None
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.postgres_dsn, autocommit=True
+                ) as connection:
+                    await connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self._wake.set()  # catch up on what committed while not listening
+                    async for notice in connection.notifies():
+                        if notice.payload in self._screens:
+                            self._wake.set()
+            except (psycopg.OperationalError, OSError):
+                log.warning("kitchen display: LISTEN connection lost; reconnecting")
+                await asyncio.sleep(1)

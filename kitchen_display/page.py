@@ -1,0 +1,16 @@
+"""The kitchen screen: a page for a tablet on the pass."""
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/kitchen", response_class=HTMLResponse)
+def kitchen_screen_page(request: Request) -> HTMLResponse:
+    """The live ticket board of the signed-in kitchen."""
+    return TEMPLATES.TemplateResponse(request, "kitchen.html", {})

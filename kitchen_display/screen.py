@@ -1,0 +1,194 @@
+"""`/kitchen/ws`: one kitchen screen's connection.
+
+Protocol (JSON messages):
+- the screen opens with ``{"type": "hello", "token": "<bearer token>", "since": <last seq>}``
+  (``since`` null for a fresh screen); a kitchen account only, and only its restaurant;
+- the server answers with the events after ``since`` (``{"type": "event", "seq", "event_id",
+  "kind", "payload", "at"}``) or, when that gap is too old or unknown, one
+  ``{"type": "snapshot", "seq", "tickets"}``; then live events in sequence order, and
+  ``{"type": "heartbeat", "seq"}`` every HEARTBEAT_S;
+- commands ``{"type": "command", "client_id", "action", "ticket_id" | "dish_id"}`` answer
+  ``{"type": "ack", "client_id", "ok", "status", ...}``; a client id is used once, a repeat
+  gets the first answer (commands queued offline are replayed safely).
+"""
+
+import asyncio
+import contextlib
+from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from api.deps import account_for_token
+from api.models import Role
+from api.schemas.accounts import Account
+from api.services.kitchen import board
+from api.services.outbox import restaurant_channel
+from kitchen_display.commands import ScreenCommand, run_command
+from kitchen_display.hub import Hub, Message, Screen, events_between, last_sequences
+
+HEARTBEAT_S = 12.0
+HELLO_TIMEOUT_S = 10.0
+REPLAY_LIMIT = 500
+"""A screen further behind than this many events gets a snapshot instead of a replay."""
+
+router = APIRouter()
+
+
+def _sign_in(websocket: WebSocket, token: str) -> Account | None:
+    state = websocket.app.state
+    with Session(state.engine) as session:
+        return account_for_token(
+            session, token, state.settings.secret_key.get_secret_value(), state.clock.now()
+        )
+
+
+def _catch_up(engine: sa.Engine, restaurant_id: int, since: int | None) -> list[Message]:
+    """What a screen that holds ``since`` needs: the missed events, or a snapshot."""
+    channel = restaurant_channel(restaurant_id)
+    with engine.connect() as connection:
+        current = last_sequences(connection, [channel])[channel]
+        if since is not None and current - REPLAY_LIMIT <= since <= current:
+            return events_between(connection, channel, since, current)
+    with Session(engine) as session:
+        # Read the sequence first: an event committed meanwhile is sent again, never lost.
+        tickets = board(session, restaurant_id)
+    return [{"type": "snapshot", "seq": current, "tickets": tickets}]
+
+
+class _Connection:
+    def __init__(self, websocket: WebSocket, hub: Hub, account: Account, screen: Screen) -> None:
+        self.websocket, self.hub, self.account, self.screen = websocket, hub, account, screen
+        self.last = 0
+        self.lock = asyncio.Lock()
+
+    async def send(self, messages: list[Message]) -> None:
+        async with self.lock:
+            for message in messages:
+                if message["type"] == "event":
+                    if message["seq"] <= self.last:
+                        continue  # already on the screen
+                    if message["seq"] > self.last + 1:
+                        await self._fill_gap(message["seq"] - 1)
+                    self.last = message["seq"]
+                elif message["type"] == "snapshot":
+                    self.last = message["seq"]
+                await self.websocket.send_json(message)
+
+    async def _fill_gap(self, up_to: int) -> None:
+        channel, after = self.screen.channel, self.last
+
+        def read() -> list[Message]:
+            with self.hub.engine.connect() as connection:
+                return events_between(connection, channel, after, up_to)
+
+        for message in await self.hub.run_sync(read):
+            self.last = message["seq"]
+            await self.websocket.send_json(message)
+
+    async def resync(self) -> None:
+        restaurant_id = self.account.restaurant_id
+        assert restaurant_id is not None
+        self.screen.overflowed = False
+        messages = await self.hub.run_sync(lambda: _catch_up(self.hub.engine, restaurant_id, None))
+        await self.send(messages)
+
+    async def forward(self) -> None:
+        while True:
+            message = await self.screen.queue.get()
+            if message["type"] == "resync":
+                await self.resync()
+            else:
+                await self.send([message])
+
+    async def heartbeat(self) -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            async with self.lock:
+                await self.websocket.send_json({"type": "heartbeat", "seq": self.last})
+
+    async def receive(self) -> None:
+        state = self.websocket.app.state
+        while True:
+            raw = await self.websocket.receive_json()
+            if not isinstance(raw, dict) or raw.get("type") != "command":
+                continue
+            try:
+                command = ScreenCommand.model_validate(raw)
+            except ValidationError as error:
+                problems = [
+                    {"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
+                    for e in error.errors()
+                ]
+                ack: dict[str, Any] = {
+                    "type": "ack",
+                    "client_id": raw.get("client_id"),
+                    "ok": False,
+                    "status": 422,
+                    "error": "invalid_input",
+                    "detail": problems,
+                }
+            else:
+                ack = await self.hub.run_sync(
+                    partial(run_command, state.engine, self.account, command, state.clock.now())
+                )
+            async with self.lock:
+                await self.websocket.send_json(ack)
+
+
+@router.websocket("/kitchen/ws")
+async def kitchen_screen(websocket: WebSocket) -> None:
+    """A kitchen screen: its restaurant's tickets live, resumed by sequence number."""
+    await websocket.accept()
+    hub: Hub = websocket.app.state.kitchen_hub
+    try:
+        hello = await asyncio.wait_for(websocket.receive_json(), HELLO_TIMEOUT_S)
+    except WebSocketDisconnect:
+        return
+    except (TimeoutError, ValueError):
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.close(code=4400, reason="send a hello first")
+        return
+    token = hello.get("token") if isinstance(hello, dict) else None
+    account = await hub.run_sync(lambda: _sign_in(websocket, token)) if token else None
+    if account is None or account.role is not Role.KITCHEN or account.restaurant_id is None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            await websocket.send_json(
+                {"type": "error", "error": "unauthorized", "detail": "sign in as a kitchen"}
+            )
+            await websocket.close(code=4401, reason="a kitchen account is needed")
+        return
+    since = hello.get("since")
+    since = since if isinstance(since, int) and since >= 0 else None
+    restaurant_id = account.restaurant_id
+    screen = Screen(restaurant_channel(restaurant_id))
+    await hub.attach(screen)  # from here on, new events are queued for this screen
+    connection = _Connection(websocket, hub, account, screen)
+    connection.last = since or 0  # a replay continues from what the screen holds
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        await connection.send(
+            await hub.run_sync(lambda: _catch_up(hub.engine, restaurant_id, since))
+        )
+        tasks = [
+            asyncio.create_task(connection.forward()),
+            asyncio.create_task(connection.heartbeat()),
+            asyncio.create_task(connection.receive()),
+        ]
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            error = task.exception()
+            if error is not None and not isinstance(error, WebSocketDisconnect):
+                raise error
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.detach(screen)
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task

@@ -1,0 +1,202 @@
+"""Kitchen screens over a real websocket: own restaurant only, replay, snapshot, commands.
+
+A live server per backend (the screen's pump reads committed rows from its own connections).
+"""
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+from websockets.sync.client import ClientConnection, connect
+
+from api.clock import FixedClock
+from api.models import User
+from api.security import create_access_token
+from kitchen_display import screen as screen_module
+from tests.conftest import FRIDAY_EVENING
+from tests.live import LiveServer, live_server
+
+PHO, COMPTOIR = "pho-turenne", "comptoir-oberkampf"
+
+
+@pytest.fixture(scope="module")
+def server(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, graph_cache: Path
+) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp(f"kitchen-ws-{backend}")
+    with live_server(backend, folder, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
+        yield live
+
+
+def token(server: LiveServer, email: str) -> str:
+    with Session(server.engine) as session:
+        user = session.exec(select(User).where(User.email == email)).one()
+    assert user.id is not None
+    return create_access_token(
+        user.id, user.role.value, server.settings_secret, FRIDAY_EVENING, timedelta(hours=1)
+    )
+
+
+class Board:
+    """A kitchen screen, as a test drives it."""
+
+    def __init__(self, server: LiveServer, slug: str, since: int | None = None) -> None:
+        url = server.url.replace("http://", "ws://") + "/kitchen/ws"
+        self._stack = ExitStack()
+        self.socket: ClientConnection = self._stack.enter_context(connect(url, open_timeout=10))
+        self.socket.send(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "token": token(server, f"kitchen-{slug}@chaud.demo"),
+                    "since": since,
+                }
+            )
+        )
+        self.seq = since
+
+    def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The next message that is not a heartbeat."""
+        deadline = time.monotonic() + timeout
+        while True:
+            message = json.loads(self.socket.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if message["type"] != "heartbeat":
+                if "seq" in message and message["type"] in ("event", "snapshot"):
+                    self.seq = message["seq"]
+                return dict(message)
+
+    def quiet_for(self, seconds: float) -> list[dict[str, Any]]:
+        """Every non-heartbeat message within the time (expected: none)."""
+        got = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                got.append(self.next(timeout=deadline - time.monotonic()))
+            except TimeoutError:
+                break
+        return got
+
+    def command(self, **fields: Any) -> dict[str, Any]:
+        self.socket.send(json.dumps({"type": "command", **fields}))
+        while True:
+            message = self.next()
+            if message["type"] == "ack":
+                return message
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+def place_order(server: LiveServer, dish_query: str) -> dict[str, Any]:
+    dish = httpx.get(f"{server.url}/api/v1/dishes", params={"q": dish_query}).json()[0]
+    response = httpx.post(
+        f"{server.url}/api/v1/orders",
+        json={
+            "lines": [{"dish_id": dish["id"], "quantity": 2, "note": "no coriander"}],
+            "destination": {"lat": 48.863202, "lon": 2.362940, "address": "Rue Charlot"},
+        },
+        headers={
+            "Authorization": f"Bearer {token(server, 'customer@chaud.demo')}",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_a_ticket_reaches_its_kitchen_and_never_another(server: LiveServer) -> None:
+    pho, comptoir = Board(server, PHO), Board(server, COMPTOIR)
+    assert pho.next()["type"] == "snapshot"
+    assert comptoir.next()["type"] == "snapshot"
+    order = place_order(server, "Nems (4)")
+    event = pho.next()
+    assert (event["type"], event["kind"]) == ("event", "ticket.created")
+    payload = event["payload"]
+    assert payload["order_id"] == order["id"]
+    (line,) = payload["lines"]
+    assert (line["dish_name"], line["quantity"], line["note"]) == ("Nems (4)", 2, "no coriander")
+    assert "gluten" in line["allergens"]
+    assert comptoir.quiet_for(1.5) == []
+    pho.close()
+    comptoir.close()
+
+
+def test_a_reconnecting_screen_gets_what_it_missed_and_nothing_twice(server: LiveServer) -> None:
+    first = Board(server, PHO)
+    held = first.next()["seq"]
+    first.close()
+    orders = [place_order(server, "Nems (4)") for _ in range(2)]
+    again = Board(server, PHO, since=held)
+    missed = [again.next(), again.next()]
+    assert [m["seq"] for m in missed] == [held + 1, held + 2]
+    assert [m["payload"]["order_id"] for m in missed] == [o["id"] for o in orders]
+    assert again.quiet_for(1.0) == []
+    again.close()
+
+
+def test_a_screen_too_far_behind_gets_a_snapshot(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    place_order(server, "Nems (4)")
+    monkeypatch.setattr(screen_module, "REPLAY_LIMIT", 0)
+    behind = Board(server, PHO, since=0)
+    snapshot = behind.next()
+    assert snapshot["type"] == "snapshot"
+    assert snapshot["tickets"], "the board's open tickets"
+    assert all(
+        t["restaurant_id"] == snapshot["tickets"][0]["restaurant_id"] for t in snapshot["tickets"]
+    )
+    behind.close()
+    ahead = Board(server, PHO, since=10**6)  # a sequence the server never gave: reset it
+    assert ahead.next()["type"] == "snapshot"
+    ahead.close()
+
+
+def test_commands_are_done_once_per_client_id(server: LiveServer) -> None:
+    board = Board(server, PHO)
+    board.next()
+    order = place_order(server, "Nems (4)")
+    ticket_id = order["tickets"][0]["id"]
+    assert board.next()["kind"] == "ticket.created"
+    client_id = str(uuid.uuid4())
+    first = board.command(client_id=client_id, action="accept", ticket_id=ticket_id)
+    assert first["ok"] is True
+    assert first["result"] == {"ticket_id": ticket_id, "status": "accepted"}
+    updated = board.next()
+    assert (updated["kind"], updated["payload"]["status"]) == ("ticket.updated", "accepted")
+    again = board.command(client_id=client_id, action="accept", ticket_id=ticket_id)
+    assert again["ok"] is True
+    assert again["replayed"] is True
+    assert board.quiet_for(1.0) == []  # no second change
+    bad = board.command(client_id=str(uuid.uuid4()), action="bump")
+    assert (bad["ok"], bad["status"]) == (False, 422)
+    board.close()
+
+
+def test_another_kitchens_ticket_answers_404(server: LiveServer) -> None:
+    order = place_order(server, "Nems (4)")
+    comptoir = Board(server, COMPTOIR)
+    comptoir.next()
+    ack = comptoir.command(
+        client_id=str(uuid.uuid4()), action="accept", ticket_id=order["tickets"][0]["id"]
+    )
+    assert (ack["ok"], ack["status"]) == (False, 404)
+    comptoir.close()
+
+
+def test_only_kitchen_accounts_get_a_board(server: LiveServer) -> None:
+    url = server.url.replace("http://", "ws://") + "/kitchen/ws"
+    with connect(url, open_timeout=10) as socket:
+        customer = token(server, "customer@chaud.demo")
+        socket.send(json.dumps({"type": "hello", "token": customer, "since": None}))
+        assert json.loads(socket.recv(timeout=5))["error"] == "unauthorized"
+        with pytest.raises(Exception, match="4401"):
+            socket.recv(timeout=5)
