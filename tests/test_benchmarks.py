@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import dispatch_latency, matrix
+from benchmarks import dispatch_latency, kitchen, matrix
+from tests.databases import POSTGRES_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 
@@ -51,3 +52,14 @@ def test_dispatch_latency_benchmark_reports_its_figures(
     assert (case["orders"], case["couriers"], case["runs"]) == (12, 4, 2)
     assert 0 < case["p50_s"] <= case["p95_s"]
     assert 0 <= case["unassigned"] <= 12
+
+
+@pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="needs CHAUD_TEST_DATABASE_URL (set in CI)")
+def test_kitchen_benchmark_reports_its_figures() -> None:
+    assert POSTGRES_ADMIN_URL is not None
+    report = kitchen.run(POSTGRES_ADMIN_URL, screens=4, workers=2, rate=4, seconds=2)
+    assert {"screens", "workers", "tickets", "p50_ms", "p99_ms", "lost", "duplicated"} <= set(
+        report
+    )
+    assert (report["screens"], report["workers"]) == (4, 2)
+    assert report["lost"] == 0
