@@ -278,7 +278,7 @@ def _step(
             at = picked.get(ticket.ticket_id)
             if at is None or moment - at > order.freshness_s:
                 return None
-        due, lateness_cost = soft_due(order)
+        due, lateness_cost = soft_due(order, problem.objective)
         cost += max(0, moment - due) * lateness_cost
         load -= context.order_bags[order.order_id]
         moment += problem.dropoff_service_s

@@ -185,7 +185,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             solver.Add(routing.VehicleVar(index) == routing.VehicleVar(own[0]))
         for index in drops[1:]:
             solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
-        due, lateness_cost = soft_due(order)
+        due, lateness_cost = soft_due(order, problem.objective)
         for index in drops:
             deadline = order.placed_s + order.hard_max_s
             # An impossible pair of bounds would fail the whole model, not just this order.

@@ -9,6 +9,8 @@ from numpy.typing import NDArray
 
 HARD_MAX_S: Final = 90 * 60
 LATENESS_COST_PER_S: Final = 2
+CLICK_TO_DOOR_COST_PER_S: Final = 3
+"""With the click-to-door objective, a second of an order's wait outweighs a second of riding."""
 CARRIED_LATENESS_COST_PER_S: Final = 10
 """Food on board past its freshness limit or promise: the costliest lateness there is."""
 DROP_PENALTY: Final = 10_000_000
@@ -73,6 +75,8 @@ class DispatchProblem:
     pickup_service_s: int = 120
     dropoff_service_s: int = 120
     time_limit_s: float = 2.0
+    objective: str = "promise"
+    """"promise": lateness past each promised time costs; "click_to_door": every second does."""
 
 
 @dataclass(frozen=True)
@@ -94,13 +98,18 @@ class DispatchPlan:
     """False when the solver found no plan at all: keep the previous one."""
 
 
-def soft_due(order: OrderTask) -> tuple[int, int]:
+def soft_due(order: OrderTask, objective: str = "promise") -> tuple[int, int]:
     """When the door should be reached, and the cost per second beyond.
 
-    Food already on board must be delivered whatever the time, so for it the freshness
-    limit is a steep cost rather than a rule that could make the whole plan impossible.
+    With the "promise" objective an order costs nothing until its promised time; with
+    "click_to_door" every second to the door costs (CLICK_TO_DOOR_COST_PER_S), which trades
+    riding for earlier deliveries. Food already on board must be delivered whatever the time,
+    so for it the freshness limit is a steep cost rather than a rule that could make the
+    whole plan impossible.
     """
     if order.onboard and order.picked_up_s is not None:
         due = min(order.promised_s, order.picked_up_s + order.freshness_s)
         return max(0, due), CARRIED_LATENESS_COST_PER_S
+    if objective == "click_to_door":
+        return 0, CLICK_TO_DOOR_COST_PER_S
     return order.promised_s, LATENESS_COST_PER_S

@@ -30,6 +30,7 @@ log = logging.getLogger("chaud.kitchen_display")
 QUEUE_SIZE = 256
 """Events a screen may fall behind by before it is resynchronised with a snapshot."""
 SAFETY_POLL_S = 1.0
+SHUTDOWN_WAIT_S = 5.0
 
 _EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
 _SEQUENCES: sa.Table = ChannelSequence.__table__  # type: ignore[attr-defined]
@@ -115,9 +116,9 @@ class Hub:
             remove_listener()
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_WAIT_S)
+            if stuck:
+                log.warning("kitchen display: %d task(s) did not stop in time", len(stuck))
 
     def _on_commit(self, channels: set[str]) -> None:
         loop = self._loop
@@ -146,8 +147,11 @@ class Hub:
 
     async def _pump(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation
+            # that lands as the wait ends, and the pump would then never stop.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), SAFETY_POLL_S)
+                async with asyncio.timeout(SAFETY_POLL_S):
+                    await self._wake.wait()
             self._wake.clear()
             channels = {c: self._handed_out.get(c, 0) for c in self._screens}
             if not channels:

@@ -145,7 +145,8 @@ async def kitchen_screen(websocket: WebSocket) -> None:
     await websocket.accept()
     hub: Hub = websocket.app.state.kitchen_hub
     try:
-        hello = await asyncio.wait_for(websocket.receive_json(), HELLO_TIMEOUT_S)
+        async with asyncio.timeout(HELLO_TIMEOUT_S):
+            hello = await websocket.receive_json()
     except WebSocketDisconnect:
         return
     except (TimeoutError, ValueError):
