@@ -1,9 +1,11 @@
 """The `chaud` command line."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import sqlalchemy as sa
@@ -16,7 +18,12 @@ from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.dispatcher.worker import Dispatcher
 from api.logs import configure_logging
+from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
+from api.simulation_world import paris_demo_world
+from dispatch.mdrp import load_mdrp
+from dispatch.simulation import DispatcherPolicy, GreedyPolicy, Policy, kpis
+from dispatch.simulation import simulate as run_simulation
 
 app = typer.Typer(help="Chaud Devant: delivery for an alliance of independent restaurants.")
 db_app = typer.Typer(help="Database schema migrations.")
@@ -110,6 +117,56 @@ def serve(
         if dispatcher is not None:
             dispatcher.terminate()
             dispatcher.wait(timeout=10)
+
+
+@app.command()
+def simulate(
+    mdrp: Annotated[
+        Path | None, typer.Option(help="An MDRP instance folder; default: the Paris demo.")
+    ] = None,
+    orders_per_hour: Annotated[float, typer.Option(min=1)] = 120,
+    couriers: Annotated[int, typer.Option(min=1)] = 12,
+    hours: Annotated[float, typer.Option(min=0.25, max=24)] = 3.0,
+    multi_share: Annotated[float, typer.Option(min=0, max=1)] = 1 / 3,
+    seed: Annotated[int, typer.Option()] = 1,
+    time_limit: Annotated[float, typer.Option(min=0.05, help="Solver cap per cycle, s.")] = 0.5,
+    cycle: Annotated[int, typer.Option(min=10, help="Seconds between plans.")] = 60,
+    out: Annotated[Path | None, typer.Option(help="Write the KPIs (JSON) here.")] = None,
+) -> None:
+    """Simulate a service period with the dispatcher and the greedy baseline; print KPIs."""
+    settings = _settings()
+    if mdrp is not None:
+        world = load_mdrp(mdrp)
+        objective = "click_to_door"
+    else:
+        world = paris_demo_world(
+            geography_for(settings),
+            orders_per_hour=orders_per_hour,
+            couriers=couriers,
+            hours=hours,
+            multi_share=multi_share,
+            seed=seed,
+        )
+        objective = "promise"
+    report: dict[str, object] = {"world": world.name, "orders": len(world.orders)}
+    policies: list[Policy] = [DispatcherPolicy(time_limit, objective), GreedyPolicy()]
+    for policy in policies:
+        with typer.progressbar(length=1000, label=f"{policy.name:>10}", file=sys.stderr) as bar:
+            done = 0
+
+            def advance(elapsed: int, total: int) -> None:
+                nonlocal done
+                target = int(1000 * elapsed / max(total, 1))
+                bar.update(target - done)
+                done = target
+
+            result = run_simulation(world, policy, cycle_s=cycle, progress=advance)
+            bar.update(1000 - done)
+        report[policy.name] = kpis(result)
+    text = json.dumps(report, indent=2)
+    if out is not None:
+        out.write_text(text)
+    typer.echo(text)
 
 
 @dispatcher_app.command("run")

@@ -147,11 +147,12 @@ def _candidates(problem: DispatchProblem, order: OrderTask) -> list[CourierState
     if order.onboard and order.courier_id is not None:
         return [c for c in problem.couriers if c.courier_id == order.courier_id]
     first = order.pickups[0].location
+    open_to_new = [c for c in problem.couriers if c.takes_new_orders]
 
     def distance(courier: CourierState) -> int:
         return int(problem.travel_s[courier.profile][courier.location, first])
 
-    return sorted(problem.couriers, key=distance)[:CANDIDATE_COURIERS]
+    return sorted(open_to_new, key=distance)[:CANDIDATE_COURIERS]
 
 
 @dataclass(frozen=True)

@@ -162,9 +162,14 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         load.CumulVar(start).SetValue(bags_on_board[courier.courier_id])
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
+    closing = [v for v, c in enumerate(couriers) if not c.takes_new_orders]
     for pickup, dropoff in pairs:
         p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
         routing.AddPickupAndDelivery(p, d)
+        owner = nodes[pickup - base].order.courier_id
+        for v in closing:
+            if couriers[v].courier_id != owner:
+                routing.VehicleVar(p).RemoveValue(v)
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(time.CumulVar(p) <= time.CumulVar(d))
         node = nodes[pickup - base]

@@ -11,8 +11,13 @@ HARD_MAX_S: Final = 90 * 60
 LATENESS_COST_PER_S: Final = 2
 CLICK_TO_DOOR_COST_PER_S: Final = 3
 """With the click-to-door objective, a second of an order's wait outweighs a second of riding."""
-CARRIED_LATENESS_COST_PER_S: Final = 10
-"""Food on board past its freshness limit or promise: the costliest lateness there is."""
+CARRIED_LATENESS_COST_PER_S: Final = 200
+CARRYING_SHIFT_GRACE_S: Final = 3 * 3600
+"""A courier still carrying food at the end of the shift rides on to deliver it."""
+LAST_ORDERS_S: Final = 30 * 60
+"""Within this of the shift end, a courier carrying food takes no new orders."""
+"""Food on board past its freshness limit or promise: costlier than leaving new orders for
+the next cycle, cheaper than dropping an order (DROP_PENALTY)."""
 DROP_PENALTY: Final = 10_000_000
 """Larger than any lateness cost a plan can reach: orders are dropped only when they cannot fit."""
 
@@ -64,6 +69,8 @@ class CourierState:
     profile: str = "bike"
     locked_next: tuple[str, int] | None = None
     """The stop the courier is riding to now: ("pickup", ticket_id) or ("dropoff", order_id)."""
+    takes_new_orders: bool = True
+    """False once the shift is (nearly) over: only the orders it already carries."""
 
 
 @dataclass(frozen=True)
@@ -113,3 +120,14 @@ def soft_due(order: OrderTask, objective: str = "promise") -> tuple[int, int]:
     if objective == "click_to_door":
         return 0, CLICK_TO_DOOR_COST_PER_S
     return order.promised_s, LATENESS_COST_PER_S
+
+
+def closing_shift(shift_end_s: int, carrying: bool) -> tuple[int, bool]:
+    """The shift end to plan with, and whether new orders may still be given.
+
+    A courier carrying food near or past the end of the shift delivers it (the shift is
+    stretched for that) but takes nothing new; otherwise the whole route ends by the shift end.
+    """
+    if carrying and shift_end_s < LAST_ORDERS_S:
+        return max(shift_end_s, CARRYING_SHIFT_GRACE_S), False
+    return max(0, shift_end_s), True

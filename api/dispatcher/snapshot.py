@@ -35,6 +35,7 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    closing_shift,
     time_budget_s,
 )
 
@@ -57,8 +58,6 @@ SCHEDULED_LOOKAHEAD_S = 75 * 60
 """A scheduled order is planned once its slot is this close; earlier plans would only churn."""
 SCHEDULED_EARLY_S = 5 * 60
 """How early before its slot a scheduled order may arrive."""
-CARRYING_SHIFT_GRACE_S = 3 * 3600
-"""A courier with food on board may ride past the shift end to deliver it."""
 
 
 @dataclass(frozen=True)
@@ -234,9 +233,9 @@ def take_snapshot(
         assert courier.lat is not None
         assert courier.lon is not None
         carrying = onboard_bags.get(courier.id, 0)
-        shift_end_s = max(0, seconds_from(now, shift.planned_end_at))
-        if carrying:
-            shift_end_s = max(shift_end_s, CARRYING_SHIFT_GRACE_S)
+        shift_end_s, takes_new = closing_shift(
+            seconds_from(now, shift.planned_end_at), carrying > 0
+        )
         states.append(
             CourierState(
                 courier_id=courier.id,
@@ -246,6 +245,7 @@ def take_snapshot(
                 capacity=max(courier.bag_capacity, carrying),
                 profile=shift.vehicle.value,
                 locked_next=locked.get(courier.id),
+                takes_new_orders=takes_new,
             )
         )
 
