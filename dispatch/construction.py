@@ -129,6 +129,11 @@ def _kept_routes(context: "_Context", start: DispatchPlan | None) -> dict[int, l
                     PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
                 )
         route = [s for s in route if _whole(context, route, s.order_id)]
+        if not courier.takes_new_orders:
+            # Its shift is closing: it keeps only the orders it already carries.
+            route = [
+                s for s in route if context.orders[s.order_id].courier_id == courier.courier_id
+            ]
         feasible, _ = _simulate(context, courier, route)
         # An order dropped from the start is simply inserted again; carried food is re-added.
         routes[courier.courier_id] = route if feasible else []

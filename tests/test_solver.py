@@ -197,3 +197,26 @@ def test_carried_food_is_delivered_even_past_its_freshness() -> None:
     assert plan.found
     assert plan.unassigned == []
     assert ("dropoff", 1) in stops(plan)
+
+
+def test_a_courier_whose_shift_is_closing_only_delivers_what_it_carries() -> None:
+    carried = OrderTask(
+        1, (), 5, 0, 60 * MIN, onboard=(PickupTask(10, 2, 0),), courier_id=1, picked_up_s=0
+    )
+    new = order(2, [3], door=4)
+    closing = CourierState(1, 2, 0, 180 * MIN, 4, takes_new_orders=False)
+    # The previous plan had the new order on this courier too: it is taken back.
+    previous = DispatchPlan(
+        {
+            1: [
+                PlannedStop("pickup", 2, 20, 3, 0),
+                PlannedStop("dropoff", 2, None, 4, 0),
+                PlannedStop("dropoff", 1, None, 5, 0),
+            ]
+        },
+        [],
+        0,
+    )
+    plan = solve(problem([carried, new], [closing]), warm_start=previous)
+    assert stops(plan) == [("dropoff", 1)]
+    assert plan.unassigned == [2]
