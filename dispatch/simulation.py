@@ -232,6 +232,9 @@ def simulate(
                     state.started_s[ticket.ticket_id] = order.placed_s
         for courier in state.couriers.values():
             _ride(state, courier, tickets)
+            if not courier.route and courier.free_s < state.now:
+                # Waiting where it is: a stop given now is set off for now, not in the past.
+                courier.free_s = max(state.now, courier.spec.on_s)
         if not pending and len(state.delivered_s) == len(world.orders):
             break
         if state.open_orders():
@@ -450,6 +453,9 @@ class GreedyPolicy:
             courier = min(in_time, key=partial(_pickup_at, world, now, first))
             idle.remove(courier)
             group = [order]
+            # The counter takes one pickup service per bag: a bundled bag must still be
+            # collected before the courier's shift ends.
+            collected = _pickup_at(world, now, first, courier)
             if len(order.tickets) == 1:
                 for other in waiting:
                     if len(group) >= min(self.bundle, courier.spec.capacity):
@@ -460,7 +466,12 @@ class GreedyPolicy:
                         and len(other.tickets) == 1
                         and other.tickets[0].restaurant == first.restaurant
                     ):
-                        group.append(other)
+                        at = max(
+                            collected + world.pickup_service_s, other.tickets[0].estimated_ready_s
+                        )
+                        if at <= courier.spec.off_s:
+                            group.append(other)
+                            collected = at
             taken |= {o.order_id for o in group}
             route = [
                 PlannedStop("pickup", o.order_id, t.ticket_id, t.restaurant, 0)

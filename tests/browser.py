@@ -4,8 +4,9 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # The machine has no Internet: without these, Chromium keeps trying to reach Google.
@@ -32,3 +33,19 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def page_on(base_url: str, screenshot: Path, **context_options: Any) -> Iterator[Page]:
+    """A page of a fresh browser context in Paris, French; its last state is saved on exit."""
+    with chromium() as browser:
+        context = browser.new_context(
+            base_url=base_url, locale="fr-FR", timezone_id="Europe/Paris", **context_options
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            page.screenshot(path=str(screenshot), full_page=True)
+            context.close()

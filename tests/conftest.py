@@ -26,6 +26,7 @@ from dispatch.geography import Geography, load_geography
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
 from dispatch.profiles import DEFAULT_PROFILES
 from tests.databases import BACKENDS, POSTGRES_ADMIN_URL, REDIS_URL, drop_database, new_database
+from tests.live import LiveServer, live_server
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -112,3 +113,10 @@ def client(
 def geography(graph_cache: Path) -> Geography:
     """The bundled Paris map, every profile, built once into a throw-away cache."""
     return load_geography(BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, graph_cache, DEFAULT_PROFILES)
+
+
+@pytest.fixture
+def sqlite_server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
+    """A real uvicorn server on a fresh, seeded SQLite database, on the Friday-evening clock."""
+    with live_server("sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
+        yield live

@@ -11,42 +11,34 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from api.clock import FixedClock
 from api.dispatcher.cycle import rules_from, run_cycle
 from api.models import User
 from api.security import create_access_token
 from api.settings import load_settings
 from dispatch.geography import Geography
-from tests.browser import chromium
+from tests.browser import page_on
 from tests.conftest import FRIDAY_EVENING
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 from tests.test_dispatcher import NEAR_OBERKAMPF
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
-    with live_server("sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
-        yield live
+def server(sqlite_server: LiveServer) -> LiveServer:
+    return sqlite_server
 
 
 @pytest.fixture
 def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
-    with chromium() as browser:
-        context = browser.new_context(
-            base_url=server.url,
-            locale="fr-FR",
-            timezone_id="Europe/Paris",
-            viewport={"width": 390, "height": 844},  # a phone
-            geolocation={"latitude": NEAR_OBERKAMPF["lat"], "longitude": NEAR_OBERKAMPF["lon"]},
-            permissions=["geolocation"],
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with page_on(
+        server.url,
+        tmp_path / "last-page.png",
+        viewport={"width": 390, "height": 844},  # a phone
+        geolocation={"latitude": NEAR_OBERKAMPF["lat"], "longitude": NEAR_OBERKAMPF["lon"]},
+        permissions=["geolocation"],
+    ) as page:
         yield page
-        page.screenshot(path=str(tmp_path / "last-page.png"), full_page=True)
-        context.close()
 
 
 def headers(server: LiveServer, email: str) -> dict[str, str]:

@@ -10,33 +10,24 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
 
-from api.clock import FixedClock
 from api.models import User
 from api.security import create_access_token
-from tests.browser import chromium
+from tests.browser import page_on
 from tests.conftest import FRIDAY_EVENING
-from tests.live import LiveServer, live_server
+from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
-    with live_server("sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
-        yield live
+def server(sqlite_server: LiveServer) -> LiveServer:
+    return sqlite_server
 
 
 @pytest.fixture
 def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
-    with chromium() as browser:
-        context = browser.new_context(
-            base_url=server.url, locale="fr-FR", timezone_id="Europe/Paris"
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with page_on(server.url, tmp_path / "last-page.png") as page:
         yield page
-        page.screenshot(path=str(tmp_path / "last-page.png"), full_page=True)
-        context.close()
 
 
 def _accept_as_kitchen(server: LiveServer, slug: str, order_id: int) -> None:

@@ -8,35 +8,25 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from api.clock import FixedClock
-from tests.browser import chromium
-from tests.conftest import FRIDAY_EVENING
-from tests.live import LiveServer, live_server
+from tests.browser import page_on
+from tests.live import LiveServer
 from tests.test_kitchen_ws import place_order, token
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
-    with live_server("sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
-        yield live
+def server(sqlite_server: LiveServer) -> LiveServer:
+    return sqlite_server
 
 
 @pytest.fixture
 def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
-    with chromium() as browser:
-        context = browser.new_context(
-            base_url=server.url,
-            locale="fr-FR",
-            timezone_id="Europe/Paris",
-            viewport={"width": 1280, "height": 800},  # a kitchen tablet, landscape
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    # A kitchen tablet, landscape.
+    with page_on(
+        server.url, tmp_path / "last-page.png", viewport={"width": 1280, "height": 800}
+    ) as page:
         yield page
-        page.screenshot(path=str(tmp_path / "last-page.png"), full_page=True)
-        context.close()
 
 
 def order_status(server: LiveServer, order_id: int) -> str:
