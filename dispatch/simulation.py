@@ -31,7 +31,7 @@ from dispatch.solver import (
 )
 from dispatch.solver_model import closing_shift, time_budget_s
 
-LATE_GRACE_S = 20 * 60
+LATE_GRACE_S = 60 * 60
 MAX_HOLD_S = 10 * 60
 """A kitchen told nothing starts cooking this long after the order anyway."""
 

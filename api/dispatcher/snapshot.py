@@ -52,8 +52,9 @@ PLANNABLE_TICKET_STATES = (
     TicketStatus.READY,
 )
 OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
-LATE_GRACE_S = 20 * 60
-"""An order past its hard maximum still gets this long: delivered late rather than never."""
+LATE_GRACE_S = 60 * 60
+"""An order past its hard maximum gets this long from now: late rather than never, and with
+room to fit when every courier is busy (a tight window would starve it)."""
 SCHEDULED_LOOKAHEAD_S = 75 * 60
 """A scheduled order is planned once its slot is this close; earlier plans would only churn."""
 SCHEDULED_EARLY_S = 5 * 60
