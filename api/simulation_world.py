@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 
 from api.demo.alliance import COURIERS, RESTAURANTS
 from dispatch.geography import Geography
+from dispatch.matrix import UNREACHABLE_S
 from dispatch.simulation import CourierSpec, OrderSpec, TicketSpec, World
 from dispatch.snapping import SnapError, SnappedPoint
 
@@ -28,6 +29,9 @@ class NetworkTravel:
     def seconds(self, profile: str, places: Sequence[int]) -> NDArray[np.int64]:
         index = np.asarray(places, dtype=np.int64)
         return self.seconds_by_profile[profile][np.ix_(index, index)]
+
+    def ride(self, profile: str, a: int, b: int) -> int:
+        return int(self.seconds_by_profile[profile][a, b])
 
     def metres(self, profile: str, a: int, b: int) -> float:
         return float(self.metres_by_profile[profile][a, b])
@@ -82,8 +86,8 @@ def paris_demo_world(
     for profile in PROFILES:
         snapped = geography.snap(profile, [p.lat for p in points], [p.lon for p in points])
         matrix = geography.matrix(profile, snapped)
-        seconds[profile] = np.rint(np.nan_to_num(matrix.durations_s, posinf=1e7)).astype(np.int64)
-        metres[profile] = np.nan_to_num(matrix.distances_m, posinf=1e7)
+        seconds[profile] = matrix.whole_seconds()
+        metres[profile] = np.nan_to_num(matrix.distances_m, posinf=UNREACHABLE_S)
     orders = []
     ticket_id = 0
     for number, placed in enumerate(moments, start=1):

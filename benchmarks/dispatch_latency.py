@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from api.demo.alliance import RESTAURANTS
 from benchmarks.matrix import random_points
+from benchmarks.orders import _percentile
 from dispatch.geography import Geography, load_geography
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
 from dispatch.profiles import DEFAULT_PROFILES
@@ -100,17 +101,8 @@ def snapshot(
 def matrices(
     geography: Geography, points: list[SnappedPoint], profiles: set[str]
 ) -> dict[str, NDArray[np.int64]]:
-    out = {}
-    for profile in sorted(profiles):
-        snapped = geography.snap(profile, [p.lat for p in points], [p.lon for p in points])
-        seconds = geography.matrix(profile, snapped).durations_s
-        out[profile] = np.rint(np.nan_to_num(seconds, posinf=10**7)).astype(np.int64)
-    return out
-
-
-def _p95(values: list[float]) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(np.ceil(0.95 * len(ordered))) - 1)]
+    lats, lons = [p.lat for p in points], [p.lon for p in points]
+    return {profile: geography.ride_seconds(profile, lats, lons) for profile in profiles}
 
 
 def run_case(geography: Geography, orders: int, couriers: int, runs: int) -> dict[str, Any]:
@@ -146,12 +138,12 @@ def run_case(geography: Geography, orders: int, couriers: int, runs: int) -> dic
         "runs": runs,
         "time_budget_s": round(time_budget_s(orders, TIME_CAP_S), 3),
         "p50_s": round(statistics.median(cold), 3),
-        "p95_s": round(_p95(cold), 3),
+        "p95_s": round(_percentile(cold, 0.95), 3),
         "solve_p50_s": round(statistics.median(cold_solve), 3),
         "unassigned": max(cold_unassigned),
         "unassigned_mean": round(statistics.mean(cold_unassigned), 2),
         "warm_p50_s": round(statistics.median(warm), 3),
-        "warm_p95_s": round(_p95(warm), 3),
+        "warm_p95_s": round(_percentile(warm, 0.95), 3),
         "warm_unassigned": max(warm_unassigned),
         "warm_unassigned_mean": round(statistics.mean(warm_unassigned), 2),
     }

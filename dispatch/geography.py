@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from dispatch.matrix import Leg, TravelMatrix, route, travel_matrix
 from dispatch.network import StreetNetwork
@@ -56,6 +58,12 @@ class Geography:
         destinations: Sequence[SnappedPoint] | None = None,
     ) -> TravelMatrix:
         return travel_matrix(self.networks[profile], origins, destinations)
+
+    def ride_seconds(
+        self, profile: str, lat: Sequence[float], lon: Sequence[float]
+    ) -> NDArray[np.int64]:
+        """Whole-second rides between these places on the profile's streets."""
+        return self.matrix(profile, self.snap(profile, lat, lon)).whole_seconds()
 
     def route(self, profile: str, stops: Sequence[SnappedPoint]) -> list[Leg]:
         return route(self.networks[profile], stops)

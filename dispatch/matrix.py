@@ -20,6 +20,9 @@ from dispatch.network import StreetNetwork
 from dispatch.paths import path_lengths
 from dispatch.snapping import SnappedPoint
 
+UNREACHABLE_S = 10**7
+"""A ride no plan can afford (about four months)."""
+
 
 @dataclass(frozen=True)
 class TravelMatrix:
@@ -27,6 +30,10 @@ class TravelMatrix:
 
     durations_s: FloatArray
     distances_m: FloatArray
+
+    def whole_seconds(self) -> NDArray[np.int64]:
+        """Durations rounded to seconds, as the solver takes them; unreachable is UNREACHABLE_S."""
+        return np.rint(np.nan_to_num(self.durations_s, posinf=UNREACHABLE_S)).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,10 @@ class EuclideanTravel:
         minutes = np.ceil(np.hypot(dx, dy) / self.metres_per_minute)
         return (minutes * 60).astype(np.int64)
 
+    def ride(self, profile: str, a: int, b: int) -> int:
+        distance = math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b])
+        return math.ceil(distance / self.metres_per_minute) * 60
+
     def metres(self, profile: str, a: int, b: int) -> float:
         return float(math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b]))
 

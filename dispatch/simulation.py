@@ -29,9 +29,8 @@ from dispatch.solver import (
     PlannedStop,
     solve,
 )
-from dispatch.solver_model import closing_shift, time_budget_s
+from dispatch.solver_model import closing_shift, hard_max_for, time_budget_s
 
-LATE_GRACE_S = 60 * 60
 MAX_HOLD_S = 10 * 60
 """A kitchen told nothing starts cooking this long after the order anyway."""
 
@@ -74,6 +73,10 @@ class CourierSpec:
 class Travel(Protocol):
     def seconds(self, profile: str, places: Sequence[int]) -> NDArray[np.int64]:
         """Square matrix of ride times between these places."""
+        ...
+
+    def ride(self, profile: str, a: int, b: int) -> int:
+        """Seconds from one place to another."""
         ...
 
     def metres(self, profile: str, a: int, b: int) -> float: ...
@@ -174,7 +177,7 @@ def _ride(
     world = state.world
     while courier.route and courier.free_s <= state.now:
         stop = courier.route.pop(0)
-        ride = int(world.travel.seconds(courier.spec.profile, [courier.place, stop.location])[0, 1])
+        ride = world.travel.ride(courier.spec.profile, courier.place, stop.location)
         arrival = courier.free_s + ride
         courier.metres += world.travel.metres(courier.spec.profile, courier.place, stop.location)
         if stop.kind == "pickup":
@@ -314,7 +317,7 @@ def _local_problem(
                 placed_s=placed,
                 promised_s=max(0, order.promised_s - now),
                 freshness_s=order.freshness_s,
-                hard_max_s=max(order.hard_max_s, -placed + LATE_GRACE_S),
+                hard_max_s=hard_max_for(order.hard_max_s, placed),
                 onboard=tuple(onboard),
                 courier_id=carrier,
                 picked_up_s=min(picked) if picked else None,
@@ -406,7 +409,7 @@ class DispatcherPolicy:
 
 def _pickup_at(world: World, now: int, ticket: TicketSpec, courier: CourierRun) -> int:
     """When this courier could collect the ticket, setting off now."""
-    ride = int(world.travel.seconds(courier.spec.profile, [courier.place, ticket.restaurant])[0, 1])
+    ride = world.travel.ride(courier.spec.profile, courier.place, ticket.restaurant)
     return max(max(courier.free_s, now) + ride, ticket.estimated_ready_s)
 
 
@@ -483,9 +486,7 @@ class GreedyPolicy:
             while doors:
                 nearest = min(
                     doors,
-                    key=lambda o: int(
-                        world.travel.seconds(courier.spec.profile, [here, o.door])[0, 1]
-                    ),
+                    key=lambda o: world.travel.ride(courier.spec.profile, here, o.door),
                 )
                 doors.remove(nearest)
                 route.append(PlannedStop("dropoff", nearest.order_id, None, nearest.door, 0))

@@ -105,6 +105,19 @@ class DispatchPlan:
     """False when the solver found no plan at all: keep the previous one."""
 
 
+LATE_GRACE_S: Final = 60 * 60
+"""An order past its hard maximum gets this long from now: late rather than never, and with
+room to fit when every courier is busy (a tight window would starve it)."""
+
+
+def hard_max_for(hard_max_s: int, placed_s: int, slot_s: int | None = None) -> int:
+    """The hard maximum after placement to plan with, seconds from now being 0.
+
+    A late order still gets LATE_GRACE_S from now; a scheduled one counts from its slot.
+    """
+    return max(hard_max_s, -placed_s + LATE_GRACE_S, (slot_s or 0) - placed_s + LATE_GRACE_S)
+
+
 def soft_due(order: OrderTask, objective: str = "promise") -> tuple[int, int]:
     """When the door should be reached, and the cost per second beyond.
 

@@ -13,13 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from api.dispatcher.snapshot import (
-    OPEN_ORDER_STATES,
-    OPEN_ROUND_STATES,
-    PLANNABLE_TICKET_STATES,
-    Snapshot,
-)
+from api.dispatcher.snapshot import OPEN_ORDER_STATES, Snapshot
 from api.models import Order, Round, RoundStatus, Stop, StopKind, Ticket, TicketStatus
+from api.services.couriers import OPEN_ROUND_STATES
+from api.services.orders import OPEN_TICKET_STATES
 from api.services.outbox import (
     Event,
     courier_channel,
@@ -76,7 +73,7 @@ def persist_plan(
         if order_id in orders
         and orders[order_id].status in OPEN_ORDER_STATES
         and all(
-            t in tickets and tickets[t].status in PLANNABLE_TICKET_STATES
+            t in tickets and tickets[t].status in OPEN_TICKET_STATES
             for t in expected_pickups[order_id]
         )
     }

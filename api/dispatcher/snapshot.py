@@ -19,14 +19,15 @@ from api.models import (
     Order,
     OrderLine,
     OrderStatus,
-    Restaurant,
     Round,
-    RoundStatus,
     Stop,
     StopKind,
     Ticket,
     TicketStatus,
 )
+from api.services.couriers import OPEN_ROUND_STATES
+from api.services.orders import OPEN_TICKET_STATES
+from api.services.views import restaurants_by_id
 from dispatch.geography import Geography
 from dispatch.solver_model import (
     CourierState,
@@ -36,6 +37,7 @@ from dispatch.solver_model import (
     PickupTask,
     PlannedStop,
     closing_shift,
+    hard_max_for,
     time_budget_s,
 )
 
@@ -45,16 +47,6 @@ OPEN_ORDER_STATES = (
     OrderStatus.IN_PREPARATION,
     OrderStatus.OUT_FOR_DELIVERY,
 )
-PLANNABLE_TICKET_STATES = (
-    TicketStatus.NEW,
-    TicketStatus.ACCEPTED,
-    TicketStatus.PREPARING,
-    TicketStatus.READY,
-)
-OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
-LATE_GRACE_S = 60 * 60
-"""An order past its hard maximum gets this long from now: late rather than never, and with
-room to fit when every courier is busy (a tight window would starve it)."""
 SCHEDULED_LOOKAHEAD_S = 75 * 60
 """A scheduled order is planned once its slot is this close; earlier plans would only churn."""
 SCHEDULED_EARLY_S = 5 * 60
@@ -109,14 +101,11 @@ def take_snapshot(
     tickets = session.exec(
         select(Ticket).where(
             col(Ticket.order_id).in_(order_ids),
-            col(Ticket.status).in_([*PLANNABLE_TICKET_STATES, TicketStatus.PICKED_UP]),
+            col(Ticket.status).in_([*OPEN_TICKET_STATES, TicketStatus.PICKED_UP]),
         )
     ).all()
     kitchens = {
-        r.id: (r.lat, r.lon)
-        for r in session.exec(
-            select(Restaurant).where(col(Restaurant.id).in_({t.restaurant_id for t in tickets}))
-        ).all()
+        r.id: (r.lat, r.lon) for r in restaurants_by_id(session, {t.restaurant_id for t in tickets})
     }
     freshness = freshness_by_order(session, order_ids)
     couriers = session.exec(
@@ -199,12 +188,7 @@ def take_snapshot(
                 placed_s=placed_s,
                 promised_s=max(0, seconds_from(now, order.promised_at)),
                 freshness_s=freshness.get(order.id, 25 * 60),
-                # Late orders still get LATE_GRACE_S; a scheduled one counts from its slot.
-                hard_max_s=max(
-                    rules.hard_max_s,
-                    -placed_s + LATE_GRACE_S,
-                    (slot_s or 0) - placed_s + LATE_GRACE_S,
-                ),
+                hard_max_s=hard_max_for(rules.hard_max_s, placed_s, slot_s),
                 onboard=tuple(onboard),
                 courier_id=courier_id if onboard else None,
                 picked_up_s=seconds_from(now, min(picked_moments)) if picked_moments else None,
@@ -288,9 +272,4 @@ class _Places:
     def matrices(self, geography: Geography, profiles: set[str]) -> dict[str, NDArray[np.int64]]:
         points = list(self._numbers)
         lats, lons = [p[0] for p in points], [p[1] for p in points]
-        travel: dict[str, NDArray[np.int64]] = {}
-        for profile in sorted(profiles):
-            snapped = geography.snap(profile, lats, lons)
-            seconds = geography.matrix(profile, snapped).durations_s
-            travel[profile] = np.rint(np.nan_to_num(seconds, posinf=10**7)).astype(np.int64)
-        return travel
+        return {profile: geography.ride_seconds(profile, lats, lons) for profile in profiles}

@@ -13,6 +13,7 @@ from api.schemas.kitchen import DishSettings, KitchenLine, KitchenTicket, Restau
 from api.schemas.orders import FeeBreakdown
 from api.services.orders import (
     ENDED_TICKET_STATES,
+    OPEN_TICKET_STATES,
     note_on_timeline,
     refresh_order_status,
     return_portions,
@@ -92,14 +93,11 @@ def describe_tickets(session: Session, tickets: Sequence[Ticket]) -> list[Kitche
     ]
 
 
-BOARD_STATES = (TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY)
-
-
 def board(session: Session, restaurant_id: int) -> list[dict[str, Any]]:
     """Every ticket still on the kitchen's board, oldest first, as the screen's events show them."""
     tickets = session.exec(
         select(Ticket)
-        .where(Ticket.restaurant_id == restaurant_id, col(Ticket.status).in_(BOARD_STATES))
+        .where(Ticket.restaurant_id == restaurant_id, col(Ticket.status).in_(OPEN_TICKET_STATES))
         .order_by(col(Ticket.created_at), col(Ticket.id))
     ).all()
     lines = session.exec(
