@@ -15,17 +15,15 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api import migrate
 from api.app import create_app
 from api.clock import FixedClock
-from api.db import create_db_engine, writer
-from api.demo.seed import seed_demo
+from api.db import create_db_engine
 from api.deps import get_read_session, get_session
 from api.settings import Settings, load_settings
 from dispatch.geography import Geography, load_geography
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
 from dispatch.profiles import DEFAULT_PROFILES
-from tests.databases import BACKENDS, POSTGRES_ADMIN_URL, REDIS_URL, drop_database, new_database
+from tests.databases import BACKENDS, POSTGRES_ADMIN_URL, REDIS_URL, drop_database, seeded_database
 from tests.live import LiveServer, live_server
 
 
@@ -45,12 +43,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database holding the demo alliance, shared by the backend's tests."""
-    url = new_database(backend, tmp_path_factory.mktemp(backend))
-    migrate.upgrade(url)
-    engine = create_db_engine(url)
-    with Session(writer(engine)) as session:
-        seed_demo(session)
-    engine.dispose()
+    url = seeded_database(backend, tmp_path_factory.mktemp(backend))
     yield url
     drop_database(backend, url)
 

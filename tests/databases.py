@@ -11,6 +11,11 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from api import migrate
+from api.db import create_db_engine, writer
+from api.demo.seed import seed_demo
 
 POSTGRES_ADMIN_URL = os.environ.get("CHAUD_TEST_DATABASE_URL") or None
 REDIS_URL = os.environ.get("CHAUD_TEST_REDIS_URL") or None
@@ -54,3 +59,14 @@ def new_database(backend: str, folder: Path) -> str:
 def drop_database(backend: str, database_url: str) -> None:
     if backend == "postgresql":
         drop_postgres_database(database_url)
+
+
+def seeded_database(backend: str, folder: Path) -> str:
+    """A new database of the backend, migrated and holding the demo alliance."""
+    url = new_database(backend, folder)
+    migrate.upgrade(url)
+    engine = create_db_engine(url)
+    with Session(writer(engine)) as session:
+        seed_demo(session)
+    engine.dispose()
+    return url

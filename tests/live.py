@@ -6,19 +6,20 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 import uvicorn
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from api import migrate
 from api.app import create_app
 from api.clock import Clock
-from api.db import create_db_engine, writer
-from api.demo.seed import seed_demo
+from api.db import create_db_engine
+from api.models import User
+from api.security import create_access_token
 from api.settings import load_settings
-from tests.databases import drop_database, new_database
+from tests.databases import drop_database, seeded_database
 
 
 @dataclass
@@ -26,6 +27,19 @@ class LiveServer:
     url: str
     engine: sa.Engine
     settings_secret: str
+    clock: Clock
+
+    def token(self, email: str) -> str:
+        """A bearer token for a seeded account, valid on the server's clock."""
+        with Session(self.engine) as session:
+            user = session.exec(select(User).where(User.email == email)).one()
+        assert user.id is not None
+        return create_access_token(
+            user.id, user.role.value, self.settings_secret, self.clock.now(), timedelta(hours=1)
+        )
+
+    def headers(self, email: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(email)}"}
 
 
 def free_port() -> int:
@@ -38,11 +52,8 @@ def free_port() -> int:
 def live_server(
     backend: str, folder: Path, graph_cache: Path, clock: Clock
 ) -> Iterator[LiveServer]:
-    database_url = new_database(backend, folder)
-    migrate.upgrade(database_url)
+    database_url = seeded_database(backend, folder)
     engine = create_db_engine(database_url)
-    with Session(writer(engine)) as session:
-        seed_demo(session)
     settings = load_settings(database_url=database_url, data_dir=folder, cache_dir=graph_cache)
     app = create_app(settings, clock=clock)
     port = free_port()
@@ -57,7 +68,9 @@ def live_server(
             raise RuntimeError("the test server did not start")
         time.sleep(0.05)
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", engine, settings.secret_key.get_secret_value())
+        yield LiveServer(
+            f"http://127.0.0.1:{port}", engine, settings.secret_key.get_secret_value(), clock
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=20)

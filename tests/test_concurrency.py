@@ -3,7 +3,6 @@
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from api.clock import FixedClock
-from api.models import Dish, Order, User
-from api.security import create_access_token
+from api.models import Dish, Order
 from tests.conftest import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
@@ -26,16 +24,6 @@ CLIENTS = 50
 def server(backend: str, tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
     with live_server(backend, tmp_path, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
         yield live
-
-
-def _customer_headers(server: LiveServer) -> dict[str, str]:
-    with Session(server.engine) as session:
-        user = session.exec(select(User).where(User.email == "customer@chaud.demo")).one()
-    assert user.id is not None
-    token = create_access_token(
-        user.id, "customer", server.settings_secret, FRIDAY_EVENING, timedelta(hours=1)
-    )
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _dish(server: LiveServer, name: str) -> Dish:
@@ -51,7 +39,7 @@ def _orders(server: LiveServer) -> int:
 def _post_all(
     server: LiveServer, bodies_and_keys: list[tuple[dict[str, Any], str]]
 ) -> list[httpx.Response]:
-    headers = _customer_headers(server)
+    headers = server.headers("customer@chaud.demo")
     with httpx.Client(base_url=server.url, timeout=60) as client:
 
         def post(item: tuple[dict[str, Any], str]) -> httpx.Response:

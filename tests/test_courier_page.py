@@ -2,18 +2,15 @@
 list and the street map, then arrive, pick up and deliver with its buttons."""
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from api.dispatcher.cycle import rules_from, run_cycle
-from api.models import User
-from api.security import create_access_token
 from api.settings import load_settings
 from dispatch.geography import Geography
 from tests.browser import page_on
@@ -41,16 +38,6 @@ def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
         yield page
 
 
-def headers(server: LiveServer, email: str) -> dict[str, str]:
-    with Session(server.engine) as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-    assert user.id is not None
-    token = create_access_token(
-        user.id, user.role.value, server.settings_secret, FRIDAY_EVENING, timedelta(hours=1)
-    )
-    return {"Authorization": f"Bearer {token}"}
-
-
 def place_order(server: LiveServer) -> dict[str, Any]:
     dishes = httpx.get(f"{server.url}/api/v1/dishes", params={"q": "Croque-monsieur"}).json()
     body = {
@@ -60,7 +47,7 @@ def place_order(server: LiveServer) -> dict[str, Any]:
     response = httpx.post(
         f"{server.url}/api/v1/orders",
         json=body,
-        headers={**headers(server, "customer@chaud.demo"), "Idempotency-Key": "page"},
+        headers={**server.headers("customer@chaud.demo"), "Idempotency-Key": "page"},
     )
     assert response.status_code == 201, response.text
     return dict(response.json())
@@ -97,7 +84,7 @@ def test_a_courier_rides_a_round_from_the_page(
     expect(page.locator("#round-map polyline").first).to_be_attached()
     expect(page.locator("#map-attribution")).to_contain_text("OpenStreetMap")
 
-    kitchen = headers(server, "kitchen-comptoir-oberkampf@chaud.demo")
+    kitchen = server.headers("kitchen-comptoir-oberkampf@chaud.demo")
     ticket = order["tickets"][0]["id"]
     for action in ("start", "ready"):
         r = httpx.post(f"{server.url}/api/v1/kitchen/tickets/{ticket}/{action}", headers=kitchen)
@@ -109,6 +96,6 @@ def test_a_courier_rides_a_round_from_the_page(
     page.click("li.next button.done")
     expect(page.locator("#round-empty")).to_be_visible()
     status = httpx.get(
-        f"{server.url}/api/v1/orders/{order['id']}", headers=headers(server, "customer@chaud.demo")
+        f"{server.url}/api/v1/orders/{order['id']}", headers=server.headers("customer@chaud.demo")
     ).json()["status"]
     assert status == "delivered"

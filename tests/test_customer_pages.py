@@ -2,18 +2,13 @@
 the quote with its itemised fee, the order, and following it live."""
 
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
-from sqlmodel import Session, select
 
-from api.models import User
-from api.security import create_access_token
 from tests.browser import page_on
-from tests.conftest import FRIDAY_EVENING
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -31,13 +26,7 @@ def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
 
 
 def _accept_as_kitchen(server: LiveServer, slug: str, order_id: int) -> None:
-    with Session(server.engine) as session:
-        user = session.exec(select(User).where(User.email == f"kitchen-{slug}@chaud.demo")).one()
-    assert user.id is not None
-    token = create_access_token(
-        user.id, "kitchen", server.settings_secret, FRIDAY_EVENING, timedelta(hours=1)
-    )
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = server.headers(f"kitchen-{slug}@chaud.demo")
     tickets = httpx.get(f"{server.url}/api/v1/kitchen/tickets", headers=headers).json()
     ticket = next(t for t in tickets if t["order_id"] == order_id)
     response = httpx.post(

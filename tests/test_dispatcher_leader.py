@@ -18,15 +18,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from api import migrate
 from api.app import create_app
 from api.clock import FixedClock
-from api.db import create_db_engine, writer
-from api.demo.seed import seed_demo
+from api.db import create_db_engine
 from api.settings import load_settings
 from tests.accounts import headers_for
 from tests.conftest import FRIDAY_EVENING
-from tests.databases import drop_database, new_database
+from tests.databases import drop_database, seeded_database
 from tests.test_quotes import cart
 
 CYCLE_S = 2.0
@@ -43,12 +41,7 @@ UNPLANNED_ORDERS = sa.text(
 
 @pytest.fixture
 def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    url = new_database(backend, tmp_path)
-    migrate.upgrade(url)
-    engine = create_db_engine(url)
-    with Session(writer(engine)) as session:
-        seed_demo(session)
-    engine.dispose()
+    url = seeded_database(backend, tmp_path)
     yield url
     drop_database(backend, url)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import page_on
 from tests.live import LiveServer
-from tests.test_kitchen_ws import place_order, token
+from tests.test_kitchen_ws import place_order
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +30,7 @@ def page(server: LiveServer, tmp_path: Path) -> Iterator[Page]:
 
 
 def order_status(server: LiveServer, order_id: int) -> str:
-    headers = {"Authorization": f"Bearer {token(server, 'customer@chaud.demo')}"}
+    headers = server.headers("customer@chaud.demo")
     return str(
         httpx.get(f"{server.url}/api/v1/orders/{order_id}", headers=headers).json()["status"]
     )

@@ -8,18 +8,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session, select
 from websockets.sync.client import ClientConnection, connect
 
 from api.clock import FixedClock
-from api.models import User
-from api.security import create_access_token
 from kitchen_display import screen as screen_module
 from tests.conftest import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
@@ -36,15 +32,6 @@ def server(
         yield live
 
 
-def token(server: LiveServer, email: str) -> str:
-    with Session(server.engine) as session:
-        user = session.exec(select(User).where(User.email == email)).one()
-    assert user.id is not None
-    return create_access_token(
-        user.id, user.role.value, server.settings_secret, FRIDAY_EVENING, timedelta(hours=1)
-    )
-
-
 class Board:
     """A kitchen screen, as a test drives it."""
 
@@ -56,7 +43,7 @@ class Board:
             json.dumps(
                 {
                     "type": "hello",
-                    "token": token(server, f"kitchen-{slug}@chaud.demo"),
+                    "token": server.token(f"kitchen-{slug}@chaud.demo"),
                     "since": since,
                 }
             )
@@ -104,7 +91,7 @@ def place_order(server: LiveServer, dish_query: str) -> dict[str, Any]:
             "destination": {"lat": 48.863202, "lon": 2.362940, "address": "Rue Charlot"},
         },
         headers={
-            "Authorization": f"Bearer {token(server, 'customer@chaud.demo')}",
+            **server.headers("customer@chaud.demo"),
             "Idempotency-Key": str(uuid.uuid4()),
         },
     )
@@ -195,7 +182,7 @@ def test_another_kitchens_ticket_answers_404(server: LiveServer) -> None:
 def test_only_kitchen_accounts_get_a_board(server: LiveServer) -> None:
     url = server.url.replace("http://", "ws://") + "/kitchen/ws"
     with connect(url, open_timeout=10) as socket:
-        customer = token(server, "customer@chaud.demo")
+        customer = server.token("customer@chaud.demo")
         socket.send(json.dumps({"type": "hello", "token": customer, "since": None}))
         assert json.loads(socket.recv(timeout=5))["error"] == "unauthorized"
         with pytest.raises(Exception, match="4401"):
