@@ -17,11 +17,12 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    door_deadline,
     soft_due,
 )
 
 CANDIDATE_COURIERS = 8
-"""Couriers tried per order: the nearest to its first kitchen."""
+"""Couriers tried per order by each of two measures: nearest its first kitchen, soonest there."""
 
 
 def greedy_plan(
@@ -55,17 +56,26 @@ def greedy_plan(
     pending = [o for o in problem.orders if o.pickups and o.order_id not in placed]
     pending.sort(key=lambda o: (min(p.ready_s for p in o.pickups), o.placed_s))
     unassigned: list[int] = []
+    ends = {c.courier_id: _end_of(context, c, routes[c.courier_id]) for c in problem.couriers}
+    open_to_new = [c for c in problem.couriers if c.takes_new_orders]
     for order in pending:
         if deadline is not None and perf_counter() > deadline:
             unassigned.append(order.order_id)
             continue
-        best = _best_insertion(context, problem, order, routes, costs)
+        candidates = _candidates(context, order, open_to_new, ends)
+        best = _best_insertion(context, problem, order, routes, costs, candidates)
+        if best is None:
+            # None of the likeliest couriers can take it: any courier who can, rather than
+            # leaving it for the next cycle.
+            others = [c for c in open_to_new if c not in candidates]
+            best = _best_insertion(context, problem, order, routes, costs, others)
         if best is None:
             unassigned.append(order.order_id)
             continue
         added, courier_id, route = best
         routes[courier_id] = route
         costs[courier_id] += added
+        ends[courier_id] = _end_of(context, couriers[courier_id], route)
     return DispatchPlan(routes, unassigned, sum(costs.values()))
 
 
@@ -75,10 +85,13 @@ def _best_insertion(
     order: OrderTask,
     routes: dict[int, list[PlannedStop]],
     costs: dict[int, int],
+    candidates: list[CourierState] | None = None,
 ) -> tuple[int, int, list[PlannedStop]] | None:
     best: tuple[int, int, list[PlannedStop]] | None = None
     door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
-    for courier in _candidates(problem, order):
+    if candidates is None:
+        candidates = [c for c in problem.couriers if c.courier_id == order.courier_id]
+    for courier in candidates:
         route = routes[courier.courier_id]
         # The stop being ridden to stays first.
         first = 1 if courier.locked_next is not None and route else 0
@@ -148,16 +161,42 @@ def _whole(context: "_Context", route: list[PlannedStop], order_id: int) -> bool
     return picked == {p.ticket_id for p in order.pickups} and len(doors) == 1
 
 
-def _candidates(problem: DispatchProblem, order: OrderTask) -> list[CourierState]:
-    if order.onboard and order.courier_id is not None:
-        return [c for c in problem.couriers if c.courier_id == order.courier_id]
+def _candidates(
+    context: "_Context",
+    order: OrderTask,
+    open_to_new: list[CourierState],
+    ends: dict[int, tuple[int, int]],
+) -> list[CourierState]:
+    """The couriers nearest the order's first kitchen now, and those who could be there
+    soonest after the rounds they already have: busy couriers close by are not the only
+    choice when others are free."""
     first = order.pickups[0].location
-    open_to_new = [c for c in problem.couriers if c.takes_new_orders]
+    travel = context.travel
 
     def distance(courier: CourierState) -> int:
-        return int(problem.travel_s[courier.profile][courier.location, first])
+        return travel[courier.profile][courier.location][first]
 
-    return sorted(open_to_new, key=distance)[:CANDIDATE_COURIERS]
+    def reach(courier: CourierState) -> int:
+        moment, place = ends[courier.courier_id]
+        return moment + travel[courier.profile][place][first]
+
+    nearest = sorted(open_to_new, key=distance)[:CANDIDATE_COURIERS]
+    soonest = sorted(open_to_new, key=reach)[:CANDIDATE_COURIERS]
+    return list({c.courier_id: c for c in (*nearest, *soonest)}.values())
+
+
+def _end_of(
+    context: "_Context", courier: CourierState, route: list[PlannedStop]
+) -> tuple[int, int]:
+    """When and where the courier is free once its route is done (its start if infeasible)."""
+    state: _State | None = _start_state(context, courier)
+    for stop in route:
+        assert state is not None
+        state = _step(context, courier, state, stop, in_place=True)
+        if state is None:
+            return courier.available_s, courier.location
+    assert state is not None
+    return state[0] + state[5], state[1]
 
 
 @dataclass(frozen=True)
@@ -200,8 +239,10 @@ def simulate(
     return _simulate(_Context.of(problem), courier, route)
 
 
-_State = tuple[int, int, int, int, dict[int, int]]
-"""(moment, place, bags carried, cost so far, pickup moment per ticket) after some stops."""
+_State = tuple[int, int, int, int, dict[int, int], int]
+"""(moment, place, bags carried, cost so far, pickup moment per ticket, pickup service still
+owed at this counter) after some stops. The counter's service is owed until the courier
+leaves: bags collected in a row at one counter are one visit, as in the solver."""
 
 
 def _start_state(context: "_Context", courier: CourierState) -> _State:
@@ -211,6 +252,7 @@ def _start_state(context: "_Context", courier: CourierState) -> _State:
         context.on_board.get(courier.courier_id, 0),
         0,
         {},
+        0,
     )
 
 
@@ -240,7 +282,7 @@ def _ride(
     context: "_Context", courier: CourierState, state: _State, stops: list[PlannedStop]
 ) -> tuple[int, int | None]:
     """Ride on from a state: the cost, and the index of the first stop that broke a rule."""
-    current: _State | None = (state[0], state[1], state[2], state[3], dict(state[4]))
+    current: _State | None = (state[0], state[1], state[2], state[3], dict(state[4]), state[5])
     for index, stop in enumerate(stops):
         assert current is not None
         current = _step(context, courier, current, stop, in_place=True)
@@ -259,25 +301,31 @@ def _step(
     in_place: bool = False,
 ) -> _State | None:
     problem = context.problem
-    moment, here, load, cost, picked = state
-    ride = context.travel[courier.profile][here][stop.location]
-    cost += ride
-    moment += ride
+    moment, here, load, cost, picked, owed = state
+    same_counter = owed and stop.kind == "pickup" and stop.location == here
+    if not same_counter:
+        ride = context.travel[courier.profile][here][stop.location]
+        cost += ride
+        moment += owed + ride
+        owed = 0
     if stop.kind == "pickup":
         assert stop.ticket_id is not None
         ticket = context.tickets[stop.ticket_id]
         moment = max(moment, ticket.ready_s)
+        last_pickup = courier.last_pickup_s
+        if last_pickup is not None and moment > last_pickup:
+            return None
         if not in_place:
             picked = dict(picked)
         picked[ticket.ticket_id] = moment
         load += ticket.bags
         if load > courier.capacity:
             return None
-        moment += problem.pickup_service_s
+        owed = problem.pickup_service_s
     else:
         order = context.orders[stop.order_id]
         moment = max(moment, order.earliest_s)  # a scheduled slot: wait at the door
-        late_beyond_rules = not order.onboard and moment > order.placed_s + order.hard_max_s
+        late_beyond_rules = not order.onboard and moment > door_deadline(order)
         if late_beyond_rules or moment > courier.shift_end_s:
             return None
         for ticket in order.pickups:
@@ -288,4 +336,4 @@ def _step(
         cost += max(0, moment - due) * lateness_cost
         load -= context.order_bags[order.order_id]
         moment += problem.dropoff_service_s
-    return (moment, stop.location, load, cost, picked)
+    return (moment, stop.location, load, cost, picked, owed)

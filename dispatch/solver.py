@@ -6,7 +6,7 @@ and delivered together: a single drop-off node shared by several pairs crashes o
 OR-Tools' insertion heuristics. Times are seconds from a reference moment chosen by the caller.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from time import perf_counter
 from typing import Final
 
@@ -23,6 +23,8 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    door_deadline,
+    reachable_freshness,
     soft_due,
 )
 
@@ -58,6 +60,15 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     CONSTRUCTION_SHARE of it) and the local search that improves it.
     """
     began = perf_counter()
+    problem = replace(
+        problem,
+        orders=[
+            replace(
+                o, freshness_s=reachable_freshness(o, problem.travel_s, problem.pickup_service_s)
+            )
+            for o in problem.orders
+        ],
+    )
     couriers = list(problem.couriers)
     if not couriers:
         return DispatchPlan({}, [o.order_id for o in problem.orders], 0)
@@ -102,12 +113,20 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         service[i] = (
             problem.pickup_service_s if node.kind == "pickup" else problem.dropoff_service_s
         )
+    counter_visits: dict[int, list[int]] = {}
+    for i, node in enumerate(nodes, start=base):
+        if node.kind == "pickup":
+            counter_visits.setdefault(node.location, []).append(i)
     transit_by_profile: dict[str, int] = {}
     for profile in {c.profile for c in couriers}:
         travel = np.asarray(problem.travel_s[profile], dtype=np.int64)
         matrix = travel[np.ix_(locations, locations)] + service[:, None]
         matrix[:, end_node] = 0  # routes end wherever the last drop-off is
         matrix[end_node, :] = 0
+        # Bags collected at one counter in a row are one visit: one service, after the last.
+        for group in counter_visits.values():
+            if len(group) > 1:
+                matrix[np.ix_(group, group)] = 0
         # Drop-off copies of one order are one door: no ride and one service between them.
         for own in order_nodes.values():
             drops = [n for n in own if nodes[n - base].kind == "dropoff"]
@@ -124,7 +143,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         max(
             [c.shift_end_s for c in couriers]
             + [c.available_s for c in couriers]
-            + [o.placed_s + o.hard_max_s for o in problem.orders]
+            + [door_deadline(o) for o in problem.orders]
             + [o.earliest_s for o in problem.orders]
             + [t.ready_s for o in problem.orders for t in o.pickups]
         )
@@ -163,6 +182,11 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
     closing = [v for v, c in enumerate(couriers) if not c.takes_new_orders]
+    # Per courier, when its pickups must have started (index 0: the pickup is not performed).
+    pickup_bounds = [horizon] + [
+        c.shift_end_s if c.last_pickup_s is None else max(0, c.last_pickup_s) for c in couriers
+    ]
+    bound_pickups = any(c.last_pickup_s is not None for c in couriers)
     for pickup, dropoff in pairs:
         p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
         routing.AddPickupAndDelivery(p, d)
@@ -175,6 +199,9 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         node = nodes[pickup - base]
         assert node.ticket is not None
         time.CumulVar(p).SetMin(node.ticket.ready_s)
+        if bound_pickups:
+            shift_of_courier = solver.Element(pickup_bounds, (routing.VehicleVar(p) + 1).Var())
+            solver.Add(time.CumulVar(p) <= shift_of_courier)
         solver.Add(time.CumulVar(d) - time.CumulVar(p) <= node.order.freshness_s)
 
     for order in problem.orders:
@@ -192,7 +219,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
         due, lateness_cost = soft_due(order, problem.objective)
         for index in drops:
-            deadline = order.placed_s + order.hard_max_s
+            deadline = door_deadline(order)
             # An impossible pair of bounds would fail the whole model, not just this order.
             time.CumulVar(index).SetMin(min(order.earliest_s, deadline))
             if not order.onboard:  # carried food is delivered however late (see soft_due)
@@ -238,9 +265,14 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
 
     # Start from the previous plan, extended with the new orders inserted whole (see
     # construction): OR-Tools alone cannot place half of a multi-kitchen order.
-    start = greedy_plan(
-        problem, warm_start, deadline=began + problem.time_limit_s * CONSTRUCTION_SHARE
-    )
+    construction_deadline = began + problem.time_limit_s * CONSTRUCTION_SHARE
+    start = greedy_plan(problem, warm_start, deadline=construction_deadline)
+    if warm_start is not None and perf_counter() < construction_deadline:
+        # Orders placed cycles ago were inserted into the rounds of that moment: rebuilt
+        # against today's rounds they often fit better. The better start wins.
+        fresh = greedy_plan(problem, None, deadline=construction_deadline)
+        if (len(fresh.unassigned), fresh.objective) < (len(start.unassigned), start.objective):
+            start = fresh
     remaining = problem.time_limit_s - (perf_counter() - began)
     parameters.time_limit.FromMilliseconds(max(MIN_SEARCH_MS, int(remaining * 1000)))
     solution = None

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import permutations
 from typing import Final
 
 import numpy as np
@@ -71,6 +72,10 @@ class CourierState:
     """The stop the courier is riding to now: ("pickup", ticket_id) or ("dropoff", order_id)."""
     takes_new_orders: bool = True
     """False once the shift is (nearly) over: only the orders it already carries."""
+    last_pickup_s: int | None = None
+    """When set, pickups must start by then and only the route's end is bound by
+    shift_end_s (the Meal Delivery Routing Problem's rule: pick up before the off time,
+    deliver after it if need be). None: the whole route ends by shift_end_s."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,47 @@ def hard_max_for(hard_max_s: int, placed_s: int, slot_s: int | None = None) -> i
     A late order still gets LATE_GRACE_S from now; a scheduled one counts from its slot.
     """
     return max(hard_max_s, -placed_s + LATE_GRACE_S, (slot_s or 0) - placed_s + LATE_GRACE_S)
+
+
+FRESHNESS_SLACK_S: Final = 5 * 60
+"""Room left over the quickest possible pickups-to-door ride when the limit cannot be met."""
+
+
+def reachable_freshness(
+    order: OrderTask, travel_s: Mapping[str, NDArray[np.int64]], pickup_service_s: int
+) -> int:
+    """The order's freshness limit, or the quickest its kitchens can be collected and the door
+    reached (plus FRESHNESS_SLACK_S) when its kitchens are too far apart for the limit.
+
+    A limit no route can meet would leave the order unplanned for ever: it is delivered as
+    fresh as the streets allow instead.
+    """
+    if len(order.pickups) < 2:
+        return order.freshness_s
+    places = [t.location for t in order.pickups]
+    quickest = min(
+        sum(
+            int(matrix[a, b])
+            for a, b in zip(sequence, (*sequence[1:], order.dropoff_location), strict=True)
+        )
+        for matrix in travel_s.values()
+        for sequence in permutations(places)
+    ) + pickup_service_s * len(places)
+    if quickest <= order.freshness_s:
+        return order.freshness_s
+    return quickest + FRESHNESS_SLACK_S
+
+
+def door_deadline(order: OrderTask) -> int:
+    """When the door must be reached at the latest: the hard maximum after placement, or
+    LATE_GRACE_S after the last bag is ready when the kitchen needs longer than that.
+
+    A deadline before a bag is ready would make the order impossible, and the same-courier
+    and pickup-before-door constraints hold whether or not an order is planned, so one
+    impossible order would make the whole plan fail.
+    """
+    last_ready = max((t.ready_s for t in order.pickups), default=order.placed_s)
+    return max(order.placed_s + order.hard_max_s, last_ready + LATE_GRACE_S)
 
 
 def soft_due(order: OrderTask, objective: str = "promise") -> tuple[int, int]:

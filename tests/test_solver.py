@@ -72,7 +72,8 @@ def test_pickup_waits_for_the_dish_to_be_ready() -> None:
 
 def test_freshness_limit_holds_between_pickup_and_door() -> None:
     # Kitchens at 1 and 18, door at 19: whichever kitchen comes first, its food rides at least
-    # 18 minutes. Within a 20-minute limit that works (kitchen 1 first); within 10 it cannot.
+    # 18 minutes. Within a 20-minute limit that works (kitchen 1 first); within 10 it cannot,
+    # and rather than never, the order then goes the quickest way.
     two_kitchens = [1, 18]
     fresh = solve(problem([order(1, two_kitchens, door=19, fresh_min=20)], [courier(at=0)]))
     pickups = [s for s in fresh.routes[1] if s.kind == "pickup"]
@@ -80,8 +81,11 @@ def test_freshness_limit_holds_between_pickup_and_door() -> None:
     assert [s.location for s in pickups] == [1, 18]
     assert all(door - s.eta_s <= 20 * MIN for s in pickups)
 
-    stale = solve(problem([order(1, two_kitchens, door=19, fresh_min=10)], [courier(at=0)]))
-    assert stale.unassigned == [1]
+    too_far = solve(problem([order(1, two_kitchens, door=19, fresh_min=10)], [courier(at=0)]))
+    assert too_far.unassigned == []
+    route = too_far.routes[1]
+    assert [s.location for s in route] == [1, 18, 19]
+    assert route[-1].eta_s - route[0].eta_s == 18 * MIN
 
 
 def test_bag_capacity_is_respected() -> None:
@@ -220,3 +224,35 @@ def test_a_courier_whose_shift_is_closing_only_delivers_what_it_carries() -> Non
     plan = solve(problem([carried, new], [closing]), warm_start=previous)
     assert stops(plan) == [("dropoff", 1)]
     assert plan.unassigned == [2]
+
+
+def test_with_a_last_pickup_time_deliveries_may_end_after_the_shift() -> None:
+    # The MDRP rule: the bag at 2 is collected before the off time (3 min), the door at 15
+    # is reached at 15 min, after it. Without last_pickup_s the whole route must fit.
+    ends_at_3 = CourierState(1, 0, 0, 3 * MIN + 4 * 3600, 4, last_pickup_s=3 * MIN)
+    plan = solve(problem([order(1, [2], door=15)], [ends_at_3]))
+    assert stops(plan) == [("pickup", 10), ("dropoff", 1)]
+    late_kitchen = order(2, [5], door=6)
+    plan = solve(problem([late_kitchen], [ends_at_3]))
+    assert plan.unassigned == [2]
+
+
+def test_bags_of_one_counter_share_one_pickup_service() -> None:
+    # Two orders from the kitchen at 2: one 5-minute service for both, then the doors.
+    orders = [order(1, [2], door=3), order(2, [2], door=4)]
+    counter = DispatchProblem(
+        line_city(), orders, [courier()], pickup_service_s=5 * MIN, dropoff_service_s=0
+    )
+    plan = solve(counter)
+    assert [s.kind for s in plan.routes[1]] == ["pickup", "pickup", "dropoff", "dropoff"]
+    assert [s.eta_s for s in plan.routes[1]] == [2 * MIN, 2 * MIN, 8 * MIN, 9 * MIN]
+
+
+def test_an_order_ready_after_its_hard_maximum_does_not_stop_the_others() -> None:
+    # Ready 100 min after placement, beyond the 90-minute maximum: it is planned late
+    # rather than making the whole plan impossible.
+    slow_kitchen = order(1, [2], door=3, ready_min=100)
+    plan = solve(problem([slow_kitchen, order(2, [4], door=5)], [courier()]))
+    assert plan.found
+    assert plan.unassigned == []
+    assert stops(plan) == [("pickup", 20), ("dropoff", 2), ("pickup", 10), ("dropoff", 1)]
