@@ -1,28 +1,36 @@
 """Meal Delivery Routing Problem days: our dispatcher beside the greedy baseline, simulated.
 
     python -m benchmarks.mdrp --instances ../shared/data/mdrplib [--only NAME ...]
-        [--time-limit 0.3] [--cycle 60]
+        [--time-limit 0.3] [--cycle 60] [--solutions DIR]
 
 `--instances` is a folder of MDRP instance folders (Grubhub format; research data, not
 carried in the project). Each day is simulated twice on the same instance: with the real
 dispatcher (every cycle, warm-started, click-to-door objective, solver time capped at
 `--time-limit`) and with the first-come first-served greedy (every 5 minutes, bundles of up
-to 3 orders of one restaurant). Every simulated day is checked by `dispatch.simulation.check`.
+to 3 orders of one restaurant). Every simulated day is written as the data set's solution
+files (`dispatch.mdrp_solution`) and is feasible only if both our checkers pass it: the
+simulation's (`dispatch.sim_metrics.check`) and the files' (`dispatch.mdrp_check`).
 Prints one line per instance, then the JSON summary as the last line.
 """
 
 import argparse
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from dispatch.mdrp import load_mdrp
-from dispatch.simulation import DispatcherPolicy, GreedyPolicy, Policy, kpis, simulate
+from dispatch.mdrp import read_mdrp
+from dispatch.mdrp_check import check_solution
+from dispatch.mdrp_solution import write_solution
+from dispatch.sim_metrics import kpis
+from dispatch.sim_policies import DispatcherPolicy, GreedyPolicy
+from dispatch.simulation import Policy, simulate
 
 KEYS = (
     "orders",
     "delivered",
+    "undeliverable",
     "feasible",
     "ctd_mean",
     "ctd_p90",
@@ -40,16 +48,25 @@ KEYS = (
 )
 
 
-def run_instance(folder: Path, time_limit_s: float, cycle_s: int) -> dict[str, Any]:
-    world = load_mdrp(folder)
+def run_instance(
+    folder: Path, time_limit_s: float, cycle_s: int, solutions: Path
+) -> dict[str, Any]:
+    instance = read_mdrp(folder)
     policies: dict[str, Policy] = {
         "ours": DispatcherPolicy(time_limit_s, objective="click_to_door"),
         "baseline": GreedyPolicy(),
     }
     row: dict[str, Any] = {"name": folder.name}
     for label, policy in policies.items():
-        figures = kpis(simulate(world, policy, cycle_s=cycle_s))
+        result = simulate(instance.world, policy, cycle_s=cycle_s)
+        figures = kpis(result)
+        written = solutions / folder.name / label
+        write_solution(instance, result, written)
+        problems = check_solution(folder, written)
         row[label] = {key: figures[key] for key in KEYS}
+        # Feasible by both checkers: the simulation's rules and the solution files'.
+        row[label]["feasible"] = bool(figures["feasible"]) and not problems
+        row[label]["solution_problems"] = problems[:5]
     return row
 
 
@@ -59,26 +76,40 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--time-limit", type=float, default=0.3)
     parser.add_argument("--cycle", type=int, default=60, help="seconds between plans")
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=None,
+        help="keep the solution files here (NAME/ours, NAME/baseline); default: a temporary folder",
+    )
     args = parser.parse_args(argv)
+    if args.cycle % 60:
+        parser.error("--cycle must be whole minutes: solution files hold whole minutes")
     folders = sorted(p for p in args.instances.iterdir() if (p / "orders.txt").exists())
     if args.only:
         folders = [f for f in folders if f.name in args.only]
     rows = []
-    for folder in folders:
-        row = run_instance(folder, args.time_limit, args.cycle)
-        rows.append(row)
-        ours, base = row["ours"], row["baseline"]
-        print(
-            f"{row['name']}: click-to-door mean {ours['ctd_mean']} vs {base['ctd_mean']} min, "
-            f"ready-to-door p90 {ours['r2d_p90']} vs {base['r2d_p90']} min, delivered "
-            f"{ours['delivered']}/{ours['orders']} vs {base['delivered']}, feasible "
-            f"{ours['feasible']}/{base['feasible']}, {ours['seconds']} s",
-            file=sys.stderr,
-            flush=True,
-        )
+    with tempfile.TemporaryDirectory() as scratch:
+        solutions = args.solutions or Path(scratch)
+        for folder in folders:
+            rows.append(run_instance(folder, args.time_limit, args.cycle, solutions))
+            _report(rows[-1])
     summary = {"benchmark": "mdrp", "instances": rows}
     print(json.dumps(summary))
     return summary
+
+
+def _report(row: dict[str, Any]) -> None:
+    ours, base = row["ours"], row["baseline"]
+    print(
+        f"{row['name']}: click-to-door mean {ours['ctd_mean']} vs {base['ctd_mean']} min, "
+        f"ready-to-door p90 {ours['r2d_p90']} vs {base['r2d_p90']} min, delivered "
+        f"{ours['delivered']}/{ours['orders']} vs {base['delivered']} "
+        f"({ours['undeliverable']} ready after every shift), feasible "
+        f"{ours['feasible']}/{base['feasible']}, {ours['seconds']} s vs {base['seconds']} s",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

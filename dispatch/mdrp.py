@@ -4,9 +4,10 @@ Folder format (tab-separated, one header line; metres and minutes of the day): `
 `restaurants.txt`, `couriers.txt`, `instance_parameters.txt`. Travel time is
 ceil(euclidean / metres per minute) minutes. Ready times are known exactly when the order is
 placed, so the estimate and the truth agree. Bags: MDRP sets no capacity; we give couriers
-BAG_CAPACITY orders at once. Our drop-off and pickup take the full service time (MDRP splits
-the pickup service around the ready time), and a courier's whole route ends by the off time,
-which is stricter than MDRP's "pick up before the off time".
+BAG_CAPACITY orders at once. The rest are MDRP's rules (World.split_service,
+World.pickups_by_off_time): the bag changes hands halfway through each service, bags of one
+counter visit share one service, and pickups happen before the courier's off time while
+drop-offs may end later.
 """
 
 import csv
@@ -45,13 +46,34 @@ class EuclideanTravel:
         return float(math.hypot(self.x[a] - self.x[b], self.y[a] - self.y[b]))
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+def read_table(path: Path) -> list[dict[str, str]]:
     with path.open(newline="") as handle:
         return list(csv.DictReader(handle, delimiter="\t"))
 
 
+@dataclass(frozen=True)
+class MdrpInstance:
+    """An MDRP folder as a world, with the instance's own names to write solutions in."""
+
+    folder: Path
+    world: World
+    place_names: tuple[str, ...]
+    """Place index -> the restaurant, order or courier whose place it is ("r1", "o7", "c3")."""
+    order_names: dict[int, str]
+    courier_names: dict[int, str]
+
+    @property
+    def travel(self) -> EuclideanTravel:
+        assert isinstance(self.world.travel, EuclideanTravel)
+        return self.world.travel
+
+
 def load_mdrp(folder: Path) -> World:
-    parameters = _rows(folder / "instance_parameters.txt")[0]
+    return read_mdrp(folder).world
+
+
+def read_mdrp(folder: Path) -> MdrpInstance:
+    parameters = read_table(folder / "instance_parameters.txt")[0]
     speed = float(parameters["meters_per_minute"])
     pickup_min = float(parameters["pickup service minutes"])
     dropoff_min = float(parameters["dropoff service minutes"])
@@ -59,41 +81,49 @@ def load_mdrp(folder: Path) -> World:
     max_min = float(parameters["maximum click-to-door"])
     xs: list[float] = []
     ys: list[float] = []
+    names: list[str] = []
 
-    def place(x: str, y: str) -> int:
+    def place(name: str, x: str, y: str) -> int:
         xs.append(float(x))
         ys.append(float(y))
+        names.append(name)
         return len(xs) - 1
 
     restaurants = {
-        r["restaurant"]: place(r["x"], r["y"]) for r in _rows(folder / "restaurants.txt")
+        r["restaurant"]: place(r["restaurant"], r["x"], r["y"])
+        for r in read_table(folder / "restaurants.txt")
     }
     orders = []
-    for number, row in enumerate(_rows(folder / "orders.txt"), start=1):
+    order_names: dict[int, str] = {}
+    for number, row in enumerate(read_table(folder / "orders.txt"), start=1):
         placed = int(float(row["placement_time"]) * 60)
         ready = int(float(row["ready_time"]) * 60)
+        order_names[number] = row["order"]
         orders.append(
             OrderSpec(
                 order_id=number,
                 placed_s=placed,
-                door=place(row["x"], row["y"]),
+                door=place(row["order"], row["x"], row["y"]),
                 tickets=(TicketSpec(number, restaurants[row["restaurant"]], ready, ready),),
                 promised_s=placed + int(target_min * 60),
                 freshness_s=NO_FRESHNESS_LIMIT_S,
                 hard_max_s=int(max_min * 60),
             )
         )
-    couriers = [
-        CourierSpec(
-            courier_id=number,
-            start=place(row["x"], row["y"]),
-            on_s=int(float(row["on_time"]) * 60),
-            off_s=int(float(row["off_time"]) * 60),
-            capacity=BAG_CAPACITY,
+    couriers = []
+    courier_names: dict[int, str] = {}
+    for number, row in enumerate(read_table(folder / "couriers.txt"), start=1):
+        courier_names[number] = row["courier"]
+        couriers.append(
+            CourierSpec(
+                courier_id=number,
+                start=place(row["courier"], row["x"], row["y"]),
+                on_s=int(float(row["on_time"]) * 60),
+                off_s=int(float(row["off_time"]) * 60),
+                capacity=BAG_CAPACITY,
+            )
         )
-        for number, row in enumerate(_rows(folder / "couriers.txt"), start=1)
-    ]
-    return World(
+    world = World(
         name=folder.name,
         travel=EuclideanTravel(np.asarray(xs), np.asarray(ys), speed),
         orders=tuple(orders),
@@ -102,4 +132,7 @@ def load_mdrp(folder: Path) -> World:
         dropoff_service_s=int(dropoff_min * 60),
         pay_per_order=float(parameters["pay per order"]),
         guaranteed_pay_per_hour=float(parameters["guaranteed pay per hour"]),
+        split_service=True,
+        pickups_by_off_time=True,
     )
+    return MdrpInstance(folder, world, tuple(names), order_names, courier_names)

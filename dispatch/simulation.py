@@ -2,34 +2,25 @@
 
 Pure, like the solver: a World describes places, travel, orders and couriers; a Policy turns
 the state at a cycle into routes; the engine rides those routes by the world's rules and
-records what happened. The real dispatcher (`dispatch.solver.solve`, as `chaud dispatcher
-run` calls it) is one policy; a first-come first-served greedy is the baseline.
+records what happened. The policies are in `dispatch.sim_policies`, the KPIs and the checker
+in `dispatch.sim_metrics`.
 
 Riding rules: a courier who has set off towards a stop is not diverted (the stop is done as
-planned); a pickup starts at max(arrival, the bag really ready) and takes the pickup service
-time; a drop-off takes the drop-off service time. Times are integer seconds.
+planned); a pickup hands the bag over at max(arrival, the bag really ready) and takes the
+pickup service time, bags collected in a row at one counter sharing one service; a drop-off
+takes the drop-off service time (World.split_service gives MDRP's split services instead).
+Times are integer seconds.
 """
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from dispatch.solver import (
-    CourierState,
-    DispatchPlan,
-    DispatchProblem,
-    OrderTask,
-    PickupTask,
-    PlannedStop,
-    solve,
-)
-from dispatch.solver_model import closing_shift, hard_max_for, time_budget_s
+from dispatch.solver_model import PlannedStop
 
 MAX_HOLD_S = 10 * 60
 """A kitchen told nothing starts cooking this long after the order anyway."""
@@ -95,6 +86,13 @@ class World:
     fire_for_courier: bool = False
     """Kitchens start cooking at the dispatcher's start-cooking time (pickup ETA - prep), or
     MAX_HOLD_S after placement when no courier is planned yet; otherwise at placement."""
+    split_service: bool = False
+    """The bag changes hands halfway through the service (the MDRP rule): a pickup at
+    max(ready, arrival + service/2), a drop-off at arrival + service/2. Otherwise a pickup
+    at max(arrival, ready) and a drop-off on arrival, the service following."""
+    pickups_by_off_time: bool = False
+    """A courier must pick up before its off time but may deliver after it (the MDRP rule).
+    Otherwise its whole route ends by the off time, except food already on board."""
 
 
 @dataclass
@@ -111,6 +109,15 @@ class CourierRun:
     visited: list[int] = field(default_factory=list)
     log: list[tuple[str, int, int | None, int]] = field(default_factory=list)
     """(kind, order id, ticket id, moment) of every stop done, in order."""
+    legs: list[tuple[int, int, int]] = field(default_factory=list)
+    """(departure moment, from place, to place) of every ride, in order."""
+    counter_arrival_s: int | None = None
+    """When it reached the counter it is at, while its last stop was a pickup there."""
+    planned_since: dict[tuple[str, int, int | None], int] = field(default_factory=dict)
+    """(kind, order id, ticket id) of each stop in its route -> since when it has been there
+    without a break: the moment it was assigned."""
+    assigned_s: dict[int, int] = field(default_factory=dict)
+    """Ticket id -> when the courier was assigned the pickup it made."""
 
 
 @dataclass
@@ -175,11 +182,21 @@ def _ride(
 ) -> None:
     """Set off for (and so commit to) every stop whose departure time has come."""
     world = state.world
+    split = world.split_service
     while courier.route and courier.free_s <= state.now:
         stop = courier.route.pop(0)
-        ride = world.travel.ride(courier.spec.profile, courier.place, stop.location)
-        arrival = courier.free_s + ride
-        courier.metres += world.travel.metres(courier.spec.profile, courier.place, stop.location)
+        at_counter = courier.counter_arrival_s is not None and stop.location == courier.place
+        if stop.kind == "pickup" and at_counter:
+            # Another bag at the counter it is at: the same visit, one service.
+            assert courier.counter_arrival_s is not None
+            arrival = courier.counter_arrival_s
+        else:
+            ride = world.travel.ride(courier.spec.profile, courier.place, stop.location)
+            arrival = courier.free_s + ride
+            courier.metres += world.travel.metres(
+                courier.spec.profile, courier.place, stop.location
+            )
+            courier.legs.append((courier.free_s, courier.place, stop.location))
         if stop.kind == "pickup":
             assert stop.ticket_id is not None
             _, ticket = tickets[stop.ticket_id]
@@ -187,21 +204,34 @@ def _ride(
                 state.started_s[ticket.ticket_id] = arrival  # the courier is at the counter
             ready = state.ready_at(ticket)
             assert ready is not None
-            done = max(arrival, ready) + world.pickup_service_s
-            state.picked_s[ticket.ticket_id] = max(arrival, ready)
-            courier.log.append(("pickup", stop.order_id, ticket.ticket_id, max(arrival, ready)))
+            handed_before = world.pickup_service_s // 2 if split else 0
+            assigned = courier.planned_since.get(("pickup", stop.order_id, ticket.ticket_id), 0)
+            moment = max(arrival + handed_before, ready, assigned)
+            done = max(courier.free_s, moment + world.pickup_service_s - handed_before)
+            state.picked_s[ticket.ticket_id] = moment
+            courier.log.append(("pickup", stop.order_id, ticket.ticket_id, moment))
+            courier.assigned_s[ticket.ticket_id] = assigned
             state.picked_by[ticket.ticket_id] = courier.spec.courier_id
             courier.carrying[ticket.ticket_id] = stop.order_id
+            courier.counter_arrival_s = arrival
         else:
+            moment = arrival + (world.dropoff_service_s // 2 if split else 0)
             done = arrival + world.dropoff_service_s
-            state.delivered_s[stop.order_id] = arrival
-            courier.log.append(("dropoff", stop.order_id, None, arrival))
+            state.delivered_s[stop.order_id] = moment
+            courier.log.append(("dropoff", stop.order_id, None, moment))
             courier.carrying = {t: o for t, o in courier.carrying.items() if o != stop.order_id}
             courier.delivered += 1
+            courier.counter_arrival_s = None
         courier.busy_s += done - courier.free_s
         courier.place = stop.location
         courier.free_s = done
         courier.visited.append(stop.location)
+
+
+def _assign(courier: CourierRun, route: Sequence[PlannedStop], now: int) -> None:
+    courier.route = list(route)
+    keys = [(s.kind, s.order_id, s.ticket_id) for s in route]
+    courier.planned_since = {key: courier.planned_since.get(key, now) for key in keys}
 
 
 def simulate(
@@ -246,7 +276,7 @@ def simulate(
             solve_seconds.append(time.perf_counter() - planned_at)
             if routes is not None:
                 for courier_id, route in routes.items():
-                    state.couriers[courier_id].route = list(route)
+                    _assign(state.couriers[courier_id], route, state.now)
             if world.fire_for_courier and policy.fires_kitchens:
                 _fire_kitchens(state, tickets, cycle_s)
         if progress is not None:
@@ -277,339 +307,3 @@ def _fire_kitchens(
             waiting = ticket.ticket_id not in state.started_s and ticket.ticket_id not in planned
             if waiting and now >= order.placed_s + MAX_HOLD_S:
                 state.started_s[ticket.ticket_id] = now
-
-
-def _local_problem(
-    state: SimState, time_limit_cap_s: float, objective: str
-) -> tuple[DispatchProblem, list[int]] | None:
-    """The state as the dispatcher's problem, on local place numbers (and their global ones)."""
-    world, now = state.world, state.now
-    couriers = state.on_duty()
-    if not couriers:
-        return None
-    places: dict[int, int] = {}
-
-    def local(place: int) -> int:
-        return places.setdefault(place, len(places))
-
-    carried_by = {t: c.spec.courier_id for c in couriers for t in c.carrying}
-    tasks = []
-    for order in state.open_orders():
-        pickups, onboard = [], []
-        for ticket in order.tickets:
-            if ticket.ticket_id in state.picked_s:
-                onboard.append(PickupTask(ticket.ticket_id, local(ticket.restaurant), 0))
-                continue
-            ready = _expected_ready(state, ticket) - now
-            pickups.append(PickupTask(ticket.ticket_id, local(ticket.restaurant), ready))
-        carrier = next(
-            (carried_by[t.ticket_id] for t in onboard if t.ticket_id in carried_by), None
-        )
-        if onboard and carrier is None:
-            continue
-        placed = order.placed_s - now
-        picked = [state.picked_s[t.ticket_id] - now for t in onboard]
-        tasks.append(
-            OrderTask(
-                order_id=order.order_id,
-                pickups=tuple(pickups),
-                dropoff_location=local(order.door),
-                placed_s=placed,
-                promised_s=max(0, order.promised_s - now),
-                freshness_s=order.freshness_s,
-                hard_max_s=hard_max_for(order.hard_max_s, placed),
-                onboard=tuple(onboard),
-                courier_id=carrier,
-                picked_up_s=min(picked) if picked else None,
-            )
-        )
-    states = []
-    for courier in couriers:
-        shift_end, takes_new = closing_shift(courier.spec.off_s - now, bool(courier.carrying))
-        states.append(
-            CourierState(
-                courier_id=courier.spec.courier_id,
-                location=local(courier.place),
-                available_s=max(0, courier.free_s - now),
-                shift_end_s=shift_end,
-                takes_new_orders=takes_new,
-                capacity=max(courier.spec.capacity, len(courier.carrying)),
-                profile=courier.spec.profile,
-            )
-        )
-    ordered = sorted(places, key=places.__getitem__)
-    travel = {p: world.travel.seconds(p, ordered) for p in {c.profile for c in states}}
-    problem = DispatchProblem(
-        travel,
-        tasks,
-        states,
-        pickup_service_s=world.pickup_service_s,
-        dropoff_service_s=world.dropoff_service_s,
-        time_limit_s=time_budget_s(len(tasks), time_limit_cap_s),
-        objective=objective,
-    )
-    return problem, ordered
-
-
-def _expected_ready(state: SimState, ticket: TicketSpec) -> int:
-    """When the dispatcher expects the bag: the estimate until the kitchen bumps it."""
-    now = state.now
-    actual = state.ready_at(ticket)
-    if actual is not None and actual <= now:
-        return now
-    if state.world.fire_for_courier:
-        started = state.started_s.get(ticket.ticket_id)
-        # Not started yet: ready one cooking time after the kitchen is told to start.
-        return max(now + 60, (started if started is not None else now) + ticket.prep_s)
-    return max(ticket.estimated_ready_s, now + 60)
-
-
-class DispatcherPolicy:
-    """The real dispatcher: every cycle, the whole state re-planned from the current routes."""
-
-    name = "dispatcher"
-    fires_kitchens = True
-
-    def __init__(self, time_limit_cap_s: float = 2.0, objective: str = "promise") -> None:
-        self.time_limit_cap_s = time_limit_cap_s
-        self.objective = objective
-
-    def plan(self, state: SimState) -> dict[int, list[PlannedStop]] | None:
-        built = _local_problem(state, self.time_limit_cap_s, self.objective)
-        if built is None:
-            return None
-        problem, places = built
-        local = {place: i for i, place in enumerate(places)}
-        previous = DispatchPlan(
-            {
-                c.courier_id: [
-                    PlannedStop(s.kind, s.order_id, s.ticket_id, local.get(s.location, 0), 0)
-                    for s in state.couriers[c.courier_id].route
-                ]
-                for c in problem.couriers
-            },
-            [],
-            0,
-        )
-        plan = solve(problem, warm_start=previous)
-        if not plan.found:
-            return None
-        routes = {
-            courier_id: [
-                PlannedStop(
-                    s.kind, s.order_id, s.ticket_id, places[s.location], state.now + s.eta_s
-                )
-                for s in route
-            ]
-            for courier_id, route in plan.routes.items()
-        }
-        # Couriers no longer in the problem (off duty, empty) keep nothing planned.
-        return routes
-
-
-def _pickup_at(world: World, now: int, ticket: TicketSpec, courier: CourierRun) -> int:
-    """When this courier could collect the ticket, setting off now."""
-    ride = world.travel.ride(courier.spec.profile, courier.place, ticket.restaurant)
-    return max(max(courier.free_s, now) + ride, ticket.estimated_ready_s)
-
-
-class GreedyPolicy:
-    """First come, first served: every `every_s`, each released order waiting for a courier
-    goes to the idle courier with the earliest possible pickup, bundled with up to
-    `bundle - 1` other waiting orders of the same single kitchen."""
-
-    name = "greedy"
-    fires_kitchens = False
-
-    def __init__(self, every_s: int = 300, bundle: int = 3) -> None:
-        self.every_s = every_s
-        self.bundle = bundle
-        self._next = -math.inf
-
-    def plan(self, state: SimState) -> dict[int, list[PlannedStop]] | None:
-        if state.now < self._next:
-            return None
-        self._next = state.now + self.every_s
-        world, now = state.world, state.now
-        planned = {s.order_id for c in state.couriers.values() for s in c.route} | {
-            o for c in state.couriers.values() for o in c.carrying.values()
-        }
-        waiting = sorted(
-            (o for o in state.open_orders() if o.order_id not in planned),
-            key=lambda o: o.placed_s,
-        )
-        idle = [
-            c
-            for c in state.couriers.values()
-            if not c.route and not c.carrying and c.spec.on_s <= now < c.spec.off_s
-        ]
-        routes: dict[int, list[PlannedStop]] = {}
-        taken: set[int] = set()
-        for order in waiting:
-            if order.order_id in taken or not idle:
-                continue
-            first = order.tickets[0]
-
-            in_time = [c for c in idle if _pickup_at(world, now, first, c) <= c.spec.off_s]
-            if not in_time:
-                continue
-            courier = min(in_time, key=partial(_pickup_at, world, now, first))
-            idle.remove(courier)
-            group = [order]
-            # The counter takes one pickup service per bag: a bundled bag must still be
-            # collected before the courier's shift ends.
-            collected = _pickup_at(world, now, first, courier)
-            if len(order.tickets) == 1:
-                for other in waiting:
-                    if len(group) >= min(self.bundle, courier.spec.capacity):
-                        break
-                    if (
-                        other.order_id not in taken
-                        and other is not order
-                        and len(other.tickets) == 1
-                        and other.tickets[0].restaurant == first.restaurant
-                    ):
-                        at = max(
-                            collected + world.pickup_service_s, other.tickets[0].estimated_ready_s
-                        )
-                        if at <= courier.spec.off_s:
-                            group.append(other)
-                            collected = at
-            taken |= {o.order_id for o in group}
-            route = [
-                PlannedStop("pickup", o.order_id, t.ticket_id, t.restaurant, 0)
-                for o in group
-                for t in o.tickets
-            ]
-            here = route[-1].location
-            doors = list(group)
-            while doors:
-                nearest = min(
-                    doors,
-                    key=lambda o: world.travel.ride(courier.spec.profile, here, o.door),
-                )
-                doors.remove(nearest)
-                route.append(PlannedStop("dropoff", nearest.order_id, None, nearest.door, 0))
-                here = nearest.door
-            routes[courier.spec.courier_id] = route
-        return routes
-
-
-def check(result: SimulationResult) -> list[str]:
-    """Everything the simulated day did against the rules; empty when it is feasible.
-
-    Each order's bags collected by one courier, not before placement nor before they were
-    ready, all before the door; never more bags than the courier's capacity; pickups within
-    the courier's duty (on time to off time).
-    """
-    world, state = result.world, result.state
-    orders = {o.order_id: o for o in world.orders}
-    problems: list[str] = []
-    for courier in state.couriers.values():
-        spec, load = courier.spec, 0
-        picked: dict[int, int] = {}
-        for kind, order_id, ticket_id, moment in courier.log:
-            order = orders[order_id]
-            if kind == "pickup":
-                assert ticket_id is not None
-                ticket = next(t for t in order.tickets if t.ticket_id == ticket_id)
-                load += 1
-                picked[ticket_id] = moment
-                ready = state.ready_at(ticket)
-                if moment < order.placed_s or ready is None or moment < ready:
-                    problems.append(f"courier {spec.courier_id}: ticket {ticket_id} taken early")
-                if not spec.on_s <= moment <= spec.off_s:
-                    problems.append(f"courier {spec.courier_id}: pickup off duty at {moment}")
-                if load > spec.capacity:
-                    problems.append(f"courier {spec.courier_id}: {load} bags at {moment}")
-            else:
-                missing = [t.ticket_id for t in order.tickets if t.ticket_id not in picked]
-                if missing:
-                    problems.append(f"order {order_id}: at the door without tickets {missing}")
-                load -= len(order.tickets)
-    for order in world.orders:
-        takers = {state.picked_by.get(t.ticket_id) for t in order.tickets}
-        if order.order_id in state.delivered_s and len(takers) != 1:
-            problems.append(
-                f"order {order.order_id}: split over couriers {sorted(map(str, takers))}"
-            )
-    return problems
-
-
-def _percentile(values: Sequence[float], share: float) -> float | None:
-    if not values:
-        return None
-    return float(np.percentile(np.asarray(values, dtype=float), share * 100))
-
-
-def _minutes(value: float | None) -> float | None:
-    return None if value is None else round(value / 60, 2)
-
-
-def kpis(result: SimulationResult) -> dict[str, object]:
-    """The service's figures: delivery times, food waiting, couriers' work and pay, solver time."""
-    world, state = result.world, result.state
-    delivered = [o for o in world.orders if o.order_id in state.delivered_s]
-    click_to_door = [state.delivered_s[o.order_id] - o.placed_s for o in delivered]
-    ready_to_door = [
-        state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)
-        for o in delivered
-    ]
-    ready_to_pickup = [
-        state.picked_s[t.ticket_id] - (state.ready_at(t) or 0)
-        for o in delivered
-        for t in o.tickets
-        if t.ticket_id in state.picked_s
-    ]
-    spreads = [
-        max(state.picked_s[t.ticket_id] for t in o.tickets)
-        - min(state.picked_s[t.ticket_id] for t in o.tickets)
-        for o in delivered
-        if len(o.tickets) > 1
-    ]
-    beyond_freshness = sum(
-        1
-        for o in delivered
-        if any(
-            state.delivered_s[o.order_id] - state.picked_s[t.ticket_id] > o.freshness_s
-            for t in o.tickets
-        )
-    )
-    duty_s = sum(max(0, c.spec.off_s - c.spec.on_s) for c in state.couriers.values())
-    busy_s = sum(c.busy_s for c in state.couriers.values())
-    metres = sum(c.metres for c in state.couriers.values())
-    pay = sum(
-        max(
-            world.pay_per_order * c.delivered,
-            world.guaranteed_pay_per_hour * max(0, c.spec.off_s - c.spec.on_s) / 3600,
-        )
-        for c in state.couriers.values()
-    )
-    count = len(world.orders)
-    return {
-        "orders": count,
-        "delivered": len(delivered),
-        "unassigned": count - len(delivered),
-        "ctd_mean": _minutes(float(np.mean(click_to_door)) if click_to_door else None),
-        "ctd_p90": _minutes(_percentile(click_to_door, 0.9)),
-        "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / count, 4),
-        "ctd_share_gt_90": round(sum(v > 90 * 60 for v in click_to_door) / count, 4),
-        "r2d_p50": _minutes(_percentile(ready_to_door, 0.5)),
-        "r2d_p90": _minutes(_percentile(ready_to_door, 0.9)),
-        "r2d_max": _minutes(max(ready_to_door) if ready_to_door else None),
-        "r2p_mean": _minutes(float(np.mean(ready_to_pickup)) if ready_to_pickup else None),
-        "r2p_p90": _minutes(_percentile(ready_to_pickup, 0.9)),
-        "multi_kitchen_orders": len(spreads),
-        "pickup_spread_mean": _minutes(float(np.mean(spreads)) if spreads else None),
-        "pickup_spread_max": _minutes(max(spreads) if spreads else None),
-        "beyond_freshness": beyond_freshness,
-        "courier_utilisation": round(busy_s / duty_s, 4) if duty_s else None,
-        "orders_per_courier_hour": round(len(delivered) / (duty_s / 3600), 3) if duty_s else None,
-        "km_per_order": round(metres / 1000 / len(delivered), 3) if delivered else None,
-        "pay_total": round(pay, 2),
-        "pay_per_order": round(pay / len(delivered), 2) if delivered else None,
-        "solver_p50_s": round(_percentile(result.solve_seconds, 0.5) or 0.0, 4),
-        "solver_p95_s": round(_percentile(result.solve_seconds, 0.95) or 0.0, 4),
-        "feasible": not check(result),
-        "seconds": round(result.wall_seconds, 1),
-    }

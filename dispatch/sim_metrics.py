@@ -1,0 +1,136 @@
+"""What a simulated day achieved: the KPIs, and our own check of every riding rule."""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dispatch.simulation import SimulationResult, World
+
+
+def check(result: SimulationResult) -> list[str]:
+    """Everything the simulated day did against the rules; empty when it is feasible.
+
+    Each order's bags collected by one courier, not before placement nor before they were
+    ready, all before the door; never more bags than the courier's capacity; pickups within
+    the courier's duty (on time to off time).
+    """
+    world, state = result.world, result.state
+    orders = {o.order_id: o for o in world.orders}
+    problems: list[str] = []
+    for courier in state.couriers.values():
+        spec, load = courier.spec, 0
+        picked: dict[int, int] = {}
+        for kind, order_id, ticket_id, moment in courier.log:
+            order = orders[order_id]
+            if kind == "pickup":
+                assert ticket_id is not None
+                ticket = next(t for t in order.tickets if t.ticket_id == ticket_id)
+                load += 1
+                picked[ticket_id] = moment
+                ready = state.ready_at(ticket)
+                if moment < order.placed_s or ready is None or moment < ready:
+                    problems.append(f"courier {spec.courier_id}: ticket {ticket_id} taken early")
+                if not spec.on_s <= moment <= spec.off_s:
+                    problems.append(f"courier {spec.courier_id}: pickup off duty at {moment}")
+                if load > spec.capacity:
+                    problems.append(f"courier {spec.courier_id}: {load} bags at {moment}")
+            else:
+                missing = [t.ticket_id for t in order.tickets if t.ticket_id not in picked]
+                if missing:
+                    problems.append(f"order {order_id}: at the door without tickets {missing}")
+                load -= len(order.tickets)
+    for order in world.orders:
+        takers = {state.picked_by.get(t.ticket_id) for t in order.tickets}
+        if order.order_id in state.delivered_s and len(takers) != 1:
+            problems.append(
+                f"order {order.order_id}: split over couriers {sorted(map(str, takers))}"
+            )
+    return problems
+
+
+def _percentile(values: Sequence[float], share: float) -> float | None:
+    if not values:
+        return None
+    return float(np.percentile(np.asarray(values, dtype=float), share * 100))
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(value / 60, 2)
+
+
+def undeliverable(world: World) -> list[int]:
+    """Orders no courier may collect under the world's rules: ready after every shift ends."""
+    if not world.pickups_by_off_time:
+        return []
+    last_off = max((c.off_s for c in world.couriers), default=0)
+    return [o.order_id for o in world.orders if max(t.ready_s for t in o.tickets) > last_off]
+
+
+def kpis(result: SimulationResult) -> dict[str, object]:
+    """The service's figures: delivery times, food waiting, couriers' work and pay, solver time."""
+    world, state = result.world, result.state
+    delivered = [o for o in world.orders if o.order_id in state.delivered_s]
+    click_to_door = [state.delivered_s[o.order_id] - o.placed_s for o in delivered]
+    ready_to_door = [
+        state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)
+        for o in delivered
+    ]
+    ready_to_pickup = [
+        state.picked_s[t.ticket_id] - (state.ready_at(t) or 0)
+        for o in delivered
+        for t in o.tickets
+        if t.ticket_id in state.picked_s
+    ]
+    spreads = [
+        max(state.picked_s[t.ticket_id] for t in o.tickets)
+        - min(state.picked_s[t.ticket_id] for t in o.tickets)
+        for o in delivered
+        if len(o.tickets) > 1
+    ]
+    beyond_freshness = sum(
+        1
+        for o in delivered
+        if any(
+            state.delivered_s[o.order_id] - state.picked_s[t.ticket_id] > o.freshness_s
+            for t in o.tickets
+        )
+    )
+    duty_s = sum(max(0, c.spec.off_s - c.spec.on_s) for c in state.couriers.values())
+    busy_s = sum(c.busy_s for c in state.couriers.values())
+    metres = sum(c.metres for c in state.couriers.values())
+    pay = sum(
+        max(
+            world.pay_per_order * c.delivered,
+            world.guaranteed_pay_per_hour * max(0, c.spec.off_s - c.spec.on_s) / 3600,
+        )
+        for c in state.couriers.values()
+    )
+    count = len(world.orders)
+    return {
+        "orders": count,
+        "delivered": len(delivered),
+        "unassigned": count - len(delivered),
+        "undeliverable": len(undeliverable(world)),
+        "ctd_mean": _minutes(float(np.mean(click_to_door)) if click_to_door else None),
+        "ctd_p90": _minutes(_percentile(click_to_door, 0.9)),
+        "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / count, 4),
+        "ctd_share_gt_90": round(sum(v > 90 * 60 for v in click_to_door) / count, 4),
+        "r2d_p50": _minutes(_percentile(ready_to_door, 0.5)),
+        "r2d_p90": _minutes(_percentile(ready_to_door, 0.9)),
+        "r2d_max": _minutes(max(ready_to_door) if ready_to_door else None),
+        "r2p_mean": _minutes(float(np.mean(ready_to_pickup)) if ready_to_pickup else None),
+        "r2p_p90": _minutes(_percentile(ready_to_pickup, 0.9)),
+        "multi_kitchen_orders": len(spreads),
+        "pickup_spread_mean": _minutes(float(np.mean(spreads)) if spreads else None),
+        "pickup_spread_max": _minutes(max(spreads) if spreads else None),
+        "beyond_freshness": beyond_freshness,
+        "courier_utilisation": round(busy_s / duty_s, 4) if duty_s else None,
+        "orders_per_courier_hour": round(len(delivered) / (duty_s / 3600), 3) if duty_s else None,
+        "km_per_order": round(metres / 1000 / len(delivered), 3) if delivered else None,
+        "pay_total": round(pay, 2),
+        "pay_per_order": round(pay / len(delivered), 2) if delivered else None,
+        "solver_p50_s": round(_percentile(result.solve_seconds, 0.5) or 0.0, 4),
+        "solver_p95_s": round(_percentile(result.solve_seconds, 0.95) or 0.0, 4),
+        "feasible": not check(result),
+        "seconds": round(result.wall_seconds, 1),
+    }
