@@ -18,11 +18,17 @@ from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.dispatcher.worker import Dispatcher
 from api.logs import configure_logging
+from api.scenario import Demand, DispatchSettings, Scenario, ScenarioError, demo_team, load_scenario
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
-from api.simulation_world import paris_demo_world
-from dispatch.mdrp import load_mdrp
-from dispatch.simulation import DispatcherPolicy, GreedyPolicy, Policy, kpis
+from api.simulation_world import StreetDrawer, scenario_world
+from dispatch.mdrp import read_mdrp
+from dispatch.mdrp_check import check_solution
+from dispatch.mdrp_solution import write_solution
+from dispatch.report import CourierDayDrawer, PlaneDrawer, write_report
+from dispatch.sim_metrics import kpis
+from dispatch.sim_policies import DispatcherPolicy, GreedyPolicy
+from dispatch.simulation import Policy
 from dispatch.simulation import simulate as run_simulation
 
 app = typer.Typer(help="Chaud Devant: delivery for an alliance of independent restaurants.")
@@ -121,35 +127,69 @@ def serve(
 
 @app.command()
 def simulate(
-    mdrp: Annotated[
-        Path | None, typer.Option(help="An MDRP instance folder; default: the Paris demo.")
+    scenario: Annotated[
+        Path | None, typer.Option(help="A TOML scenario file; default: the Paris demo.")
     ] = None,
-    orders_per_hour: Annotated[float, typer.Option(min=1)] = 120,
-    couriers: Annotated[int, typer.Option(min=1)] = 12,
-    hours: Annotated[float, typer.Option(min=0.25, max=24)] = 3.0,
-    multi_share: Annotated[float, typer.Option(min=0, max=1)] = 1 / 3,
-    seed: Annotated[int, typer.Option()] = 1,
-    time_limit: Annotated[float, typer.Option(min=0.05, help="Solver cap per cycle, s.")] = 0.5,
-    cycle: Annotated[int, typer.Option(min=10, help="Seconds between plans.")] = 60,
+    mdrp: Annotated[
+        Path | None, typer.Option(help="An MDRP instance folder instead of a scenario.")
+    ] = None,
+    orders_per_hour: Annotated[float, typer.Option(min=1, help="Without --scenario.")] = 120,
+    couriers: Annotated[int, typer.Option(min=1, help="Without --scenario.")] = 12,
+    hours: Annotated[float, typer.Option(min=0.25, max=24, help="Without --scenario.")] = 3.0,
+    multi_share: Annotated[float, typer.Option(min=0, max=1, help="Without --scenario.")] = 1 / 3,
+    seed: Annotated[int, typer.Option(help="Without --scenario.")] = 1,
+    time_limit: Annotated[
+        float | None, typer.Option(min=0.05, help="Solver cap per cycle, s [scenario: 0.5].")
+    ] = None,
+    cycle: Annotated[
+        int | None, typer.Option(min=10, help="Seconds between plans [scenario: 60].")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Write the KPIs (JSON) here.")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="Write the HTML report and its PNGs in this folder.")
+    ] = None,
+    solutions: Annotated[
+        Path | None,
+        typer.Option(help="With --mdrp: write each policy's solution files here and check them."),
+    ] = None,
 ) -> None:
     """Simulate a service period with the dispatcher and the greedy baseline; print KPIs."""
     settings = _settings()
+    instance = None
+    drawer: CourierDayDrawer
     if mdrp is not None:
-        world = load_mdrp(mdrp)
-        objective = "click_to_door"
+        instance = read_mdrp(mdrp)
+        world = instance.world
+        dispatch = DispatchSettings(objective="click_to_door")
+        drawer = PlaneDrawer(instance.travel.x.tolist(), instance.travel.y.tolist())
     else:
-        world = paris_demo_world(
-            geography_for(settings),
-            orders_per_hour=orders_per_hour,
-            couriers=couriers,
-            hours=hours,
-            multi_share=multi_share,
-            seed=seed,
-        )
-        objective = "promise"
-    report: dict[str, object] = {"world": world.name, "orders": len(world.orders)}
-    policies: list[Policy] = [DispatcherPolicy(time_limit, objective), GreedyPolicy()]
+        if scenario is not None:
+            try:
+                chosen = load_scenario(scenario)
+            except ScenarioError as error:
+                _fail(str(error))
+        else:
+            chosen = Scenario(
+                name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
+                seed=seed,
+                hours=hours,
+                demand=Demand(orders_per_hour=orders_per_hour, multi_restaurant_share=multi_share),
+                couriers=demo_team(couriers),
+            )
+        geography = geography_for(settings)
+        try:
+            world = scenario_world(geography, chosen)
+        except ScenarioError as error:
+            _fail(f"{scenario}: {error}")
+        dispatch = chosen.dispatch
+        drawer = StreetDrawer(geography)
+    time_limit_s = time_limit if time_limit is not None else dispatch.time_limit_s
+    cycle_s = cycle if cycle is not None else dispatch.cycle_s
+    if solutions is not None and (instance is None or cycle_s % 60):
+        _fail("--solutions needs --mdrp and a cycle of whole minutes")
+    summary: dict[str, object] = {"world": world.name, "orders": len(world.orders)}
+    policies: list[Policy] = [DispatcherPolicy(time_limit_s, dispatch.objective), GreedyPolicy()]
+    results = []
     for policy in policies:
         with typer.progressbar(length=1000, label=f"{policy.name:>10}", file=sys.stderr) as bar:
             done = 0
@@ -160,10 +200,22 @@ def simulate(
                 bar.update(target - done)
                 done = target
 
-            result = run_simulation(world, policy, cycle_s=cycle, progress=advance)
+            result = run_simulation(world, policy, cycle_s=cycle_s, progress=advance)
             bar.update(1000 - done)
-        report[policy.name] = kpis(result)
-    text = json.dumps(report, indent=2)
+        results.append(result)
+        figures = kpis(result)
+        if solutions is not None and instance is not None:
+            folder = solutions / policy.name
+            write_solution(instance, result, folder)
+            problems = check_solution(instance.folder, folder)
+            figures["solution_files"] = str(folder)
+            figures["solution_problems"] = problems[:20]
+            figures["feasible"] = figures["feasible"] and not problems
+        summary[policy.name] = figures
+    if report is not None:
+        index = write_report(results, report, drawer)
+        summary["report"] = str(index)
+    text = json.dumps(summary, indent=2)
     if out is not None:
         out.write_text(text)
     typer.echo(text)

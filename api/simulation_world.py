@@ -1,4 +1,5 @@
-"""The demo alliance on the bundled Paris map as a simulation world (a Friday dinner, say)."""
+"""A scenario on the bundled Paris map as a simulation world (the demo alliance's Friday dinner,
+by default)."""
 
 import math
 from collections.abc import Sequence
@@ -7,16 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from api.demo.alliance import COURIERS, RESTAURANTS
+from api.scenario import Demand, Scenario, ScenarioError, demo_team
+from dispatch.drawing import MapStop, draw_round
 from dispatch.geography import Geography
 from dispatch.matrix import UNREACHABLE_S
-from dispatch.simulation import CourierSpec, OrderSpec, TicketSpec, World
+from dispatch.simulation import CourierSpec, OrderSpec, SimulationResult, TicketSpec, World
 from dispatch.snapping import SnapError, SnappedPoint
-
-PROFILES = ("bike", "ebike", "scooter")
-PROMISE_S = 40 * 60
-KITCHEN_SPREAD_S = 3 * 60
-"""Standard deviation of a kitchen's real cooking time around its estimate."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +22,8 @@ class NetworkTravel:
 
     seconds_by_profile: dict[str, NDArray[np.int64]]
     metres_by_profile: dict[str, NDArray[np.float64]]
+    points_by_profile: dict[str, list[SnappedPoint]]
+    """Each place snapped to each profile's streets, to draw the rides."""
 
     def seconds(self, profile: str, places: Sequence[int]) -> NDArray[np.int64]:
         index = np.asarray(places, dtype=np.int64)
@@ -50,18 +49,24 @@ def _random_doors(geography: Geography, count: int, rng: np.random.Generator) ->
     return doors
 
 
-def _arrivals(rng: np.random.Generator, per_hour: float, hours: float) -> list[int]:
-    """Order moments over the period, busiest in its middle (a dinner peak)."""
+def _arrivals(rng: np.random.Generator, demand: Demand, hours: float) -> list[int]:
+    """Order moments over the period, following the hourly profile (a dinner peak if none)."""
     moments: list[int] = []
     t = 0.0
-    peak = per_hour / 3600
+    peak = demand.orders_per_hour / 3600
     end = hours * 3600
+    profile = demand.hourly_profile
+    busiest = max(profile) if profile else 1.0
     while True:
         t += rng.exponential(1 / peak)
         if t >= end:
             return moments
-        # Thinning: the rate rises from 60 % at the edges to 100 % mid-period.
-        if rng.random() <= 0.6 + 0.4 * math.sin(math.pi * t / end):
+        # Thinning a Poisson process at the peak rate gives the profile's rate at each moment.
+        if profile is not None:
+            share = profile[int(t // 3600)] / busiest
+        else:
+            share = 0.6 + 0.4 * math.sin(math.pi * t / end)
+        if rng.random() <= share:
             moments.append(int(t))
 
 
@@ -74,38 +79,61 @@ def paris_demo_world(
     multi_share: float = 1 / 3,
     seed: int = 1,
 ) -> World:
-    rng = np.random.default_rng(seed)
-    kitchens = [geography.locate(r.lat, r.lon) for r in RESTAURANTS]
-    moments = _arrivals(rng, orders_per_hour * 1.25, hours)  # thinning keeps about 80 %
+    """The demo alliance with its demo team: the default scenario with these figures."""
+    scenario = Scenario(
+        name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
+        seed=seed,
+        hours=hours,
+        demand=Demand(orders_per_hour=orders_per_hour, multi_restaurant_share=multi_share),
+        couriers=demo_team(couriers),
+    )
+    return scenario_world(geography, scenario)
+
+
+def scenario_world(geography: Geography, scenario: Scenario) -> World:
+    """A scenario on the bundled map: its restaurants, its demand drawn with its seed, its
+    couriers starting at random kitchens, and kitchens firing when the dispatcher says."""
+    rng = np.random.default_rng(scenario.seed)
+    restaurants = scenario.restaurants
+    demand = scenario.demand
+    try:
+        kitchens = [geography.locate(r.lat, r.lon) for r in restaurants]
+    except SnapError as error:
+        raise ScenarioError(f"restaurants: {error}") from error
+    moments = _arrivals(rng, demand, scenario.hours)
     doors = _random_doors(geography, len(moments), rng)
-    team = [COURIERS[i % len(COURIERS)] for i in range(couriers)]
+    team = [shift for shift in scenario.couriers for _ in range(shift.count)]
     starts = [int(rng.integers(0, len(kitchens))) for _ in team]
     points = [*kitchens, *doors]
     seconds: dict[str, NDArray[np.int64]] = {}
     metres: dict[str, NDArray[np.float64]] = {}
-    for profile in PROFILES:
+    snapped_by_profile: dict[str, list[SnappedPoint]] = {}
+    for profile in sorted({shift.vehicle for shift in team}):
         snapped = geography.snap(profile, [p.lat for p in points], [p.lon for p in points])
+        snapped_by_profile[profile] = snapped
         matrix = geography.matrix(profile, snapped)
         seconds[profile] = matrix.whole_seconds()
         metres[profile] = np.nan_to_num(matrix.distances_m, posinf=UNREACHABLE_S)
     orders = []
     ticket_id = 0
+    spread_s = demand.kitchen_spread_minutes * 60
     for number, placed in enumerate(moments, start=1):
-        count = int(rng.choice([2, 3])) if rng.random() < multi_share else 1
-        chosen = rng.choice(len(RESTAURANTS), size=count, replace=False)
+        multi = rng.random() < demand.multi_restaurant_share and len(restaurants) > 1
+        count = min(int(rng.choice([2, 3])), len(restaurants)) if multi else 1
+        chosen = rng.choice(len(restaurants), size=count, replace=False)
         tickets = []
         freshness = []
         for k in chosen:
-            restaurant = RESTAURANTS[int(k)]
+            restaurant = restaurants[int(k)]
             dishes = [
                 restaurant.dishes[int(i)]
                 for i in rng.choice(
                     len(restaurant.dishes), size=min(2, len(restaurant.dishes)), replace=False
                 )
             ]
-            prep = max(restaurant.default_prep_minutes, *(d.prep_minutes for d in dishes)) * 60
+            prep = max(restaurant.prep_minutes, *(d.prep_minutes for d in dishes)) * 60
             estimate = placed + prep
-            actual = max(placed + 120, int(estimate + rng.normal(0, KITCHEN_SPREAD_S)))
+            actual = max(placed + 120, int(estimate + rng.normal(0, spread_s)))
             ticket_id += 1
             tickets.append(TicketSpec(ticket_id, int(k), estimate, actual, prep_s=prep))
             freshness.append(min(d.freshness_minutes for d in dishes) * 60)
@@ -115,25 +143,66 @@ def paris_demo_world(
                 placed_s=placed,
                 door=len(kitchens) + number - 1,
                 tickets=tuple(tickets),
-                promised_s=placed + PROMISE_S,
+                promised_s=placed + demand.promise_minutes * 60,
                 freshness_s=min(freshness),
             )
         )
+    default_end = scenario.hours + 1
     team_specs = tuple(
         CourierSpec(
             courier_id=n + 1,
             start=starts[n],
-            on_s=0,
-            off_s=int((hours + 1) * 3600),
-            capacity=courier.bag_capacity,
-            profile=courier.vehicle.value,
+            on_s=int(shift.start_hour * 3600),
+            off_s=int((shift.end_hour if shift.end_hour is not None else default_end) * 3600),
+            capacity=shift.bag_capacity,
+            profile=shift.vehicle,
         )
-        for n, courier in enumerate(team)
+        for n, shift in enumerate(team)
     )
     return World(
-        name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
-        travel=NetworkTravel(seconds, metres),
+        name=scenario.name,
+        travel=NetworkTravel(seconds, metres, snapped_by_profile),
         orders=tuple(orders),
         couriers=team_specs,
         fire_for_courier=True,
     )
+
+
+@dataclass(frozen=True)
+class StreetDrawer:
+    """A courier's day on the bundled map: each ride along its streets, the OSM attribution."""
+
+    geography: Geography
+
+    def draw(self, result: SimulationResult, courier_id: int) -> bytes:
+        travel = result.world.travel
+        assert isinstance(travel, NetworkTravel)
+        courier = result.state.couriers[courier_id]
+        profile = courier.spec.profile
+        points = travel.points_by_profile[profile]
+        legs = [
+            leg.polyline
+            for _, a, b in courier.legs
+            for leg in self.geography.route(profile, [points[a], points[b]])
+        ]
+        stops = [
+            MapStop(points[courier.spec.start].lat, points[courier.spec.start].lon, "S", "start")
+        ]
+        for number, ((kind, *_), place) in enumerate(
+            zip(courier.log, courier.visited, strict=True), start=1
+        ):
+            stops.append(
+                MapStop(
+                    points[place].lat,
+                    points[place].lon,
+                    str(number),
+                    "pickup" if kind == "pickup" else "dropoff",
+                )
+            )
+        title = (
+            f"{result.policy}: courier {courier_id} ({profile}), {courier.delivered} orders, "
+            f"{courier.metres / 1000:.1f} km"
+        )
+        return draw_round(
+            self.geography.networks[profile], legs, stops, title=title, width_px=900, height_px=700
+        )

@@ -2,20 +2,16 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from dispatch.mdrp import EuclideanTravel, load_mdrp
-from dispatch.simulation import (
-    CourierSpec,
-    DispatcherPolicy,
-    GreedyPolicy,
-    OrderSpec,
-    TicketSpec,
-    World,
-    kpis,
-    simulate,
-)
+from dispatch.mdrp import EuclideanTravel, load_mdrp, read_mdrp
+from dispatch.mdrp_check import check_solution
+from dispatch.mdrp_solution import ASSIGNMENTS, COURIERS, write_solution
+from dispatch.sim_metrics import check, kpis
+from dispatch.sim_policies import DispatcherPolicy, GreedyPolicy
+from dispatch.simulation import CourierSpec, OrderSpec, TicketSpec, World, simulate
 
 MIN = 60
 
@@ -106,48 +102,143 @@ def test_the_greedy_baseline_is_reproducible() -> None:
     assert first == again
 
 
-def test_an_mdrp_folder_becomes_a_world(tmp_path: Path) -> None:
-    (tmp_path / "instance_parameters.txt").write_text(
+def write_tiny_mdrp(folder: Path) -> None:
+    """One kitchen at 0 on a street; two doors east of it; one courier 301 m away."""
+    (folder / "instance_parameters.txt").write_text(
         "meters_per_minute\tpickup service minutes\tdropoff service minutes\t"
         "target click-to-door\tmaximum click-to-door\tpay per order\tguaranteed pay per hour\n"
         "300\t4\t4\t40\t90\t10\t15\n"
     )
-    (tmp_path / "restaurants.txt").write_text("restaurant\tx\ty\nr1\t0\t0\n")
-    (tmp_path / "orders.txt").write_text(
-        "order\tx\ty\tplacement_time\trestaurant\tready_time\no1\t900\t0\t600\tr1\t615\n"
+    (folder / "restaurants.txt").write_text("restaurant\tx\ty\nr1\t0\t0\n")
+    (folder / "orders.txt").write_text(
+        "order\tx\ty\tplacement_time\trestaurant\tready_time\n"
+        "o1\t900\t0\t600\tr1\t615\n"
+        "o2\t1500\t0\t600\tr1\t616\n"
     )
-    (tmp_path / "couriers.txt").write_text(
-        "courier\tx\ty\ton_time\toff_time\nc1\t301\t0\t590\t700\n"
-    )
+    (folder / "couriers.txt").write_text("courier\tx\ty\ton_time\toff_time\nc1\t301\t0\t590\t620\n")
+
+
+def test_an_mdrp_folder_becomes_a_world(tmp_path: Path) -> None:
+    write_tiny_mdrp(tmp_path)
     world = load_mdrp(tmp_path)
-    (only,) = world.orders
-    assert (only.placed_s, only.tickets[0].ready_s, only.promised_s) == (36000, 36900, 38400)
+    first = world.orders[0]
+    assert (first.placed_s, first.tickets[0].ready_s, first.promised_s) == (36000, 36900, 38400)
     assert world.travel.seconds("bike", [1, 0])[0, 1] == 3 * MIN  # ceil(900 / 300) minutes
-    assert world.travel.seconds("bike", [2, 0])[0, 1] == 2 * MIN  # ceil(301 / 300) minutes
+    assert world.travel.seconds("bike", [3, 0])[0, 1] == 2 * MIN  # ceil(301 / 300) minutes
     assert world.pickup_service_s == 4 * MIN
-    figures = kpis(simulate(world, GreedyPolicy()))
-    assert figures["delivered"] == 1
+    assert world.split_service
+    assert world.pickups_by_off_time
 
 
-def test_chaud_simulate_runs_the_paris_demo_with_both_policies(
-    tmp_path: Path, graph_cache: Path
+def test_mdrp_rules_one_counter_visit_and_deliveries_after_the_off_time(tmp_path: Path) -> None:
+    write_tiny_mdrp(tmp_path)
+    for policy in (GreedyPolicy(), DispatcherPolicy(time_limit_cap_s=0.2)):
+        result = simulate(load_mdrp(tmp_path), policy)
+        state = result.state
+        # Both bags in one visit, each handed over when ready, before the courier's off time
+        # (620); half a pickup service after the last it leaves (618), and each bag changes
+        # hands half a drop-off service after arriving at its door.
+        assert state.picked_s == {1: 615 * MIN, 2: 616 * MIN}, policy.name
+        assert state.delivered_s == {1: (618 + 3 + 2) * MIN, 2: (618 + 3 + 4 + 2 + 2) * MIN}
+        assert check(result) == []
+
+
+def test_mdrp_solution_files_pass_our_checker_which_names_each_broken_rule(
+    tmp_path: Path,
 ) -> None:
+    instance_folder, solution = tmp_path / "instance", tmp_path / "solution"
+    instance_folder.mkdir()
+    write_tiny_mdrp(instance_folder)
+    instance = read_mdrp(instance_folder)
+    write_solution(instance, simulate(instance.world, GreedyPolicy()), solution)
+    assert (solution / ASSIGNMENTS).read_text().splitlines()[1] == "600 616 c1 o1 o2"
+    assert check_solution(instance_folder, solution) == []
+
+    def broken(file: str, old: str, new: str) -> list[str]:
+        text = (solution / file).read_text()
+        (solution / file).write_text(text.replace(old, new))
+        try:
+            return check_solution(instance_folder, solution)
+        finally:
+            (solution / file).write_text(text)
+
+    assert broken(ASSIGNMENTS, "600 616", "600 615") == [
+        "order o2: picked up at 615.0, before it was ready"
+    ]
+    assert broken(ASSIGNMENTS, "600 616", "600 619") == ["courier c1: not at r1 at 619.0"]
+    assert broken(ASSIGNMENTS, "600 616", "600 621") == [
+        "courier c1: picks up at 621.0, after its off time",
+        "courier c1: not at r1 at 621.0",
+    ]
+    assert broken(ASSIGNMENTS, "600 616", "599 616") == [
+        "order o1: assigned at 599.0, before it was placed",
+        "order o2: assigned at 599.0, before it was placed",
+    ]
+    assert broken(ASSIGNMENTS, "o1 o2", "o2 o1") == [
+        "assignment ['o2', 'o1']: drop-offs out of order or too close"
+    ]
+    assert broken(COURIERS, "c1 618 r1 o1", "c1 618 r1 o2") == [
+        "courier c1: rides from o1 but is at o2",
+        "courier c1: not at the door of o1 at 623",
+    ]
+
+
+def simulate_command(args: list[str], tmp_path: Path, graph_cache: Path) -> dict[str, Any]:
     from typer.testing import CliRunner
 
     from api.cli import app
 
     out = tmp_path / "kpis.json"
-    small = ["--hours", "0.25", "--orders-per-hour", "40", "--couriers", "4", "--time-limit", "0.1"]
     result = CliRunner().invoke(
         app,
-        ["simulate", *small, "--out", str(out)],
+        ["simulate", *args, "--out", str(out)],
         env={"CHAUD_DATA_DIR": str(tmp_path), "CHAUD_CACHE_DIR": str(graph_cache)},
     )
     assert result.exit_code == 0, result.output
-    report = json.loads(out.read_text())
-    assert report["world"].startswith("paris-demo")
+    summary: dict[str, Any] = json.loads(out.read_text())
+    return summary
+
+
+def test_chaud_simulate_runs_the_paris_demo_with_both_policies_and_reports(
+    tmp_path: Path, graph_cache: Path
+) -> None:
+    small = ["--hours", "0.25", "--orders-per-hour", "40", "--couriers", "4", "--time-limit", "0.1"]
+    summary = simulate_command(
+        [*small, "--report", str(tmp_path / "report")], tmp_path, graph_cache
+    )
+    assert summary["world"].startswith("paris-demo")
     for policy in ("dispatcher", "greedy"):
-        figures = report[policy]
-        assert figures["orders"] == report["orders"] > 0
+        figures = summary[policy]
+        assert figures["orders"] == summary["orders"] > 0
         assert figures["delivered"] == figures["orders"]
         assert figures["feasible"] is True
+    page = (tmp_path / "report" / "index.html").read_text()
+    for picture in (
+        "click-to-door",
+        "ready-to-door",
+        "ready-to-pickup",
+        "over-the-day",
+        "courier-day",
+    ):
+        assert f'src="{picture}.png"' in page
+        assert (tmp_path / "report" / f"{picture}.png").read_bytes().startswith(b"\x89PNG")
+    assert "<th>dispatcher</th><th>greedy</th>" in page
+
+
+def test_chaud_simulate_writes_and_checks_mdrp_solution_files(
+    tmp_path: Path, graph_cache: Path
+) -> None:
+    instance = tmp_path / "tiny"
+    instance.mkdir()
+    write_tiny_mdrp(instance)
+    solutions = tmp_path / "solutions"
+    summary = simulate_command(
+        ["--mdrp", str(instance), "--solutions", str(solutions), "--report", str(tmp_path / "r")],
+        tmp_path,
+        graph_cache,
+    )
+    for policy in ("dispatcher", "greedy"):
+        assert summary[policy]["delivered"] == 2
+        assert summary[policy]["solution_problems"] == []
+        assert summary[policy]["feasible"] is True
+        assert check_solution(instance, solutions / policy) == []

@@ -1,0 +1,131 @@
+"""Simulation scenarios: restaurants, demand, couriers and dispatch settings, from TOML.
+
+Every field has the Paris demo's value by default, so a scenario file names only what it
+changes. Times are hours from the start of the simulated period.
+"""
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from api.demo.alliance import COURIERS, RESTAURANTS
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used: the field and the reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioDish(_Strict):
+    prep_minutes: int = Field(ge=1, le=180)
+    freshness_minutes: int = Field(ge=5, le=240)
+
+
+class ScenarioRestaurant(_Strict):
+    name: str = Field(min_length=1)
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    prep_minutes: int = Field(ge=1, le=180)
+    """The kitchen's own preparation time; a dish that takes longer sets the order's."""
+    dishes: list[ScenarioDish] = Field(min_length=1)
+
+
+class Demand(_Strict):
+    orders_per_hour: float = Field(120, gt=0, le=2000)
+    """At the busiest hour of the profile."""
+    hourly_profile: list[float] | None = None
+    """Relative order rate for each hour of the period (the busiest is orders_per_hour);
+    None: a dinner peak, 60 % of the rate at the edges of the period and all of it mid-way."""
+    multi_restaurant_share: float = Field(1 / 3, ge=0, le=1)
+    """Share of the orders whose cart holds dishes of 2 or 3 kitchens."""
+    kitchen_spread_minutes: float = Field(3, ge=0, le=60)
+    """Standard deviation of a kitchen's real cooking time around its estimate."""
+    promise_minutes: int = Field(40, ge=10, le=180)
+
+    @model_validator(mode="after")
+    def _profile_has_a_busy_hour(self) -> "Demand":
+        profile = self.hourly_profile
+        if profile is not None and (min(profile, default=-1) < 0 or max(profile) <= 0):
+            raise ValueError("hourly_profile needs non-negative rates, one of them positive")
+        return self
+
+
+class CourierShift(_Strict):
+    count: int = Field(ge=1, le=1000)
+    vehicle: Literal["bike", "ebike", "scooter"] = "bike"
+    bag_capacity: int = Field(4, ge=1, le=12)
+    start_hour: float = Field(0, ge=0)
+    end_hour: float | None = None
+    """Default: an hour after the period ends, to deliver the last orders."""
+
+
+class DispatchSettings(_Strict):
+    time_limit_s: float = Field(0.5, gt=0, le=30)
+    """Solver time per cycle, at most."""
+    cycle_s: int = Field(60, ge=10, le=900)
+    objective: Literal["promise", "click_to_door"] = "promise"
+
+
+def demo_restaurants() -> list[ScenarioRestaurant]:
+    return [
+        ScenarioRestaurant(
+            name=r.name,
+            lat=r.lat,
+            lon=r.lon,
+            prep_minutes=r.default_prep_minutes,
+            dishes=[
+                ScenarioDish(prep_minutes=d.prep_minutes, freshness_minutes=d.freshness_minutes)
+                for d in r.dishes
+            ],
+        )
+        for r in RESTAURANTS
+    ]
+
+
+def demo_team(count: int) -> list[CourierShift]:
+    """The demo couriers' vehicles and bags, taken in turn, all on for the whole period."""
+    team = [COURIERS[i % len(COURIERS)] for i in range(count)]
+    return [
+        CourierShift(count=1, vehicle=c.vehicle.value, bag_capacity=c.bag_capacity) for c in team
+    ]
+
+
+class Scenario(_Strict):
+    name: str = Field("paris-demo", min_length=1)
+    seed: int = 1
+    hours: float = Field(3.0, gt=0, le=24)
+    restaurants: list[ScenarioRestaurant] = Field(default_factory=demo_restaurants, min_length=1)
+    demand: Demand = Demand()
+    couriers: list[CourierShift] = Field(default_factory=lambda: demo_team(12), min_length=1)
+    dispatch: DispatchSettings = DispatchSettings()
+
+    @model_validator(mode="after")
+    def _shifts_within_reach(self) -> "Scenario":
+        for number, shift in enumerate(self.couriers):
+            end = shift.end_hour if shift.end_hour is not None else self.hours + 1
+            if end <= shift.start_hour:
+                raise ValueError(f"couriers.{number}: end_hour must come after start_hour")
+        if self.demand.hourly_profile is not None and len(self.demand.hourly_profile) < self.hours:
+            raise ValueError("demand.hourly_profile: needs a rate for every hour of the period")
+        return self
+
+
+def load_scenario(path: Path) -> Scenario:
+    """Read and check a TOML scenario; ScenarioError names the field and the reason."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ScenarioError(f"{path}: {error}") from error
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        reasons = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}"
+            for e in error.errors()
+        )
+        raise ScenarioError(f"{path}: {reasons}") from error
