@@ -11,6 +11,7 @@ from itertools import permutations
 from time import perf_counter
 
 from dispatch.solver_model import (
+    WAITING_FOOD_COST_PER_S,
     CourierState,
     DispatchPlan,
     DispatchProblem,
@@ -311,6 +312,8 @@ def _step(
     if stop.kind == "pickup":
         assert stop.ticket_id is not None
         ticket = context.tickets[stop.ticket_id]
+        if ticket.cooking and moment > ticket.ready_s:
+            cost += (moment - max(0, ticket.ready_s)) * WAITING_FOOD_COST_PER_S
         moment = max(moment, ticket.ready_s)
         last_pickup = courier.last_pickup_s
         if last_pickup is not None and moment > last_pickup:

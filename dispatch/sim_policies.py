@@ -51,7 +51,10 @@ def _local_problem(
             # The solver's pickup starts the service: with a split service the bag changes
             # hands half of it later.
             ready = _expected_ready(state, ticket) - now - handed_before
-            pickups.append(PickupTask(ticket.ticket_id, local(ticket.restaurant), ready))
+            cooking = not world.fire_for_courier or ticket.ticket_id in state.started_s
+            pickups.append(
+                PickupTask(ticket.ticket_id, local(ticket.restaurant), ready, cooking=cooking)
+            )
         carrier = next(
             (carried_by[t.ticket_id] for t in onboard if t.ticket_id in carried_by), None
         )

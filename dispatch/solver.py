@@ -17,6 +17,7 @@ from dispatch.construction import greedy_plan
 from dispatch.solver_model import (
     DROP_PENALTY,
     HARD_MAX_S,
+    WAITING_FOOD_COST_PER_S,
     CourierState,
     DispatchPlan,
     DispatchProblem,
@@ -199,6 +200,8 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         node = nodes[pickup - base]
         assert node.ticket is not None
         time.CumulVar(p).SetMin(node.ticket.ready_s)
+        if node.ticket.cooking:
+            time.SetCumulVarSoftUpperBound(p, max(0, node.ticket.ready_s), WAITING_FOOD_COST_PER_S)
         if bound_pickups:
             shift_of_courier = solver.Element(pickup_bounds, (routing.VehicleVar(p) + 1).Var())
             solver.Add(time.CumulVar(p) <= shift_of_courier)

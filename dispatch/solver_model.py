@@ -12,6 +12,8 @@ HARD_MAX_S: Final = 90 * 60
 LATENESS_COST_PER_S: Final = 2
 CLICK_TO_DOOR_COST_PER_S: Final = 3
 """With the click-to-door objective, a second of an order's wait outweighs a second of riding."""
+WAITING_FOOD_COST_PER_S: Final = 3
+"""Cooked food going cold at the counter costs as much as a second of an order's wait."""
 CARRIED_LATENESS_COST_PER_S: Final = 200
 CARRYING_SHIFT_GRACE_S: Final = 3 * 3600
 """A courier still carrying food at the end of the shift rides on to deliver it."""
@@ -38,6 +40,10 @@ class PickupTask:
     location: int
     ready_s: int
     bags: int = 1
+    cooking: bool = False
+    """The kitchen has started it (or cooks at placement): from ready_s the food waits at
+    the counter, which costs WAITING_FOOD_COST_PER_S. Not yet started: the kitchen fires
+    for the planned pickup, so an early ready time is only a bound."""
 
 
 @dataclass(frozen=True)

@@ -256,3 +256,16 @@ def test_an_order_ready_after_its_hard_maximum_does_not_stop_the_others() -> Non
     assert plan.found
     assert plan.unassigned == []
     assert stops(plan) == [("pickup", 20), ("dropoff", 2), ("pickup", 10), ("dropoff", 1)]
+
+
+def test_food_already_cooking_is_collected_before_it_goes_cold() -> None:
+    # From 5: A's kitchen (at 9) has cooked it, it waits from now; B's kitchen (at 4) fires
+    # when the courier is planned. B first rides 9 minutes and A's food waits 8; A first
+    # rides 10 and it waits 4.
+    cooked = OrderTask(1, (PickupTask(10, 9, 0, cooking=True),), 8, 0, 60 * MIN)
+    unstarted = OrderTask(2, (PickupTask(20, 4, 0),), 3, 0, 60 * MIN)
+    plan = solve(problem([cooked, unstarted], [courier(at=5)]))
+    assert stops(plan) == [("pickup", 10), ("dropoff", 1), ("pickup", 20), ("dropoff", 2)]
+    not_cooking = OrderTask(1, (PickupTask(10, 9, 0),), 8, 0, 60 * MIN)
+    plan = solve(problem([not_cooking, unstarted], [courier(at=5)]))
+    assert stops(plan) == [("pickup", 20), ("dropoff", 2), ("pickup", 10), ("dropoff", 1)]

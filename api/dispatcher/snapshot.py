@@ -163,6 +163,7 @@ def take_snapshot(
                 if ticket.picked_up_at is not None:
                     picked_moments.append(ticket.picked_up_at)
                 continue
+            cooking = True
             if ticket.status is TicketStatus.READY:
                 ready_s = 0
             elif ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
@@ -171,7 +172,8 @@ def take_snapshot(
                 # Not started: it can be ready one cooking time after the kitchen is told to.
                 ready_s = prep_s
                 unstarted.add(ticket.id)
-            pickups.append(PickupTask(ticket.id, location, ready_s))
+                cooking = False
+            pickups.append(PickupTask(ticket.id, location, ready_s, cooking=cooking))
         if not pickups and not onboard:
             continue
         if onboard and courier_id is None:
