@@ -68,7 +68,7 @@ class DispatchSettings(_Strict):
     time_limit_s: float = Field(0.5, gt=0, le=30)
     """Solver time per cycle, at most."""
     cycle_s: int = Field(60, ge=10, le=900)
-    objective: Literal["promise", "click_to_door"] = "promise"
+    objective: Literal["promise", "click_to_door"] = "click_to_door"
 
 
 def demo_restaurants() -> list[ScenarioRestaurant]:

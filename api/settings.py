@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     dispatch_cycle_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
     dispatch_time_limit_s: Annotated[float, Field(gt=0, le=60)] = 2.0
     dispatch_poll_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    dispatch_objective: Literal["click_to_door", "promise"] = "click_to_door"
+    """click_to_door: every second to the door costs (hot food); promise: only lateness."""
     pickup_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     dropoff_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     hard_max_minutes: Annotated[int, Field(ge=10, le=600)] = 90

@@ -63,13 +63,17 @@ def greedy_plan(
         if deadline is not None and perf_counter() > deadline:
             unassigned.append(order.order_id)
             continue
-        candidates = _candidates(context, order, open_to_new, ends)
-        best = _best_insertion(context, problem, order, routes, costs, candidates)
-        if best is None:
-            # None of the likeliest couriers can take it: any courier who can, rather than
-            # leaving it for the next cycle.
-            others = [c for c in open_to_new if c not in candidates]
-            best = _best_insertion(context, problem, order, routes, costs, others)
+        if order.courier_id is not None:
+            # Part of it is on board: the rest is its carrier's to collect.
+            best = _best_insertion(context, problem, order, routes, costs)
+        else:
+            candidates = _candidates(context, order, open_to_new, ends)
+            best = _best_insertion(context, problem, order, routes, costs, candidates)
+            if best is None:
+                # None of the likeliest couriers can take it: any courier who can, rather
+                # than leaving it for the next cycle.
+                others = [c for c in open_to_new if c not in candidates]
+                best = _best_insertion(context, problem, order, routes, costs, others)
         if best is None:
             unassigned.append(order.order_id)
             continue

@@ -25,7 +25,7 @@ from dispatch.solver_model import (
     PickupTask,
     PlannedStop,
     door_deadline,
-    reachable_freshness,
+    ride_limit,
     soft_due,
 )
 
@@ -64,9 +64,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     problem = replace(
         problem,
         orders=[
-            replace(
-                o, freshness_s=reachable_freshness(o, problem.travel_s, problem.pickup_service_s)
-            )
+            replace(o, freshness_s=ride_limit(o, problem.travel_s, problem.pickup_service_s))
             for o in problem.orders
         ],
     )

@@ -14,6 +14,7 @@ CLICK_TO_DOOR_COST_PER_S: Final = 3
 """With the click-to-door objective, a second of an order's wait outweighs a second of riding."""
 WAITING_FOOD_COST_PER_S: Final = 3
 """Cooked food going cold at the counter costs as much as a second of an order's wait."""
+CARRIED_CLICK_TO_DOOR_COST_PER_S: Final = 3 * CLICK_TO_DOOR_COST_PER_S
 CARRIED_LATENESS_COST_PER_S: Final = 200
 CARRYING_SHIFT_GRACE_S: Final = 3 * 3600
 """A courier still carrying food at the end of the shift rides on to deliver it."""
@@ -131,18 +132,22 @@ def hard_max_for(hard_max_s: int, placed_s: int, slot_s: int | None = None) -> i
 
 FRESHNESS_SLACK_S: Final = 5 * 60
 """Room left over the quickest possible pickups-to-door ride when the limit cannot be met."""
+MAX_DETOUR_S: Final = 5 * 60
+"""Food on board rides at most this much longer than the quickest way to its door: a round
+does not carry hot food past other kitchens and doors for long."""
 
 
-def reachable_freshness(
+def ride_limit(
     order: OrderTask, travel_s: Mapping[str, NDArray[np.int64]], pickup_service_s: int
 ) -> int:
-    """The order's freshness limit, or the quickest its kitchens can be collected and the door
-    reached (plus FRESHNESS_SLACK_S) when its kitchens are too far apart for the limit.
+    """How long the order's first bag may ride before its door: the freshness limit, but no
+    more than MAX_DETOUR_S over the quickest collection of its bags and ride to the door.
 
-    A limit no route can meet would leave the order unplanned for ever: it is delivered as
-    fresh as the streets allow instead.
+    When the kitchens are too far apart for the freshness limit itself, the quickest way
+    plus FRESHNESS_SLACK_S: a limit no route can meet would leave the order unplanned for
+    ever, so it is delivered as fresh as the streets allow instead.
     """
-    if len(order.pickups) < 2:
+    if not order.pickups:
         return order.freshness_s
     places = [t.location for t in order.pickups]
     quickest = min(
@@ -153,9 +158,9 @@ def reachable_freshness(
         for matrix in travel_s.values()
         for sequence in permutations(places)
     ) + pickup_service_s * len(places)
-    if quickest <= order.freshness_s:
-        return order.freshness_s
-    return quickest + FRESHNESS_SLACK_S
+    if quickest > order.freshness_s:
+        return quickest + FRESHNESS_SLACK_S
+    return min(order.freshness_s, quickest + MAX_DETOUR_S)
 
 
 def door_deadline(order: OrderTask) -> int:
@@ -177,9 +182,14 @@ def soft_due(order: OrderTask, objective: str = "promise") -> tuple[int, int]:
     "click_to_door" every second to the door costs (CLICK_TO_DOOR_COST_PER_S), which trades
     riding for earlier deliveries. Food already on board must be delivered whatever the time,
     so for it the freshness limit is a steep cost rather than a rule that could make the
-    whole plan impossible.
+    whole plan impossible; with "click_to_door" every second of it costs three times an
+    order's (otherwise food in the bag would cost nothing until its freshness limit, and
+    rounds would carry it past other kitchens and doors).
     """
     if order.onboard and order.picked_up_s is not None:
+        if objective == "click_to_door":
+            # Hot food in the bag: every second costs, more than any other order's.
+            return 0, CARRIED_CLICK_TO_DOOR_COST_PER_S
         due = min(order.promised_s, order.picked_up_s + order.freshness_s)
         return max(0, due), CARRIED_LATENESS_COST_PER_S
     if objective == "click_to_door":

@@ -14,6 +14,7 @@ from dispatch.solver import (
     PlannedStop,
     solve,
 )
+from dispatch.solver_model import ride_limit
 
 MIN = 60
 
@@ -269,3 +270,43 @@ def test_food_already_cooking_is_collected_before_it_goes_cold() -> None:
     not_cooking = OrderTask(1, (PickupTask(10, 9, 0),), 8, 0, 60 * MIN)
     plan = solve(problem([not_cooking, unstarted], [courier(at=5)]))
     assert stops(plan) == [("pickup", 20), ("dropoff", 2), ("pickup", 10), ("dropoff", 1)]
+
+
+def test_food_in_the_bag_goes_home_before_a_new_order_is_served() -> None:
+    # From 5, carrying A (door at 0); B is collected at 6 for 7. Serving B first rides less
+    # (9 min against 12), but A's food would ride 9 minutes instead of 5: with the
+    # click-to-door objective the bag goes home first; with the promise one it waits.
+    carried = OrderTask(
+        1,
+        (),
+        0,
+        -10 * MIN,
+        30 * MIN,
+        onboard=(PickupTask(10, 3, 0),),
+        courier_id=1,
+        picked_up_s=-MIN,
+    )
+    new = order(2, [6], door=7)
+    for objective, first in (("click_to_door", ("dropoff", 1)), ("promise", ("pickup", 20))):
+        plan = solve(
+            DispatchProblem(
+                line_city(),
+                [carried, new],
+                [courier(at=5)],
+                pickup_service_s=0,
+                dropoff_service_s=0,
+                time_limit_s=1,
+                objective=objective,
+            )
+        )
+        assert stops(plan)[0] == first, objective
+
+
+def test_food_on_board_rides_at_most_a_short_detour_past_the_quickest_way() -> None:
+    city = line_city()
+    near = order(1, [2], door=4, fresh_min=25)  # quickest: 2 min ride + 1 min at the counter
+    assert ride_limit(near, city, pickup_service_s=MIN) == (3 + 5) * MIN
+    tight = order(2, [2], door=4, fresh_min=6)
+    assert ride_limit(tight, city, pickup_service_s=MIN) == 6 * MIN
+    far_apart = order(3, [1, 18], door=19, fresh_min=10)  # 17 + 1 ride, 2 counters
+    assert ride_limit(far_apart, city, pickup_service_s=MIN) == (20 + 5) * MIN

@@ -31,6 +31,7 @@ def rules_from(settings: Settings) -> DispatchRules:
         pickup_service_s=round(settings.pickup_service_minutes * 60),
         dropoff_service_s=round(settings.dropoff_service_minutes * 60),
         hard_max_s=settings.hard_max_minutes * 60,
+        objective=settings.dispatch_objective,
     )
 
 

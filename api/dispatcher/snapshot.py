@@ -59,6 +59,7 @@ class DispatchRules:
     pickup_service_s: int = 120
     dropoff_service_s: int = 120
     hard_max_s: int = 90 * 60
+    objective: str = "click_to_door"
 
 
 @dataclass
@@ -247,6 +248,7 @@ def take_snapshot(
         pickup_service_s=rules.pickup_service_s,
         dropoff_service_s=rules.dropoff_service_s,
         time_limit_s=time_budget_s(len(tasks), rules.time_limit_s),
+        objective=rules.objective,
     )
     return Snapshot(
         now=now,
