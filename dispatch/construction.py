@@ -27,14 +27,32 @@ CANDIDATE_COURIERS = 8
 
 
 def greedy_plan(
-    problem: DispatchProblem, start: DispatchPlan | None = None, deadline: float | None = None
+    problem: DispatchProblem,
+    start: DispatchPlan | None = None,
+    deadline: float | None = None,
+    *,
+    rebuild: bool = False,
 ) -> DispatchPlan:
     """Extend ``start`` (the previous plan, kept where still feasible) with the other orders.
 
     Orders are inserted whole, cheapest position first; past ``deadline`` (a perf_counter
-    moment) the rest stay unassigned for this cycle.
+    moment) the rest stay unassigned for this cycle. With ``rebuild``, a plan built afresh
+    replaces the extended one when it is better: orders placed cycles ago were inserted into
+    the rounds of that moment, and rebuilt against today's rounds they often fit better.
     """
     context = _Context.of(problem)
+    plan = _extend(context, start, deadline)
+    if rebuild and start is not None and (deadline is None or perf_counter() < deadline):
+        fresh = _extend(context, None, deadline)
+        if (len(fresh.unassigned), fresh.objective) < (len(plan.unassigned), plan.objective):
+            plan = fresh
+    return plan
+
+
+def _extend(
+    context: "_Context", start: DispatchPlan | None, deadline: float | None
+) -> DispatchPlan:
+    problem = context.problem
     couriers = {c.courier_id: c for c in problem.couriers}
     routes = _kept_routes(context, start)
     placed = {s.order_id for route in routes.values() for s in route}
@@ -68,12 +86,12 @@ def greedy_plan(
             best = _best_insertion(context, problem, order, routes, costs)
         else:
             candidates = _candidates(context, order, open_to_new, ends)
-            best = _best_insertion(context, problem, order, routes, costs, candidates)
+            best = _best_insertion(context, problem, order, routes, costs, candidates, deadline)
             if best is None:
                 # None of the likeliest couriers can take it: any courier who can, rather
-                # than leaving it for the next cycle.
+                # than leaving it for the next cycle (while time is left).
                 others = [c for c in open_to_new if c not in candidates]
-                best = _best_insertion(context, problem, order, routes, costs, others)
+                best = _best_insertion(context, problem, order, routes, costs, others, deadline)
         if best is None:
             unassigned.append(order.order_id)
             continue
@@ -91,12 +109,17 @@ def _best_insertion(
     routes: dict[int, list[PlannedStop]],
     costs: dict[int, int],
     candidates: list[CourierState] | None = None,
+    deadline: float | None = None,
 ) -> tuple[int, int, list[PlannedStop]] | None:
+    """The cheapest whole insertion over these couriers (default: the order's carrier), the
+    best found so far once past ``deadline``."""
     best: tuple[int, int, list[PlannedStop]] | None = None
     door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
     if candidates is None:
         candidates = [c for c in problem.couriers if c.courier_id == order.courier_id]
     for courier in candidates:
+        if deadline is not None and perf_counter() > deadline:
+            break
         route = routes[courier.courier_id]
         # The stop being ridden to stays first.
         first = 1 if courier.locked_next is not None and route else 0
@@ -213,6 +236,7 @@ class _Context:
     tickets: dict[int, PickupTask]
     on_board: dict[int, int]
     order_bags: dict[int, int]
+    deadlines: dict[int, int]
     travel: dict[str, list[list[int]]]
     """The matrices as nested lists: indexing them is several times faster than numpy's."""
 
@@ -230,6 +254,7 @@ class _Context:
             {t.ticket_id: t for o in problem.orders for t in o.pickups},
             on_board,
             {o.order_id: sum(t.bags for t in (*o.pickups, *o.onboard)) for o in problem.orders},
+            {o.order_id: door_deadline(o) for o in problem.orders},
             {
                 profile: problem.travel_s[profile].tolist()
                 for profile in {c.profile for c in problem.couriers}
@@ -332,7 +357,7 @@ def _step(
     else:
         order = context.orders[stop.order_id]
         moment = max(moment, order.earliest_s)  # a scheduled slot: wait at the door
-        late_beyond_rules = not order.onboard and moment > door_deadline(order)
+        late_beyond_rules = not order.onboard and moment > context.deadlines[order.order_id]
         if late_beyond_rules or moment > courier.shift_end_s:
             return None
         for ticket in order.pickups:

@@ -267,15 +267,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     # Start from the previous plan, extended with the new orders inserted whole (see
     # construction): OR-Tools alone cannot place half of a multi-kitchen order.
     construction_deadline = began + problem.time_limit_s * CONSTRUCTION_SHARE
-    start = greedy_plan(problem, warm_start, deadline=construction_deadline)
-    if warm_start is not None and perf_counter() < construction_deadline:
-        # Orders placed cycles ago were inserted into the rounds of that moment: rebuilt
-        # against today's rounds they often fit better. The better start wins.
-        fresh = greedy_plan(problem, None, deadline=construction_deadline)
-        if (len(fresh.unassigned), fresh.objective) < (len(start.unassigned), start.objective):
-            start = fresh
-    remaining = problem.time_limit_s - (perf_counter() - began)
-    parameters.time_limit.FromMilliseconds(max(MIN_SEARCH_MS, int(remaining * 1000)))
+    start = greedy_plan(problem, warm_start, deadline=construction_deadline, rebuild=True)
     solution = None
     routes = _routes_of(start, couriers, nodes, base)
     initial = (
@@ -285,6 +277,8 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         if routes is not None
         else None
     )
+    remaining = problem.time_limit_s - (perf_counter() - began)
+    parameters.time_limit.FromMilliseconds(max(MIN_SEARCH_MS, int(remaining * 1000)))
     if initial is not None:
         solution = routing.SolveFromAssignmentWithParameters(initial, parameters)
     if solution is None:

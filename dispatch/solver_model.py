@@ -27,7 +27,7 @@ DROP_PENALTY: Final = 10_000_000
 
 
 BUDGET_BASE_S: Final = 0.05
-BUDGET_PER_ORDER_S: Final = 0.005
+BUDGET_PER_ORDER_S: Final = 0.0045
 
 
 def time_budget_s(order_count: int, cap_s: float) -> float:
