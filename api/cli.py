@@ -180,7 +180,7 @@ def simulate(
         try:
             world = scenario_world(geography, chosen)
         except ScenarioError as error:
-            _fail(f"{scenario}: {error}")
+            _fail(f"{scenario or 'the demo scenario'}: {error}")
         dispatch = chosen.dispatch
         drawer = StreetDrawer(geography)
     time_limit_s = time_limit if time_limit is not None else dispatch.time_limit_s

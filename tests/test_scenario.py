@@ -56,3 +56,17 @@ def test_a_bad_scenario_is_refused_with_the_field_and_the_reason(
     with pytest.raises(ScenarioError, match=r"lunch\.toml") as refused:
         load_scenario(path)
     assert reason in str(refused.value)
+
+
+def test_chaud_simulate_refuses_a_bad_scenario_naming_the_field(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    path = tmp_path / "lunch.toml"
+    path.write_text("[demand]\norders_per_hour = 0\n")
+    result = CliRunner().invoke(
+        app, ["simulate", "--scenario", str(path)], env={"CHAUD_DATA_DIR": str(tmp_path)}
+    )
+    assert result.exit_code == 2
+    assert "demand.orders_per_hour: Input should be greater than 0" in result.output
