@@ -18,7 +18,7 @@ from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.dispatcher.worker import Dispatcher
 from api.logs import configure_logging
-from api.scenario import Demand, DispatchSettings, Scenario, ScenarioError, demo_team, load_scenario
+from api.scenario import DispatchSettings, ScenarioError, demo_scenario, load_scenario
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
 from api.simulation_world import StreetDrawer, scenario_world
@@ -169,12 +169,12 @@ def simulate(
             except ScenarioError as error:
                 _fail(str(error))
         else:
-            chosen = Scenario(
-                name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
-                seed=seed,
+            chosen = demo_scenario(
+                orders_per_hour=orders_per_hour,
+                couriers=couriers,
                 hours=hours,
-                demand=Demand(orders_per_hour=orders_per_hour, multi_restaurant_share=multi_share),
-                couriers=demo_team(couriers),
+                multi_share=multi_share,
+                seed=seed,
             )
         geography = geography_for(settings)
         try:

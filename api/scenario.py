@@ -115,6 +115,24 @@ class Scenario(_Strict):
         return self
 
 
+def demo_scenario(
+    *,
+    orders_per_hour: float = 120,
+    couriers: int = 12,
+    hours: float = 3.0,
+    multi_share: float = 1 / 3,
+    seed: int = 1,
+) -> Scenario:
+    """The demo alliance with its demo team, with these figures."""
+    return Scenario(
+        name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
+        seed=seed,
+        hours=hours,
+        demand=Demand(orders_per_hour=orders_per_hour, multi_restaurant_share=multi_share),
+        couriers=demo_team(couriers),
+    )
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and check a TOML scenario; ScenarioError names the field and the reason."""
     try:

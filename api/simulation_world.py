@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from api.scenario import Demand, Scenario, ScenarioError, demo_team
+from api.scenario import Demand, Scenario, ScenarioError
 from dispatch.drawing import MapStop, draw_round
 from dispatch.geography import Geography
 from dispatch.matrix import UNREACHABLE_S
@@ -68,26 +68,6 @@ def _arrivals(rng: np.random.Generator, demand: Demand, hours: float) -> list[in
             share = 0.6 + 0.4 * math.sin(math.pi * t / end)
         if rng.random() <= share:
             moments.append(int(t))
-
-
-def paris_demo_world(
-    geography: Geography,
-    *,
-    orders_per_hour: float = 120,
-    couriers: int = 12,
-    hours: float = 3.0,
-    multi_share: float = 1 / 3,
-    seed: int = 1,
-) -> World:
-    """The demo alliance with its demo team: the default scenario with these figures."""
-    scenario = Scenario(
-        name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
-        seed=seed,
-        hours=hours,
-        demand=Demand(orders_per_hour=orders_per_hour, multi_restaurant_share=multi_share),
-        couriers=demo_team(couriers),
-    )
-    return scenario_world(geography, scenario)
 
 
 def scenario_world(geography: Geography, scenario: Scenario) -> World:

@@ -15,7 +15,7 @@ from typing import Final, Protocol
 import numpy as np
 from matplotlib.figure import Figure
 
-from dispatch.sim_metrics import kpis
+from dispatch.sim_metrics import durations, kpis
 from dispatch.simulation import SimulationResult
 
 COLOURS: Final = ("#d9480f", "#1971c2", "#2f9e44")
@@ -35,20 +35,7 @@ def _png(figure: Figure) -> bytes:
 
 
 def _minutes(result: SimulationResult) -> dict[str, list[float]]:
-    world, state = result.world, result.state
-    delivered = [o for o in world.orders if o.order_id in state.delivered_s]
-    return {
-        "click-to-door": [(state.delivered_s[o.order_id] - o.placed_s) / 60 for o in delivered],
-        "ready-to-door": [
-            (state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)) / 60
-            for o in delivered
-        ],
-        "ready-to-pickup": [
-            (state.picked_s[t.ticket_id] - (state.ready_at(t) or 0)) / 60
-            for o in delivered
-            for t in o.tickets
-        ],
-    }
+    return {measure: [v / 60 for v in values] for measure, values in durations(result).items()}
 
 
 def histogram(results: Sequence[SimulationResult], measure: str) -> bytes:

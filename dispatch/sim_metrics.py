@@ -58,6 +58,26 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None else round(value / 60, 2)
 
 
+def durations(result: SimulationResult) -> dict[str, list[int]]:
+    """Seconds of every delivered order: click-to-door and ready-to-door (from its last bag
+    ready), and of every bag collected: ready-to-pickup."""
+    world, state = result.world, result.state
+    delivered = [o for o in world.orders if o.order_id in state.delivered_s]
+    return {
+        "click-to-door": [state.delivered_s[o.order_id] - o.placed_s for o in delivered],
+        "ready-to-door": [
+            state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)
+            for o in delivered
+        ],
+        "ready-to-pickup": [
+            state.picked_s[t.ticket_id] - (state.ready_at(t) or 0)
+            for o in delivered
+            for t in o.tickets
+            if t.ticket_id in state.picked_s
+        ],
+    }
+
+
 def undeliverable(world: World) -> list[int]:
     """Orders no courier may collect under the world's rules: ready after every shift ends."""
     if not world.pickups_by_off_time:
@@ -70,17 +90,10 @@ def kpis(result: SimulationResult) -> dict[str, object]:
     """The service's figures: delivery times, food waiting, couriers' work and pay, solver time."""
     world, state = result.world, result.state
     delivered = [o for o in world.orders if o.order_id in state.delivered_s]
-    click_to_door = [state.delivered_s[o.order_id] - o.placed_s for o in delivered]
-    ready_to_door = [
-        state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)
-        for o in delivered
-    ]
-    ready_to_pickup = [
-        state.picked_s[t.ticket_id] - (state.ready_at(t) or 0)
-        for o in delivered
-        for t in o.tickets
-        if t.ticket_id in state.picked_s
-    ]
+    times = durations(result)
+    click_to_door = times["click-to-door"]
+    ready_to_door = times["ready-to-door"]
+    ready_to_pickup = times["ready-to-pickup"]
     spreads = [
         max(state.picked_s[t.ticket_id] for t in o.tickets)
         - min(state.picked_s[t.ticket_id] for t in o.tickets)

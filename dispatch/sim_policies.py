@@ -40,7 +40,7 @@ def _local_problem(
         return places.setdefault(place, len(places))
 
     carried_by = {t: c.spec.courier_id for c in couriers for t in c.carrying}
-    handed_before = world.pickup_service_s // 2 if world.split_service else 0
+    handed_before = world.pickup_handover_s
     tasks = []
     for order in state.open_orders():
         pickups, onboard = [], []
@@ -170,7 +170,7 @@ class DispatcherPolicy:
 def _pickup_at(world: World, now: int, ticket: TicketSpec, courier: CourierRun) -> int:
     """When this courier could collect the ticket, setting off now."""
     ride = world.travel.ride(courier.spec.profile, courier.place, ticket.restaurant)
-    handed_before = world.pickup_service_s // 2 if world.split_service else 0
+    handed_before = world.pickup_handover_s
     return max(max(courier.free_s, now) + ride + handed_before, ticket.estimated_ready_s)
 
 

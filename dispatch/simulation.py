@@ -94,6 +94,16 @@ class World:
     """A courier must pick up before its off time but may deliver after it (the MDRP rule).
     Otherwise its whole route ends by the off time, except food already on board."""
 
+    @property
+    def pickup_handover_s(self) -> int:
+        """How far into the pickup service the bag changes hands."""
+        return self.pickup_service_s // 2 if self.split_service else 0
+
+    @property
+    def dropoff_handover_s(self) -> int:
+        """How far into the drop-off service the bag changes hands."""
+        return self.dropoff_service_s // 2 if self.split_service else 0
+
 
 @dataclass
 class CourierRun:
@@ -182,7 +192,6 @@ def _ride(
 ) -> None:
     """Set off for (and so commit to) every stop whose departure time has come."""
     world = state.world
-    split = world.split_service
     while courier.route and courier.free_s <= state.now:
         stop = courier.route.pop(0)
         at_counter = courier.counter_arrival_s is not None and stop.location == courier.place
@@ -204,7 +213,7 @@ def _ride(
                 state.started_s[ticket.ticket_id] = arrival  # the courier is at the counter
             ready = state.ready_at(ticket)
             assert ready is not None
-            handed_before = world.pickup_service_s // 2 if split else 0
+            handed_before = world.pickup_handover_s
             assigned = courier.planned_since.get(("pickup", stop.order_id, ticket.ticket_id), 0)
             moment = max(arrival + handed_before, ready, assigned)
             done = max(courier.free_s, moment + world.pickup_service_s - handed_before)
@@ -215,7 +224,7 @@ def _ride(
             courier.carrying[ticket.ticket_id] = stop.order_id
             courier.counter_arrival_s = arrival
         else:
-            moment = arrival + (world.dropoff_service_s // 2 if split else 0)
+            moment = arrival + world.dropoff_handover_s
             done = arrival + world.dropoff_service_s
             state.delivered_s[stop.order_id] = moment
             courier.log.append(("dropoff", stop.order_id, None, moment))
