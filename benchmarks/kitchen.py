@@ -28,10 +28,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import psycopg
 import websockets
-from psycopg import sql
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 from websockets.asyncio.client import connect
 
@@ -40,6 +37,7 @@ from api.models import Ticket, User
 from api.security import create_access_token
 from api.settings import load_settings
 from benchmarks.orders import FRIDAY_EVENING, _cart, _free_port, _percentile, _prepare, _serve
+from benchmarks.scratch_db import scratch_postgres
 
 
 @dataclass
@@ -247,29 +245,8 @@ def run(
     kill_at: float | None = None,
     restart_at: float | None = None,
 ) -> dict[str, Any]:
-    admin = make_url(postgres_url).set(drivername="postgresql")
-    name = f"chaud_bench_{uuid.uuid4().hex[:8]}"
-    conninfo = admin.render_as_string(hide_password=False)
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        url = admin.set(drivername="postgresql+psycopg", database=name)
-        return asyncio.run(
-            _run(
-                url.render_as_string(hide_password=False),
-                screens,
-                workers,
-                rate,
-                seconds,
-                kill_at,
-                restart_at,
-            )
-        )
-    finally:
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with scratch_postgres(postgres_url) as url:
+        return asyncio.run(_run(url, screens, workers, rate, seconds, kill_at, restart_at))
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -25,15 +25,13 @@ from typing import Any
 
 import aiohttp
 import httpx
-import psycopg
-from psycopg import sql
-from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from api import migrate
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.models import Dish
+from benchmarks.scratch_db import scratch_postgres
 
 FRIDAY_EVENING = "2026-11-27T19:30:00+01:00"
 DESTINATIONS = [  # street-side points of the demo map
@@ -202,27 +200,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             sqlite_url = f"sqlite:///{Path(folder) / 'bench.db'}"
             results.append(run("sqlite", sqlite_url, args.clients, args.seconds, args.port))
     if args.postgres_url:
-        admin = make_url(args.postgres_url).set(drivername="postgresql")
-        name = f"chaud_bench_{uuid.uuid4().hex[:8]}"
-        conninfo = admin.render_as_string(hide_password=False)
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        try:
-            url = admin.set(drivername="postgresql+psycopg", database=name)
-            results.append(
-                run(
-                    "postgresql",
-                    url.render_as_string(hide_password=False),
-                    args.clients,
-                    args.seconds,
-                    args.port,
-                )
-            )
-        finally:
-            with psycopg.connect(conninfo, autocommit=True) as connection:
-                connection.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+        with scratch_postgres(args.postgres_url) as url:
+            results.append(run("postgresql", url, args.clients, args.seconds, args.port))
     summary = {"results": results}
     print(json.dumps(summary))
     return summary

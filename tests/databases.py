@@ -8,14 +8,13 @@ import os
 import uuid
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from api import migrate
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
+from benchmarks import scratch_db
 
 POSTGRES_ADMIN_URL = os.environ.get("CHAUD_TEST_DATABASE_URL") or None
 REDIS_URL = os.environ.get("CHAUD_TEST_REDIS_URL") or None
@@ -23,30 +22,16 @@ REDIS_URL = os.environ.get("CHAUD_TEST_REDIS_URL") or None
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_ADMIN_URL else [])]
 
 
-def _admin_conninfo() -> str:
-    assert POSTGRES_ADMIN_URL is not None
-    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
 def create_postgres_database() -> str:
     """Create an empty database; returns its SQLAlchemy URL."""
-    name = f"chaud_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(_admin_conninfo(), autocommit=True, connect_timeout=5) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     assert POSTGRES_ADMIN_URL is not None
-    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False)
+    return scratch_db.create_postgres_database(POSTGRES_ADMIN_URL, f"chaud_test_{os.getpid()}")
 
 
 def drop_postgres_database(database_url: str) -> None:
-    name = make_url(database_url).database
-    assert name is not None
-    assert name.startswith("chaud_test_")
-    with psycopg.connect(_admin_conninfo(), autocommit=True, connect_timeout=5) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    assert POSTGRES_ADMIN_URL is not None
+    assert (make_url(database_url).database or "").startswith("chaud_test_")
+    scratch_db.drop_postgres_database(POSTGRES_ADMIN_URL, database_url)
 
 
 def new_database(backend: str, folder: Path) -> str:
