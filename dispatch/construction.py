@@ -18,6 +18,7 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    committed_couriers,
     door_deadline,
     soft_due,
 )
@@ -67,13 +68,24 @@ def _extend(
         assert order.courier_id is not None
         door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
         found = _best_insertion(context, problem, order, routes, costs)
-        _, courier_id, route = found or (0, order.courier_id, [*routes[order.courier_id], door])
+        if found is None:
+            route = routes[order.courier_id]
+            leads = _locked_stop_is(context, order.courier_id, door)
+            found = (0, order.courier_id, [door, *route] if leads else [*route, door])
+        _, courier_id, route = found
         routes[courier_id] = route
         feasible, cost = _simulate(context, couriers[courier_id], route)
         costs[courier_id] = cost if feasible else costs[courier_id]
         placed.add(order.order_id)
     pending = [o for o in problem.orders if o.pickups and o.order_id not in placed]
-    pending.sort(key=lambda o: (min(p.ready_s for p in o.pickups), o.placed_s))
+    # Orders a courier is committed to first: no other order may take their place.
+    pending.sort(
+        key=lambda o: (
+            o.order_id not in context.committed,
+            min(p.ready_s for p in o.pickups),
+            o.placed_s,
+        )
+    )
     unassigned: list[int] = []
     ends = {c.courier_id: _end_of(context, c, routes[c.courier_id]) for c in problem.couriers}
     open_to_new = [c for c in problem.couriers if c.takes_new_orders]
@@ -81,8 +93,8 @@ def _extend(
         if deadline is not None and perf_counter() > deadline:
             unassigned.append(order.order_id)
             continue
-        if order.courier_id is not None:
-            # Part of it is on board: the rest is its carrier's to collect.
+        if order.order_id in context.committed:
+            # Part of it is on board, or its courier is riding to it: it is that courier's.
             best = _best_insertion(context, problem, order, routes, costs)
         else:
             candidates = _candidates(context, order, open_to_new, ends)
@@ -111,29 +123,39 @@ def _best_insertion(
     candidates: list[CourierState] | None = None,
     deadline: float | None = None,
 ) -> tuple[int, int, list[PlannedStop]] | None:
-    """The cheapest whole insertion over these couriers (default: the order's carrier), the
-    best found so far once past ``deadline``."""
+    """The cheapest whole insertion over these couriers (default: the one the order is
+    committed to), the best found so far once past ``deadline``.
+
+    The stop a courier is riding to stays first in its route (the solver fixes it there);
+    while the route does not start with it, only its order may be inserted, leading with it.
+    """
     best: tuple[int, int, list[PlannedStop]] | None = None
     door = PlannedStop("dropoff", order.order_id, None, order.dropoff_location, 0)
     if candidates is None:
-        candidates = [c for c in problem.couriers if c.courier_id == order.courier_id]
+        owner = context.committed.get(order.order_id)
+        candidates = [c for c in problem.couriers if c.courier_id == owner]
     for courier in candidates:
         if deadline is not None and perf_counter() > deadline:
             break
         route = routes[courier.courier_id]
-        # The stop being ridden to stays first.
-        first = 1 if courier.locked_next is not None and route else 0
+        leading = bool(route) and _locked_stop_is(context, courier.courier_id, route[0])
+        must_lead = courier.courier_id in context.locks and not leading
+        if must_lead and context.committed.get(order.order_id) != courier.courier_id:
+            continue
+        first = 1 if leading else 0
         prefixes = _prefix_states(context, courier, route)
         for sequence in permutations(order.pickups):
             block = [
                 PlannedStop("pickup", order.order_id, p.ticket_id, p.location, 0) for p in sequence
             ]
-            for i in range(first, len(route) + 1):
+            for i in range(first, 1 if must_lead else len(route) + 1):
                 prefix = prefixes[i]
                 if prefix is None:
                     break
                 for j in range(i, len(route) + 1):
                     tail = [*block, *route[i:j], door, *route[j:]]
+                    if must_lead and not _locked_stop_is(context, courier.courier_id, tail[0]):
+                        continue
                     cost, failed_at = _ride(context, courier, prefix, tail)
                     if failed_at is not None:
                         # Failing up to the door, a later door only fails sooner.
@@ -171,14 +193,26 @@ def _kept_routes(context: "_Context", start: DispatchPlan | None) -> dict[int, l
                 )
         route = [s for s in route if _whole(context, route, s.order_id)]
         if not courier.takes_new_orders:
-            # Its shift is closing: it keeps only the orders it already carries.
-            route = [
-                s for s in route if context.orders[s.order_id].courier_id == courier.courier_id
-            ]
+            # Its shift is closing: it keeps only the orders it carries or is riding to.
+            route = [s for s in route if context.committed.get(s.order_id) == courier.courier_id]
+        locked_elsewhere = courier.courier_id in context.locks and route
+        if locked_elsewhere and not _locked_stop_is(context, courier.courier_id, route[0]):
+            route = []
         feasible, _ = _simulate(context, courier, route)
         # An order dropped from the start is simply inserted again; carried food is re-added.
         routes[courier.courier_id] = route if feasible else []
     return routes
+
+
+def _locked_stop_is(context: "_Context", courier_id: int, stop: PlannedStop) -> bool:
+    """Is this the stop the courier is riding to now?"""
+    lock = context.locks.get(courier_id)
+    if lock is None:
+        return False
+    kind, ident = lock
+    if stop.kind != kind:
+        return False
+    return (stop.ticket_id if kind == "pickup" else stop.order_id) == ident
 
 
 def _whole(context: "_Context", route: list[PlannedStop], order_id: int) -> bool:
@@ -237,11 +271,17 @@ class _Context:
     on_board: dict[int, int]
     order_bags: dict[int, int]
     deadlines: dict[int, int]
+    committed: dict[int, int]
+    """Per order, the courier every plan must give it to (see committed_couriers)."""
+    locks: dict[int, tuple[str, int]]
+    """Per courier riding to a stop of this problem, that stop (its route must start there)."""
     travel: dict[str, list[list[int]]]
     """The matrices as nested lists: indexing them is several times faster than numpy's."""
 
     @classmethod
     def of(cls, problem: DispatchProblem) -> "_Context":
+        tickets = {t.ticket_id: t for o in problem.orders for t in o.pickups}
+        orders = {o.order_id: o for o in problem.orders}
         on_board: dict[int, int] = {}
         for o in problem.orders:
             if o.courier_id is not None:
@@ -250,11 +290,22 @@ class _Context:
                 )
         return cls(
             problem,
-            {o.order_id: o for o in problem.orders},
-            {t.ticket_id: t for o in problem.orders for t in o.pickups},
+            orders,
+            tickets,
             on_board,
             {o.order_id: sum(t.bags for t in (*o.pickups, *o.onboard)) for o in problem.orders},
             {o.order_id: door_deadline(o) for o in problem.orders},
+            committed_couriers(problem),
+            {
+                c.courier_id: c.locked_next
+                for c in problem.couriers
+                if c.locked_next is not None
+                and (
+                    c.locked_next[1] in tickets
+                    if c.locked_next[0] == "pickup"
+                    else c.locked_next[1] in orders
+                )
+            },
             {
                 profile: problem.travel_s[profile].tolist()
                 for profile in {c.profile for c in problem.couriers}

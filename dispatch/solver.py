@@ -6,6 +6,7 @@ and delivered together: a single drop-off node shared by several pairs crashes o
 OR-Tools' insertion heuristics. Times are seconds from a reference moment chosen by the caller.
 """
 
+import logging
 from dataclasses import dataclass, replace
 from time import perf_counter
 from typing import Final
@@ -24,6 +25,7 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    committed_couriers,
     door_deadline,
     ride_limit,
     soft_due,
@@ -44,6 +46,10 @@ __all__ = [
 CONSTRUCTION_SHARE: Final = 0.7
 """At most this share of the time limit goes to inserting new orders whole."""
 MIN_SEARCH_MS: Final = 50
+SCRATCH_SEARCH_SHARE: Final = 0.5
+"""Without a start, the search gets at least this share of the time limit, even past it."""
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -181,6 +187,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
     closing = [v for v, c in enumerate(couriers) if not c.takes_new_orders]
+    committed = committed_couriers(problem)
     # Per courier, when its pickups must have started (index 0: the pickup is not performed).
     pickup_bounds = [horizon] + [
         c.shift_end_s if c.last_pickup_s is None else max(0, c.last_pickup_s) for c in couriers
@@ -189,7 +196,7 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     for pickup, dropoff in pairs:
         p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
         routing.AddPickupAndDelivery(p, d)
-        owner = nodes[pickup - base].order.courier_id
+        owner = committed.get(nodes[pickup - base].order.order_id)
         for v in closing:
             if couriers[v].courier_id != owner:
                 routing.VehicleVar(p).RemoveValue(v)
@@ -278,6 +285,12 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         else None
     )
     remaining = problem.time_limit_s - (perf_counter() - began)
+    if initial is None:
+        # A start the model refuses is a disagreement between the two models (a bug), and a
+        # multi-kitchen order is hard to place from scratch: give that search real time.
+        if routes is not None:
+            logger.warning("solver refused the whole-order start; searching from scratch")
+        remaining = max(remaining, problem.time_limit_s * SCRATCH_SEARCH_SHARE)
     parameters.time_limit.FromMilliseconds(max(MIN_SEARCH_MS, int(remaining * 1000)))
     if initial is not None:
         solution = routing.SolveFromAssignmentWithParameters(initial, parameters)

@@ -206,3 +206,18 @@ def closing_shift(shift_end_s: int, carrying: bool) -> tuple[int, bool]:
     if carrying and shift_end_s < LAST_ORDERS_S:
         return max(shift_end_s, CARRYING_SHIFT_GRACE_S), False
     return max(0, shift_end_s), True
+
+
+def committed_couriers(problem: DispatchProblem) -> dict[int, int]:
+    """Per order, the courier it must stay with: the one carrying part of it, or the one
+    riding to one of its stops now (``locked_next``). Every plan gives it to that courier."""
+    order_of_ticket = {t.ticket_id: o.order_id for o in problem.orders for t in o.pickups}
+    committed = {o.order_id: o.courier_id for o in problem.orders if o.courier_id is not None}
+    for courier in problem.couriers:
+        if courier.locked_next is None:
+            continue
+        kind, ident = courier.locked_next
+        order_id = order_of_ticket.get(ident) if kind == "pickup" else ident
+        if order_id is not None:
+            committed.setdefault(order_id, courier.courier_id)
+    return committed

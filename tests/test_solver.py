@@ -121,6 +121,28 @@ def test_the_stop_being_ridden_to_is_kept() -> None:
     assert plan.routes[1][0].ticket_id == 20
 
 
+def test_couriers_riding_across_town_keep_their_stops_in_a_plan_built_afresh() -> None:
+    # Each courier rides to the kitchen nearer the other: a plan built from nothing would swap
+    # them, but they are on their way, and the solver holds each to the stop it rides to.
+    from dispatch.construction import greedy_plan
+
+    three_kitchens, one_kitchen = order(1, [17, 18, 15], door=16), order(2, [2], door=3)
+    couriers = [
+        CourierState(1, 0, 0, 240 * MIN, 4, locked_next=("pickup", 11)),
+        CourierState(2, 19, 0, 240 * MIN, 4, locked_next=("pickup", 20)),
+    ]
+    swapped = problem([three_kitchens, one_kitchen], couriers)
+    for start in (None, DispatchPlan({1: [], 2: []}, [1, 2], 0)):
+        built = greedy_plan(swapped, start, rebuild=True)
+        assert built.routes[1][0].ticket_id == 11
+        assert built.routes[2][0].ticket_id == 20
+        plan = solve(swapped, warm_start=start)
+        assert plan.found
+        assert plan.unassigned == []
+        assert stops(plan, 1)[0] == ("pickup", 11)
+        assert stops(plan, 2) == [("pickup", 20), ("dropoff", 2)]
+
+
 def test_overload_leaves_orders_unassigned_instead_of_failing() -> None:
     orders = [order(i, [1], door=19, promised_min=30) for i in range(1, 7)]
     plan = solve(problem(orders, [courier(capacity=1, shift_end_min=60)]))
@@ -225,6 +247,21 @@ def test_a_courier_whose_shift_is_closing_only_delivers_what_it_carries() -> Non
     plan = solve(problem([carried, new], [closing]), warm_start=previous)
     assert stops(plan) == [("dropoff", 1)]
     assert plan.unassigned == [2]
+
+
+def test_a_closing_courier_still_collects_the_order_it_is_riding_to() -> None:
+    carried = OrderTask(
+        1, (), 5, 0, 60 * MIN, onboard=(PickupTask(10, 2, 0),), courier_id=1, picked_up_s=0
+    )
+    riding_to = order(2, [3], door=4)
+    closing = CourierState(
+        1, 2, 0, 180 * MIN, 4, locked_next=("pickup", 20), takes_new_orders=False
+    )
+    plan = solve(problem([carried, riding_to], [closing, courier(2, at=3)]))
+    assert plan.found
+    assert plan.unassigned == []
+    assert stops(plan)[0] == ("pickup", 20)
+    assert {s.order_id for s in plan.routes[1]} == {1, 2}
 
 
 def test_with_a_last_pickup_time_deliveries_may_end_after_the_shift() -> None:
