@@ -9,11 +9,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from api.scenario import Demand, Scenario, ScenarioError
+from api.services.quotes import PICKUP_SERVICE, QUOTE_PROFILE
 from dispatch.drawing import MapStop, draw_round
 from dispatch.geography import Geography
 from dispatch.matrix import UNREACHABLE_S
 from dispatch.simulation import CourierSpec, OrderSpec, SimulationResult, TicketSpec, World
 from dispatch.snapping import SnapError, SnappedPoint
+from dispatch.solver_model import quickest_collection_s
 
 
 @dataclass(frozen=True)
@@ -94,34 +96,56 @@ def scenario_world(geography: Geography, scenario: Scenario) -> World:
         matrix = geography.matrix(profile, snapped)
         seconds[profile] = matrix.whole_seconds()
         metres[profile] = np.nan_to_num(matrix.distances_m, posinf=UNREACHABLE_S)
+    if QUOTE_PROFILE not in seconds:
+        snapped = geography.snap(QUOTE_PROFILE, [p.lat for p in points], [p.lon for p in points])
+        quote_seconds = geography.matrix(QUOTE_PROFILE, snapped).whole_seconds()
+    else:
+        quote_seconds = seconds[QUOTE_PROFILE]
     orders = []
+    carts_refused = 0
     ticket_id = 0
     spread_s = demand.kitchen_spread_minutes * 60
     for number, placed in enumerate(moments, start=1):
         multi = rng.random() < demand.multi_restaurant_share and len(restaurants) > 1
         count = min(int(rng.choice([2, 3])), len(restaurants)) if multi else 1
-        chosen = rng.choice(len(restaurants), size=count, replace=False)
+        chosen = [int(k) for k in rng.choice(len(restaurants), size=count, replace=False)]
+        carts = {
+            k: [
+                restaurants[k].dishes[int(i)]
+                for i in rng.choice(
+                    len(restaurants[k].dishes),
+                    size=min(2, len(restaurants[k].dishes)),
+                    replace=False,
+                )
+            ]
+            for k in chosen
+        }
+        door = len(kitchens) + number - 1
+        fragile = min(d.freshness_minutes for dishes in carts.values() for d in dishes) * 60
+        if len(chosen) > 1 and (
+            quickest_collection_s(quote_seconds, chosen, door, int(PICKUP_SERVICE.total_seconds()))
+            > fragile
+        ):
+            # The quote refuses a cart that cannot arrive hot together: this customer orders
+            # from the first kitchen only.
+            carts_refused += 1
+            chosen = chosen[:1]
         tickets = []
         freshness = []
         for k in chosen:
-            restaurant = restaurants[int(k)]
-            dishes = [
-                restaurant.dishes[int(i)]
-                for i in rng.choice(
-                    len(restaurant.dishes), size=min(2, len(restaurant.dishes)), replace=False
-                )
-            ]
+            restaurant = restaurants[k]
+            dishes = carts[k]
             prep = max(restaurant.prep_minutes, *(d.prep_minutes for d in dishes)) * 60
             estimate = placed + prep
             actual = max(placed + 120, int(estimate + rng.normal(0, spread_s)))
             ticket_id += 1
-            tickets.append(TicketSpec(ticket_id, int(k), estimate, actual, prep_s=prep))
+            tickets.append(TicketSpec(ticket_id, k, estimate, actual, prep_s=prep))
             freshness.append(min(d.freshness_minutes for d in dishes) * 60)
         orders.append(
             OrderSpec(
                 order_id=number,
                 placed_s=placed,
-                door=len(kitchens) + number - 1,
+                door=door,
                 tickets=tuple(tickets),
                 promised_s=placed + demand.promise_minutes * 60,
                 freshness_s=min(freshness),
@@ -145,6 +169,7 @@ def scenario_world(geography: Geography, scenario: Scenario) -> World:
         orders=tuple(orders),
         couriers=team_specs,
         fire_for_courier=True,
+        carts_refused=carts_refused,
     )
 
 

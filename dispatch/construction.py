@@ -271,6 +271,7 @@ class _Context:
     on_board: dict[int, int]
     order_bags: dict[int, int]
     deadlines: dict[int, int]
+    door_costs: dict[int, tuple[tuple[int, int], ...]]
     committed: dict[int, int]
     """Per order, the courier every plan must give it to (see committed_couriers)."""
     locks: dict[int, tuple[str, int]]
@@ -295,6 +296,7 @@ class _Context:
             on_board,
             {o.order_id: sum(t.bags for t in (*o.pickups, *o.onboard)) for o in problem.orders},
             {o.order_id: door_deadline(o) for o in problem.orders},
+            {o.order_id: soft_due(o, problem.objective) for o in problem.orders},
             committed_couriers(problem),
             {
                 c.courier_id: c.locked_next
@@ -415,8 +417,8 @@ def _step(
             at = picked.get(ticket.ticket_id)
             if at is None or moment - at > order.freshness_s:
                 return None
-        due, lateness_cost = soft_due(order, problem.objective)
-        cost += max(0, moment - due) * lateness_cost
+        for due, cost_per_s in context.door_costs[order.order_id]:
+            cost += max(0, moment - due) * cost_per_s
         load -= context.order_bags[order.order_id]
         moment += problem.dropoff_service_s
     return (moment, stop.location, load, cost, picked, owed)

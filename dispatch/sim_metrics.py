@@ -124,6 +124,7 @@ def kpis(result: SimulationResult) -> dict[str, object]:
         "delivered": len(delivered),
         "unassigned": count - len(delivered),
         "undeliverable": len(undeliverable(world)),
+        "carts_refused": world.carts_refused,
         "ctd_mean": _minutes(float(np.mean(click_to_door)) if click_to_door else None),
         "ctd_p90": _minutes(_percentile(click_to_door, 0.9)),
         "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / count, 4),

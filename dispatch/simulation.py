@@ -86,6 +86,9 @@ class World:
     fire_for_courier: bool = False
     """Kitchens start cooking at the dispatcher's start-cooking time (pickup ETA - prep), or
     MAX_HOLD_S after placement when no courier is planned yet; otherwise at placement."""
+    carts_refused: int = 0
+    """Multi-kitchen carts the quote refused (too far apart to arrive hot together): those
+    customers ordered from their first kitchen only."""
     split_service: bool = False
     """The bag changes hands halfway through the service (the MDRP rule): a pickup at
     max(ready, arrival + service/2), a drop-off at arrival + service/2. Otherwise a pickup
@@ -216,6 +219,11 @@ def _ride(
             handed_before = world.pickup_handover_s
             assigned = courier.planned_since.get(("pickup", stop.order_id, ticket.ticket_id), 0)
             moment = max(arrival + handed_before, ready, assigned)
+            if not at_counter:
+                # Not before the planned moment either: the plan may hold a bag back so that
+                # the food collected after it reaches the door within its freshness limit. (A
+                # bag of the visit under way goes with it; a re-plan counts that visit over.)
+                moment = max(moment, stop.eta_s + handed_before)
             done = max(courier.free_s, moment + world.pickup_service_s - handed_before)
             state.picked_s[ticket.ticket_id] = moment
             courier.log.append(("pickup", stop.order_id, ticket.ticket_id, moment))

@@ -100,6 +100,12 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             dropoff = base + len(nodes)
             nodes.append(_Node("dropoff", order, ticket, order.dropoff_location))
             carried.append(dropoff)
+        # OR-Tools takes one soft bound per node: an order with more bounds than door copies
+        # gets empty copies to hold the others.
+        copies = len(order.pickups) + len(order.onboard)
+        for _ in range(len(soft_due(order, problem.objective)) - copies):
+            carried.append(base + len(nodes))
+            nodes.append(_Node("dropoff", order, None, order.dropoff_location))
         if carried:
             assert order.courier_id is not None, "on-board food needs its courier"
             onboard_nodes[order.order_id] = (by_courier[order.courier_id], carried)
@@ -160,7 +166,8 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     time = routing.GetDimensionOrDie("time")
     bags = [0] * node_count
     for i, node in enumerate(nodes, start=base):
-        assert node.ticket is not None
+        if node.ticket is None:
+            continue  # an empty door copy (see above)
         # A drop-off unloads its ticket's bags; on-board ones are in the start load below.
         bags[i] = node.ticket.bags if node.kind == "pickup" else -node.ticket.bags
     demand = routing.RegisterUnaryTransitVector(bags)
@@ -182,7 +189,9 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     for v, courier in enumerate(couriers):
         start = routing.Start(v)
         time.CumulVar(start).SetRange(courier.available_s, courier.available_s)
-        time.CumulVar(routing.End(v)).SetMax(courier.shift_end_s)
+        # A courier still busy at its shift end (a last drop-off) goes home after it: a bound
+        # before its start would make the whole model impossible.
+        time.CumulVar(routing.End(v)).SetMax(max(courier.shift_end_s, courier.available_s))
         load.CumulVar(start).SetValue(bags_on_board[courier.courier_id])
         routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
@@ -225,14 +234,16 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             solver.Add(routing.VehicleVar(index) == routing.VehicleVar(own[0]))
         for index in drops[1:]:
             solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
-        due, lateness_cost = soft_due(order, problem.objective)
+        deadline = door_deadline(order)
         for index in drops:
-            deadline = door_deadline(order)
             # An impossible pair of bounds would fail the whole model, not just this order.
             time.CumulVar(index).SetMin(min(order.earliest_s, deadline))
             if not order.onboard:  # carried food is delivered however late (see soft_due)
                 time.CumulVar(index).SetMax(deadline)
-            time.SetCumulVarSoftUpperBound(index, due, lateness_cost)
+        for index, (due, cost_per_s) in zip(
+            drops, soft_due(order, problem.objective), strict=False
+        ):
+            time.SetCumulVarSoftUpperBound(index, due, cost_per_s)
         if order.order_id in onboard_nodes:
             vehicle, carried = onboard_nodes[order.order_id]
             for n in carried:

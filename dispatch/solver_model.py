@@ -137,6 +137,20 @@ MAX_DETOUR_S: Final = 5 * 60
 does not carry hot food past other kitchens and doors for long."""
 
 
+def quickest_collection_s(
+    seconds: NDArray[np.generic], kitchens: Sequence[int], door: int, pickup_service_s: int
+) -> int:
+    """From the first bag's pickup to the door, the quickest collection of every kitchen's bag:
+    how long the first bag rides at the least."""
+    return int(
+        min(
+            sum(seconds[a, b] for a, b in zip(sequence, (*sequence[1:], door), strict=True))
+            for sequence in permutations(kitchens)
+        )
+        + pickup_service_s * len(kitchens)
+    )
+
+
 def ride_limit(
     order: OrderTask, travel_s: Mapping[str, NDArray[np.int64]], pickup_service_s: int
 ) -> int:
@@ -151,13 +165,9 @@ def ride_limit(
         return order.freshness_s
     places = [t.location for t in order.pickups]
     quickest = min(
-        sum(
-            int(matrix[a, b])
-            for a, b in zip(sequence, (*sequence[1:], order.dropoff_location), strict=True)
-        )
+        quickest_collection_s(matrix, places, order.dropoff_location, pickup_service_s)
         for matrix in travel_s.values()
-        for sequence in permutations(places)
-    ) + pickup_service_s * len(places)
+    )
     if quickest > order.freshness_s:
         return quickest + FRESHNESS_SLACK_S
     return min(order.freshness_s, quickest + MAX_DETOUR_S)
@@ -175,26 +185,29 @@ def door_deadline(order: OrderTask) -> int:
     return max(order.placed_s + order.hard_max_s, last_ready + LATE_GRACE_S)
 
 
-def soft_due(order: OrderTask, objective: str = "promise") -> tuple[int, int]:
-    """When the door should be reached, and the cost per second beyond.
+def soft_due(order: OrderTask, objective: str = "promise") -> tuple[tuple[int, int], ...]:
+    """When the door should be reached, and the cost per second beyond: one or two bounds,
+    whose costs add up.
 
     With the "promise" objective an order costs nothing until its promised time; with
     "click_to_door" every second to the door costs (CLICK_TO_DOOR_COST_PER_S), which trades
     riding for earlier deliveries. Food already on board must be delivered whatever the time,
-    so for it the freshness limit is a steep cost rather than a rule that could make the
-    whole plan impossible; with "click_to_door" every second of it costs three times an
-    order's (otherwise food in the bag would cost nothing until its freshness limit, and
-    rounds would carry it past other kitchens and doors).
+    so for it the freshness limit is a steep cost (CARRIED_LATENESS_COST_PER_S) rather than a
+    rule that could make the whole plan impossible; with "click_to_door" every second of it
+    also costs three times an order's (otherwise food in the bag would cost nothing until its
+    freshness limit, and rounds would carry it past other kitchens and doors).
     """
     if order.onboard and order.picked_up_s is not None:
+        stale = order.picked_up_s + order.freshness_s
         if objective == "click_to_door":
-            # Hot food in the bag: every second costs, more than any other order's.
-            return 0, CARRIED_CLICK_TO_DOOR_COST_PER_S
-        due = min(order.promised_s, order.picked_up_s + order.freshness_s)
-        return max(0, due), CARRIED_LATENESS_COST_PER_S
+            return (0, CARRIED_CLICK_TO_DOOR_COST_PER_S), (
+                max(0, stale),
+                CARRIED_LATENESS_COST_PER_S,
+            )
+        return ((max(0, min(order.promised_s, stale)), CARRIED_LATENESS_COST_PER_S),)
     if objective == "click_to_door":
-        return 0, CLICK_TO_DOOR_COST_PER_S
-    return order.promised_s, LATENESS_COST_PER_S
+        return ((0, CLICK_TO_DOOR_COST_PER_S),)
+    return ((order.promised_s, LATENESS_COST_PER_S),)
 
 
 def closing_shift(shift_end_s: int, carrying: bool) -> tuple[int, bool]:

@@ -52,6 +52,20 @@ def test_a_two_kitchen_cart_is_priced_by_the_server(client: TestClient, session:
     assert quote["estimated_delivery_at"] > FRIDAY_EVENING.isoformat()
 
 
+def test_dishes_that_cannot_arrive_hot_together_are_refused(
+    client: TestClient, session: Session
+) -> None:
+    # Collecting from these three kitchens and riding to Rue Charlot takes about 18 min: the
+    # falafels keep 15, so that cart is refused; the houmous keeps 25 and goes.
+    far_apart = [("bouillon-colette", "Bœuf bourguignon", 1), ("pho-turenne", "Phở bò", 1)]
+    fragile = cart(session, *far_apart, ("petit-timbaud", "Falafels (6)", 1))
+    reason = problems(client.post("/api/v1/quotes", json=fragile))["lines"]
+    assert reason.startswith("these dishes cannot arrive hot together")
+    assert "Falafels (6) keeps 15 min" in reason
+    sturdy = cart(session, *far_apart, ("petit-timbaud", "Houmous", 1))
+    assert client.post("/api/v1/quotes", json=sturdy).status_code == 200
+
+
 def test_one_kitchen_pays_no_extra_distance(client: TestClient, session: Session) -> None:
     quote = client.post("/api/v1/quotes", json=cart(session, ("pho-turenne", "Nems (4)", 1))).json()
     assert quote["fee"] == {

@@ -52,6 +52,31 @@ def test_a_courier_rides_to_the_kitchen_waits_for_the_bag_and_delivers() -> None
     assert figures["r2p_mean"] == 0.0
 
 
+def test_a_bag_is_collected_when_the_plan_says_so_not_as_soon_as_the_courier_is_there() -> None:
+    # Kitchen A (at 1) is ready at once, kitchen B (at 6) at 20 min; the door is at 7 and the
+    # food keeps 15 min. Collecting A on arrival would make it ride 20 minutes: the plan holds
+    # it back, and the courier waits at A's counter until then.
+    two_kitchens = OrderSpec(
+        1,
+        0,
+        7,
+        (TicketSpec(1, 1, 0, 0), TicketSpec(2, 6, 20 * MIN, 20 * MIN)),
+        40 * MIN,
+        freshness_s=15 * MIN,
+    )
+    world = World(
+        "street",
+        street(),
+        orders=(two_kitchens,),
+        couriers=(CourierSpec(1, start=0, on_s=0, off_s=4 * 3600),),
+        pickup_service_s=2 * MIN,
+        dropoff_service_s=2 * MIN,
+    )
+    state = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2)).state
+    assert state.picked_s == {1: 8 * MIN, 2: 20 * MIN}  # A at 8, then 2 + 5 min to B
+    assert state.delivered_s[1] == 23 * MIN  # A's food rode 15 minutes, not 22
+
+
 def busy_world(seed: int) -> World:
     rng = np.random.default_rng(seed)
     orders = tuple(

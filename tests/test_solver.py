@@ -143,6 +143,16 @@ def test_couriers_riding_across_town_keep_their_stops_in_a_plan_built_afresh() -
         assert stops(plan, 2) == [("pickup", 20), ("dropoff", 2)]
 
 
+def test_a_courier_busy_past_its_shift_end_does_not_stop_the_others() -> None:
+    # Courier 1's last drop-off ends 5 min after its shift does: it takes nothing new, and
+    # courier 2 still gets the new order.
+    finishing = CourierState(1, 0, 5 * MIN, 0, 4)
+    plan = solve(problem([order(1, [2], door=3)], [finishing, courier(2, at=1)]))
+    assert plan.found
+    assert stops(plan, 2) == [("pickup", 10), ("dropoff", 1)]
+    assert plan.routes[1] == []
+
+
 def test_overload_leaves_orders_unassigned_instead_of_failing() -> None:
     orders = [order(i, [1], door=19, promised_min=30) for i in range(1, 7)]
     plan = solve(problem(orders, [courier(capacity=1, shift_end_min=60)]))
@@ -347,3 +357,35 @@ def test_food_on_board_rides_at_most_a_short_detour_past_the_quickest_way() -> N
     assert ride_limit(tight, city, pickup_service_s=MIN) == 6 * MIN
     far_apart = order(3, [1, 18], door=19, fresh_min=10)  # 17 + 1 ride, 2 counters
     assert ride_limit(far_apart, city, pickup_service_s=MIN) == (20 + 5) * MIN
+
+
+def test_food_about_to_go_stale_goes_home_before_fresher_food() -> None:
+    # From 5, carrying A (door at 3, collected just now) and B (door at 9, collected 10 min
+    # ago, stale at 15). A first is less waiting in all (2 + 8 min against 4 + 10) but brings
+    # B 3 minutes past its freshness limit: with either objective, B goes first.
+    def carried(order_id: int, door: int, picked_min: int) -> OrderTask:
+        return OrderTask(
+            order_id,
+            (),
+            door,
+            -20 * MIN,
+            30 * MIN,
+            freshness_s=15 * MIN,
+            onboard=(PickupTask(order_id * 10, 1, 0),),
+            courier_id=1,
+            picked_up_s=-picked_min * MIN,
+        )
+
+    for objective in ("click_to_door", "promise"):
+        plan = solve(
+            DispatchProblem(
+                line_city(),
+                [carried(1, door=3, picked_min=0), carried(2, door=9, picked_min=10)],
+                [courier(at=5)],
+                pickup_service_s=0,
+                dropoff_service_s=0,
+                time_limit_s=1,
+                objective=objective,
+            )
+        )
+        assert stops(plan) == [("dropoff", 2), ("dropoff", 1)], objective

@@ -4,6 +4,7 @@ Every reason a cart cannot be delivered is collected and returned together, each
 field it concerns, so the customer can fix them all at once.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from api.services.views import (
 )
 from dispatch.geography import Geography
 from dispatch.snapping import SnapError
+from dispatch.solver_model import quickest_collection_s
 
 COURIER_APPROACH: Final = timedelta(minutes=5)
 PICKUP_SERVICE: Final = timedelta(minutes=2)
@@ -104,6 +106,8 @@ def quote_cart(
     travel = geography.matrix(QUOTE_PROFILE, snapped)
     seconds, metres = travel.durations_s, travel.distances_m
     dest = len(order_ids)
+
+    _check_hot_together(cart, dishes, restaurants, order_ids, travel.whole_seconds(), problems)
 
     # Earliest delivery: the courier collects the kitchens in the order that lands soonest.
     best_eta: datetime | None = None
@@ -195,6 +199,37 @@ def quote_cart(
     )
     promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
     return Quote(public, dishes, restaurants, promised, relay)
+
+
+def _check_hot_together(
+    cart: CartRequest,
+    dishes: dict[int, DishView],
+    restaurants: dict[int, RestaurantView],
+    order_ids: list[int],
+    seconds: np.ndarray,
+    problems: list[Problem],
+) -> None:
+    """Every dish must reach the door within its freshness limit of leaving its kitchen; a
+    cart whose kitchens are too far apart (or too far away) for that is refused at once,
+    rather than delivered cold or never planned."""
+    fragile = min((dishes[line.dish_id] for line in cart.lines), key=lambda d: d.freshness_minutes)
+    quickest = quickest_collection_s(
+        seconds,
+        range(len(order_ids)),
+        len(order_ids),
+        int(PICKUP_SERVICE.total_seconds()),
+    )
+    if quickest > fragile.freshness_minutes * 60:
+        names = " and ".join(restaurants[r].name for r in order_ids)
+        problems.append(
+            {
+                "field": "lines",
+                "reason": f"these dishes cannot arrive hot together: collecting them from "
+                f"{names} and riding to you takes {math.ceil(quickest / 60)} min, and "
+                f"{fragile.name} keeps {fragile.freshness_minutes} min; order from these "
+                "restaurants separately",
+            }
+        )
 
 
 def _fee(metres: np.ndarray, rules: PricingRules) -> FeeBreakdown:
