@@ -195,9 +195,9 @@ def _kept_routes(context: "_Context", start: DispatchPlan | None) -> dict[int, l
         if not courier.takes_new_orders:
             # Its shift is closing: it keeps only the orders it carries or is riding to.
             route = [s for s in route if context.committed.get(s.order_id) == courier.courier_id]
-        locked_elsewhere = courier.courier_id in context.locks and route
-        if locked_elsewhere and not _locked_stop_is(context, courier.courier_id, route[0]):
-            route = []
+        riding = courier.courier_id in context.locks
+        if riding and route and not _locked_stop_is(context, courier.courier_id, route[0]):
+            route = []  # built again around the stop it rides to
         feasible, _ = _simulate(context, courier, route)
         # An order dropped from the start is simply inserted again; carried food is re-added.
         routes[courier.courier_id] = route if feasible else []
