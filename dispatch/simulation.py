@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from dispatch.firing import cooking_lead_s
 from dispatch.solver_model import PlannedStop
 
 MAX_HOLD_S = 10 * 60
@@ -305,18 +306,23 @@ def simulate(
 def _fire_kitchens(
     state: SimState, tickets: dict[int, tuple[OrderSpec, TicketSpec]], cycle_s: int
 ) -> None:
-    """Kitchens start each ticket at its start-cooking time (pickup ETA - prep) if it falls
+    """Kitchens start each ticket at its start-cooking time (see dispatch.firing) if it falls
     before the next cycle; one with no courier planned starts once it has waited MAX_HOLD_S."""
     now = state.now
     planned: set[int] = set()
     for courier in state.couriers.values():
+        collected = set(courier.carrying.values())
         for stop in courier.route:
-            if stop.kind != "pickup" or stop.ticket_id in state.started_s:
+            if stop.kind != "pickup":
+                continue
+            joins = stop.order_id in collected
+            collected.add(stop.order_id)
+            if stop.ticket_id in state.started_s:
                 continue
             planned.add(stop.ticket_id or 0)
             assert stop.ticket_id is not None
             _, ticket = tickets[stop.ticket_id]
-            start = stop.eta_s - ticket.prep_s
+            start = stop.eta_s - cooking_lead_s(ticket.prep_s, joins)
             if start < now + cycle_s:
                 state.started_s[ticket.ticket_id] = max(now, start)
     for order in state.open_orders():

@@ -16,6 +16,7 @@ from api.clock import FixedClock
 from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
 from api.models import OutboxEvent, Round, Stop, StopKind
 from api.settings import Settings
+from dispatch.firing import FIRE_AHEAD_S, JOINING_BAG_AHEAD_S
 from dispatch.geography import Geography
 from tests.accounts import headers_for
 from tests.test_quotes import cart
@@ -111,15 +112,20 @@ def test_three_orders_two_couriers_from_plan_to_doors(
     assert kinds[(three["id"], StopKind.PICKUP)] == 3
     assert kinds[(three["id"], StopKind.DROPOFF)] == 1
 
-    # Kitchens receive start-cooking times, fired for the courier's pickup.
+    # Kitchens receive start-cooking times, fired for the courier's pickup with a margin, a
+    # wider one for a bag that joins food of its order already collected.
     for o in orders:
+        shown = {}
         for ticket in o["tickets"]:
             kitchen = alliance.kitchen(slug_of(ticket))
             board = client.get("/api/v1/kitchen/tickets", headers=kitchen).json()
-            mine = next(t for t in board if t["id"] == ticket["id"])
+            shown[ticket["id"]] = next(t for t in board if t["id"] == ticket["id"])
+        for mine in shown.values():
             start = datetime.fromisoformat(mine["start_cooking_at"])
             pickup = datetime.fromisoformat(mine["pickup_eta"])
-            fired_for_the_courier = pickup - timedelta(minutes=mine["prep_minutes"])
+            joins = any(datetime.fromisoformat(t["pickup_eta"]) < pickup for t in shown.values())
+            ahead = JOINING_BAG_AHEAD_S if joins else FIRE_AHEAD_S
+            fired_for_the_courier = pickup - timedelta(minutes=mine["prep_minutes"], seconds=ahead)
             assert start == max(clock.now(), fired_for_the_courier)
     scheduled = session.exec(
         select(OutboxEvent).where(OutboxEvent.kind == "ticket.scheduled")

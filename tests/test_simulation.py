@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from dispatch.firing import JOINING_BAG_AHEAD_S
 from dispatch.mdrp import EuclideanTravel, load_mdrp, read_mdrp
 from dispatch.mdrp_check import check_solution
 from dispatch.mdrp_solution import ASSIGNMENTS, COURIERS, write_solution
@@ -75,6 +76,35 @@ def test_a_bag_is_collected_when_the_plan_says_so_not_as_soon_as_the_courier_is_
     state = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2)).state
     assert state.picked_s == {1: 8 * MIN, 2: 20 * MIN}  # A at 8, then 2 + 5 min to B
     assert state.delivered_s[1] == 23 * MIN  # A's food rode 15 minutes, not 22
+
+
+def test_a_kitchen_whose_bag_joins_collected_food_starts_it_ahead_of_the_courier() -> None:
+    # Kitchens at 1 and 6 cook for the courier (10 min each), the door is at 7. A is collected
+    # first; B joins it, so B starts JOINING_BAG_AHEAD_S before its cooking time runs out at
+    # the planned pickup: a late kitchen there would keep A's food riding.
+    two_kitchens = OrderSpec(
+        1,
+        0,
+        7,
+        (
+            TicketSpec(1, 1, 10 * MIN, 10 * MIN, prep_s=10 * MIN),
+            TicketSpec(2, 6, 10 * MIN, 10 * MIN, prep_s=10 * MIN),
+        ),
+        40 * MIN,
+        freshness_s=15 * MIN,
+    )
+    world = World(
+        "street",
+        street(),
+        orders=(two_kitchens,),
+        couriers=(CourierSpec(1, start=0, on_s=0, off_s=4 * 3600),),
+        pickup_service_s=2 * MIN,
+        dropoff_service_s=2 * MIN,
+        fire_for_courier=True,
+    )
+    state = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2)).state
+    assert state.picked_s == {1: 10 * MIN, 2: 17 * MIN}  # A as soon as cooked, 2 + 5 min to B
+    assert state.started_s == {1: 0, 2: 17 * MIN - 10 * MIN - JOINING_BAG_AHEAD_S}
 
 
 def busy_world(seed: int) -> World:

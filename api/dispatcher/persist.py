@@ -24,7 +24,8 @@ from api.services.outbox import (
     publish_all,
     restaurant_channel,
 )
-from dispatch.solver_model import DispatchPlan, PlannedStop
+from dispatch.firing import cooking_lead_s
+from dispatch.solver_model import DispatchPlan, OrderTask, PlannedStop
 
 ETA_CHANGE_S = 60
 """Smaller moves of an ETA are not worth a message to a kitchen, a courier or a customer."""
@@ -239,7 +240,7 @@ def _schedule_tickets(
                 TicketStatus.ACCEPTED,
             ):
                 start = (
-                    max(now, eta - timedelta(seconds=snapshot.prep_s[pickup.ticket_id]))
+                    _start_cooking_at(snapshot, task, pickup.ticket_id, pickup_eta, now)
                     if eta is not None
                     else None
                 )
@@ -260,3 +261,21 @@ def _schedule_tickets(
                 )
             )
     return changed
+
+
+def _start_cooking_at(
+    snapshot: Snapshot,
+    task: OrderTask,
+    ticket_id: int,
+    pickup_eta: dict[int, datetime],
+    now: datetime,
+) -> datetime:
+    """The planned pickup less the prep time and a margin (dispatch.firing), not before now."""
+    eta = pickup_eta[ticket_id]
+    joins = bool(task.onboard) or any(
+        other.ticket_id != ticket_id
+        and other.ticket_id in pickup_eta
+        and pickup_eta[other.ticket_id] < eta
+        for other in task.pickups
+    )
+    return max(now, eta - timedelta(seconds=cooking_lead_s(snapshot.prep_s[ticket_id], joins)))
