@@ -18,7 +18,13 @@ from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.dispatcher.worker import Dispatcher
 from api.logs import configure_logging
-from api.scenario import DispatchSettings, ScenarioError, demo_scenario, load_scenario
+from api.scenario import (
+    DispatchSettings,
+    ScenarioError,
+    demo_scenario,
+    load_scenario,
+    with_changes,
+)
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
 from api.simulation_world import StreetDrawer, scenario_world
@@ -133,11 +139,20 @@ def simulate(
     mdrp: Annotated[
         Path | None, typer.Option(help="An MDRP instance folder instead of a scenario.")
     ] = None,
-    orders_per_hour: Annotated[float, typer.Option(min=1, help="Without --scenario.")] = 120,
-    couriers: Annotated[int, typer.Option(min=1, help="Without --scenario.")] = 12,
-    hours: Annotated[float, typer.Option(min=0.25, max=24, help="Without --scenario.")] = 3.0,
-    multi_share: Annotated[float, typer.Option(min=0, max=1, help="Without --scenario.")] = 1 / 3,
-    seed: Annotated[int, typer.Option(help="Without --scenario.")] = 1,
+    orders_per_hour: Annotated[
+        float | None, typer.Option(min=1, help="At the busiest hour [demo: 120].")
+    ] = None,
+    couriers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Team size; a scenario's shifts scaled to it [demo: 12]."),
+    ] = None,
+    hours: Annotated[
+        float | None, typer.Option(min=0.25, max=24, help="Service period [demo: 3].")
+    ] = None,
+    multi_share: Annotated[
+        float | None, typer.Option(min=0, max=1, help="Share of 2-3-kitchen carts [demo: 1/3].")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random world [demo: 1].")] = None,
     time_limit: Annotated[
         float | None, typer.Option(min=0.05, help="Solver cap per cycle, s [scenario: 0.5].")
     ] = None,
@@ -157,6 +172,20 @@ def simulate(
     settings = _settings()
     instance = None
     drawer: CourierDayDrawer
+    world_options = {
+        "--couriers": couriers,
+        "--orders-per-hour": orders_per_hour,
+        "--hours": hours,
+        "--multi-share": multi_share,
+        "--seed": seed,
+    }
+    if mdrp is not None and (
+        scenario is not None or any(v is not None for v in world_options.values())
+    ):
+        given = [name for name, value in world_options.items() if value is not None]
+        _fail(
+            f"--mdrp takes its world from the instance: drop {', '.join(given or ['--scenario'])}"
+        )
     if mdrp is not None:
         instance = read_mdrp(mdrp)
         world = instance.world
@@ -165,16 +194,23 @@ def simulate(
     else:
         if scenario is not None:
             try:
-                chosen = load_scenario(scenario)
+                chosen = with_changes(
+                    load_scenario(scenario),
+                    couriers=couriers,
+                    orders_per_hour=orders_per_hour,
+                    hours=hours,
+                    multi_share=multi_share,
+                    seed=seed,
+                )
             except ScenarioError as error:
                 _fail(str(error))
         else:
             chosen = demo_scenario(
-                orders_per_hour=orders_per_hour,
-                couriers=couriers,
-                hours=hours,
-                multi_share=multi_share,
-                seed=seed,
+                orders_per_hour=orders_per_hour or 120,
+                couriers=couriers or 12,
+                hours=hours or 3.0,
+                multi_share=1 / 3 if multi_share is None else multi_share,
+                seed=1 if seed is None else seed,
             )
         geography = geography_for(settings)
         try:

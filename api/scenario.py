@@ -133,6 +133,69 @@ def demo_scenario(
     )
 
 
+def _scaled_team(team: list[CourierShift], total: int) -> list[CourierShift]:
+    """The same shifts, their counts scaled to `total` couriers in all (largest remainders)."""
+    whole = sum(shift.count for shift in team)
+    shares = [shift.count * total / whole for shift in team]
+    counts = [int(share) for share in shares]
+    by_remainder = sorted(range(len(team)), key=lambda i: counts[i] - shares[i])
+    for i in by_remainder[: total - sum(counts)]:
+        counts[i] += 1
+    return [
+        shift.model_copy(update={"count": count})
+        for shift, count in zip(team, counts, strict=True)
+        if count
+    ]
+
+
+def with_changes(
+    scenario: Scenario,
+    *,
+    couriers: int | None = None,
+    orders_per_hour: float | None = None,
+    hours: float | None = None,
+    multi_share: float | None = None,
+    seed: int | None = None,
+) -> Scenario:
+    """The scenario with some figures changed, checked again; a team scaled to `couriers`
+    keeps its mix of shifts and vehicles. For asking "and with 18 couriers?"."""
+    data = scenario.model_dump()
+    demand = data["demand"]
+    if couriers is not None:
+        data["couriers"] = [s.model_dump() for s in _scaled_team(scenario.couriers, couriers)]
+    if orders_per_hour is not None:
+        demand["orders_per_hour"] = orders_per_hour
+    if multi_share is not None:
+        demand["multi_restaurant_share"] = multi_share
+    if hours is not None:
+        data["hours"] = hours
+    if seed is not None:
+        data["seed"] = seed
+    changed = [
+        f"{label}{value:g}"
+        for label, value in (
+            ("c", couriers),
+            ("oph", orders_per_hour),
+            ("h", hours),
+            ("multi", multi_share),
+            ("seed", seed),
+        )
+        if value is not None
+    ]
+    if changed:
+        data["name"] = "-".join([scenario.name, *changed])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(_reasons(error)) from error
+
+
+def _reasons(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}" for e in error.errors()
+    )
+
+
 def load_scenario(path: Path) -> Scenario:
     """Read and check a TOML scenario; ScenarioError names the field and the reason."""
     try:
@@ -142,8 +205,4 @@ def load_scenario(path: Path) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        reasons = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'scenario'}: {e['msg']}"
-            for e in error.errors()
-        )
-        raise ScenarioError(f"{path}: {reasons}") from error
+        raise ScenarioError(f"{path}: {_reasons(error)}") from error

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from api.scenario import Scenario, ScenarioError, load_scenario
+from api.scenario import Scenario, ScenarioError, load_scenario, with_changes
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -70,3 +70,45 @@ def test_chaud_simulate_refuses_a_bad_scenario_naming_the_field(tmp_path: Path) 
     )
     assert result.exit_code == 2
     assert "demand.orders_per_hour: Input should be greater than 0" in result.output
+
+
+def test_a_team_scaled_to_another_size_keeps_its_mix_of_shifts() -> None:
+    friday = load_scenario(SCENARIOS / "friday-dinner.toml")  # 4 bikes, 4 e-bikes, 4 scooters
+    assert [(s.count, s.vehicle) for s in with_changes(friday, couriers=18).couriers] == [
+        (6, "bike"),
+        (6, "ebike"),
+        (6, "scooter"),
+    ]
+    # Largest remainders first; a shift scaled to nobody is left out.
+    assert [(s.count, s.vehicle) for s in with_changes(friday, couriers=5).couriers] == [
+        (2, "bike"),
+        (2, "ebike"),
+        (1, "scooter"),
+    ]
+    assert [s.vehicle for s in with_changes(friday, couriers=1).couriers] == ["bike"]
+    busier = with_changes(friday, orders_per_hour=60, seed=7)
+    assert (busier.demand.orders_per_hour, busier.seed) == (60, 7)
+    assert busier.couriers == friday.couriers
+    assert busier.name == "friday-dinner-oph60-seed7"
+
+
+def test_a_change_that_breaks_the_scenario_is_refused_naming_the_field() -> None:
+    friday = load_scenario(SCENARIOS / "friday-dinner.toml")  # an hourly profile of 3 hours
+    with pytest.raises(ScenarioError, match=r"demand\.hourly_profile: needs a rate for every hour"):
+        with_changes(friday, hours=5)
+    with pytest.raises(ScenarioError, match=r"demand\.orders_per_hour: Input should be greater"):
+        with_changes(friday, orders_per_hour=0)
+
+
+def test_chaud_simulate_takes_no_world_figures_with_an_mdrp_instance(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["simulate", "--mdrp", str(tmp_path), "--couriers", "3"],
+        env={"CHAUD_DATA_DIR": str(tmp_path)},
+    )
+    assert result.exit_code == 2
+    assert "--mdrp takes its world from the instance: drop --couriers" in result.output

@@ -280,6 +280,25 @@ def test_chaud_simulate_runs_the_paris_demo_with_both_policies_and_reports(
     assert "<th>dispatcher</th><th>greedy</th>" in page
 
 
+def test_chaud_simulate_asks_a_scenario_what_if_with_another_team_size(
+    tmp_path: Path, graph_cache: Path
+) -> None:
+    scenario = tmp_path / "evening.toml"
+    scenario.write_text(
+        'name = "evening"\nhours = 0.25\n[demand]\norders_per_hour = 40\n'
+        '[[couriers]]\ncount = 6\nvehicle = "ebike"\nbag_capacity = 6\n'
+    )
+    args = ["--scenario", str(scenario), "--couriers", "2", "--seed", "4", "--time-limit", "0.1"]
+    summary = simulate_command(args, tmp_path, graph_cache)
+    assert summary["world"] == "evening-c2-seed4"
+    duty_hours = 2 * (0.25 + 1)  # two couriers, on until an hour after the period
+    for policy in ("dispatcher", "greedy"):
+        assert summary[policy]["delivered"] == summary["orders"] > 0
+        per_hour = summary[policy]["orders_per_courier_hour"]
+        assert per_hour == round(summary["orders"] / duty_hours, 3)
+        assert summary[policy]["feasible"] is True
+
+
 def test_chaud_simulate_writes_and_checks_mdrp_solution_files(
     tmp_path: Path, graph_cache: Path
 ) -> None:
