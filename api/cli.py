@@ -236,7 +236,13 @@ def simulate(
                 bar.update(target - done)
                 done = target
 
-            result = run_simulation(world, policy, cycle_s=cycle_s, progress=advance)
+            result = run_simulation(
+                world,
+                policy,
+                cycle_s=cycle_s,
+                plan_on_orders=dispatch.plan_on_orders,
+                progress=advance,
+            )
             bar.update(1000 - done)
         results.append(result)
         figures = kpis(result)

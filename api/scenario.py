@@ -68,6 +68,8 @@ class DispatchSettings(_Strict):
     time_limit_s: float = Field(0.5, gt=0, le=30)
     """Solver time per cycle, at most."""
     cycle_s: int = Field(60, ge=10, le=900)
+    plan_on_orders: bool = True
+    """Also plan the moment an order arrives, as `chaud dispatcher run` does."""
     objective: Literal["promise", "click_to_door"] = "click_to_door"
 
 

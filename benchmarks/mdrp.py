@@ -58,7 +58,7 @@ def run_instance(
     }
     row: dict[str, Any] = {"name": folder.name}
     for label, policy in policies.items():
-        result = simulate(instance.world, policy, cycle_s=cycle_s)
+        result = simulate(instance.world, policy, cycle_s=cycle_s, plan_on_orders=True)
         figures = kpis(result)
         written = solutions / folder.name / label
         write_solution(instance, result, written)

@@ -172,6 +172,8 @@ class Policy(Protocol):
     name: str
     fires_kitchens: bool
     """Its routes carry pickup ETAs that kitchens fire on (else kitchens cook at placement)."""
+    plans_on_orders: bool
+    """It also plans the moment an order arrives, when asked (else only on its own rhythm)."""
 
     def plan(self, state: SimState) -> dict[int, list[PlannedStop]] | None:
         """New routes for some couriers (others keep theirs), or None to keep every route."""
@@ -257,10 +259,16 @@ def simulate(
     policy: Policy,
     *,
     cycle_s: int = 60,
+    plan_on_orders: bool = False,
     horizon_after_last_order_s: int = 4 * 3600,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
-    """Run the world from its first event until every order is delivered (or the horizon)."""
+    """Run the world from its first event until every order is delivered (or the horizon).
+
+    The policy plans every cycle_s and, with plan_on_orders, also the moment an order arrives
+    (as `chaud dispatcher run` does on a new order's event) if it is a policy that does.
+    """
+    plan_on_orders = plan_on_orders and policy.plans_on_orders
     began = time.perf_counter()
     tickets = _ticket_index(world)
     start = min([o.placed_s for o in world.orders] + [c.on_s for c in world.couriers])
@@ -299,7 +307,9 @@ def simulate(
                 _fire_kitchens(state, tickets, cycle_s)
         if progress is not None:
             progress(state.now - start, end - start)
-        state.now += cycle_s
+        next_cycle = state.now + cycle_s - (state.now - start) % cycle_s
+        arrival = pending[0].placed_s if plan_on_orders and pending else next_cycle
+        state.now = min(next_cycle, max(arrival, state.now + 1))
     return SimulationResult(world, policy.name, state, solve_seconds, time.perf_counter() - began)
 
 

@@ -1,6 +1,7 @@
 """The simulator on tiny worlds: riding rules, both policies, KPIs, reproducibility, MDRP files."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,16 @@ def test_a_courier_rides_to_the_kitchen_waits_for_the_bag_and_delivers() -> None
     assert figures["ctd_mean"] == 15.0
     assert figures["r2d_p50"] == 5.0
     assert figures["r2p_mean"] == 0.0
+
+
+def test_an_order_arriving_between_cycles_is_planned_at_once_when_asked() -> None:
+    # Placed 30 s into a 60 s cycle, ready at once, 2 minutes' ride from the idle courier.
+    ticket = TicketSpec(1, 2, 30, 30)
+    world = replace(one_courier_world(), orders=(OrderSpec(1, 30, 5, (ticket,), 30 + 40 * MIN),))
+    on_event = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2), plan_on_orders=True)
+    on_cycle = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2))
+    assert on_event.state.picked_s[1] == 30 + 2 * MIN
+    assert on_cycle.state.picked_s[1] == 60 + 2 * MIN
 
 
 def test_a_bag_is_collected_when_the_plan_says_so_not_as_soon_as_the_courier_is_there() -> None:
@@ -148,9 +159,12 @@ def test_both_policies_deliver_everything_and_report_their_figures() -> None:
         assert pay >= 3 * 3 * 15.0  # at least the guaranteed hourly pay
 
 
-def test_the_greedy_baseline_is_reproducible() -> None:
-    first = kpis(simulate(busy_world(seed=5), GreedyPolicy()))
-    again = kpis(simulate(busy_world(seed=5), GreedyPolicy()))
+def test_the_greedy_baseline_is_reproducible_and_keeps_its_five_minute_rhythm() -> None:
+    # Orders placed half a minute into a cycle: planning on them would shift its rhythm.
+    world = busy_world(seed=5)
+    world = replace(world, orders=tuple(replace(o, placed_s=o.placed_s + 30) for o in world.orders))
+    first = kpis(simulate(world, GreedyPolicy()))
+    again = kpis(simulate(world, GreedyPolicy(), plan_on_orders=True))
     first.pop("seconds"), again.pop("seconds")
     first.pop("solver_p50_s"), again.pop("solver_p50_s")
     first.pop("solver_p95_s"), again.pop("solver_p95_s")
