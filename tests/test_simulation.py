@@ -76,14 +76,7 @@ def test_a_bag_is_collected_when_the_plan_says_so_not_as_soon_as_the_courier_is_
         40 * MIN,
         freshness_s=15 * MIN,
     )
-    world = World(
-        "street",
-        street(),
-        orders=(two_kitchens,),
-        couriers=(CourierSpec(1, start=0, on_s=0, off_s=4 * 3600),),
-        pickup_service_s=2 * MIN,
-        dropoff_service_s=2 * MIN,
-    )
+    world = replace(one_courier_world(), orders=(two_kitchens,))
     state = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2)).state
     assert state.picked_s == {1: 8 * MIN, 2: 20 * MIN}  # A at 8, then 2 + 5 min to B
     assert state.delivered_s[1] == 23 * MIN  # A's food rode 15 minutes, not 22
@@ -104,15 +97,7 @@ def test_a_kitchen_whose_bag_joins_collected_food_starts_it_ahead_of_the_courier
         40 * MIN,
         freshness_s=15 * MIN,
     )
-    world = World(
-        "street",
-        street(),
-        orders=(two_kitchens,),
-        couriers=(CourierSpec(1, start=0, on_s=0, off_s=4 * 3600),),
-        pickup_service_s=2 * MIN,
-        dropoff_service_s=2 * MIN,
-        fire_for_courier=True,
-    )
+    world = replace(one_courier_world(), orders=(two_kitchens,), fire_for_courier=True)
     state = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2)).state
     assert state.picked_s == {1: 10 * MIN, 2: 17 * MIN}  # A as soon as cooked, 2 + 5 min to B
     assert state.started_s == {1: 0, 2: 17 * MIN - 10 * MIN - JOINING_BAG_AHEAD_S}
