@@ -1,7 +1,9 @@
 """One error hierarchy, rendered by one handler as ``{"error": code, "detail": ...}``."""
 
+import re
 from typing import Any, ClassVar
 
+import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -83,6 +85,10 @@ class ServiceUnavailable(ChaudError):
 COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "invalid_input: detail lists each field and reason"},
     413: {"model": ErrorBody, "description": "payload_too_large"},
+    503: {
+        "model": ErrorBody,
+        "description": "service_unavailable: the database is not answering (Retry-After)",
+    },
 }
 
 
@@ -113,12 +119,21 @@ def _reason(item: Any) -> str:
     return str(item["msg"])
 
 
+_NAMED_FIELD = re.compile(r"^Value error, ([\w.]+): (.+)$", re.DOTALL)
+"""A model-level check names the field it refuses: ``ValueError("lines.3.quantity: …")``."""
+
+
+def _field_error(item: Any) -> dict[str, str]:
+    location = [str(part) for part in item["loc"]]
+    named = _NAMED_FIELD.match(str(item["msg"])) if item.get("type") == "value_error" else None
+    if named:
+        return {"field": ".".join([*location, named[1]]), "reason": named[2]}
+    return {"field": ".".join(location), "reason": _reason(item)}
+
+
 def _field_errors(error: RequestValidationError) -> list[dict[str, str]]:
     """Pydantic's errors as ``{"field": "body.lines.0.quantity", "reason": ...}``."""
-    return [
-        {"field": ".".join(str(part) for part in item["loc"]), "reason": _reason(item)}
-        for item in error.errors()
-    ]
+    return [_field_error(item) for item in error.errors()]
 
 
 async def _chaud_error(_request: Request, error: Exception) -> JSONResponse:
@@ -140,6 +155,20 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     return _json(error.status_code, code, error.detail, getattr(error, "headers", None))
 
 
+DATABASE_RETRY_AFTER_S = 5
+
+
+async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
+    """A lost or refused database connection is an outage to wait out, not a bug: 503."""
+    log.warning("database_unavailable", error=type(error).__name__, exc_info=error)
+    return _json(
+        503,
+        ServiceUnavailable.code,
+        "the database is not answering; retry shortly",
+        {"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def _unexpected_error(_request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled_error", exc_info=error)
     return _json(
@@ -149,6 +178,8 @@ async def _unexpected_error(_request: Request, error: Exception) -> JSONResponse
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
+    for outage in (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError):
+        app.add_exception_handler(outage, _database_unavailable)
     app.add_exception_handler(ChaudError, _chaud_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

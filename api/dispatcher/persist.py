@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from api.dispatcher.snapshot import OPEN_ORDER_STATES, Snapshot
-from api.models import Order, Round, RoundStatus, Stop, StopKind, Ticket, TicketStatus
+from api.models import Courier, Order, Round, RoundStatus, Stop, StopKind, Ticket, TicketStatus
 from api.services.couriers import OPEN_ROUND_STATES
 from api.services.orders import OPEN_TICKET_STATES
 from api.services.outbox import (
@@ -29,7 +29,7 @@ from dispatch.solver_model import DispatchPlan, OrderTask, PlannedStop
 
 ETA_CHANGE_S = 60
 """Smaller moves of an ETA are not worth a message to a kitchen, a courier or a customer."""
-DISPATCHER_EVENT_KINDS = frozenset({"round.updated", "ticket.scheduled", "order.eta"})
+DISPATCHER_EVENT_KINDS = frozenset({"round.updated", "ticket.scheduled", "order.eta", "plan.made"})
 
 StopKey = tuple[str, int]
 
@@ -57,13 +57,38 @@ def persist_plan(
     """Write the plan in the caller's transaction; the caller commits."""
     now = snapshot.now
     planned_orders = {o.order_id for o in snapshot.problem.orders}
+    # Locks in the service's one order (couriers, then orders, then tickets, each by id): a
+    # courier's or kitchen's move waits for the write-back, or the write-back for it, and what
+    # is checked below is what is written.
+    on_shift = set(
+        session.exec(
+            select(Courier.id, Courier.on_shift)
+            .order_by(col(Courier.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    )
     orders = {
-        o.id: o for o in session.exec(select(Order).where(col(Order.id).in_(planned_orders))).all()
+        o.id: o
+        for o in session.exec(
+            select(Order)
+            .where(col(Order.id).in_(planned_orders))
+            .order_by(col(Order.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
     }
     tickets = {
         t.id: t
-        for t in session.exec(select(Ticket).where(col(Ticket.order_id).in_(planned_orders))).all()
+        for t in session.exec(
+            select(Ticket)
+            .where(col(Ticket.order_id).in_(planned_orders))
+            .order_by(col(Ticket.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
     }
+    working = {courier_id for courier_id, working in on_shift if working}
     expected_pickups = {
         o.order_id: {p.ticket_id for p in o.pickups} for o in snapshot.problem.orders
     }
@@ -105,7 +130,7 @@ def persist_plan(
     for courier_id, route in plan.routes.items():
         wanted = [s for s in route if s.order_id in unchanged]
         round_ = rounds.get(courier_id)
-        if not wanted:
+        if not wanted or courier_id not in working:  # a shift that ended while solving
             continue
         if round_ is None:
             round_ = Round(courier_id=courier_id, status=RoundStatus.PLANNED, created_at=now)

@@ -15,7 +15,6 @@ from api.deps import (
 )
 from api.errors import (
     BadRequest,
-    ChaudError,
     Conflict,
     InvalidInput,
     NotFound,
@@ -99,7 +98,8 @@ def place_order(
         body = service.create_order(session, customer_id, quoted, now).model_dump(mode="json")
         idempotency.complete(session, claimed, status.HTTP_201_CREATED, body)
         session.commit()
-    except ChaudError:
+    except BaseException:
+        # Whatever failed (a refusal, a bug, a lost database), the key may be used again.
         idempotency.release(session, claimed)
         raise
     return JSONResponse(body, status_code=status.HTTP_201_CREATED)
@@ -126,7 +126,7 @@ def cancel_order(
     order_id: IdPath, customer: CurrentCustomer, session: SessionDep, clock: ClockDep
 ) -> OrderPublic:
     """Cancel an order, as long as no kitchen has started cooking it."""
-    order = service.own_order(session, customer.id, order_id)
-    service.cancel_order(session, order, clock.now(), "cancelled by the customer")
+    service.own_order(session, customer.id, order_id)
+    order = service.cancel_order(session, order_id, clock.now(), "cancelled by the customer")
     session.commit()
     return service.order_public(session, order)

@@ -1,14 +1,29 @@
 """Carts, quotes and orders as the customer sends and sees them."""
 
-from datetime import datetime
-from typing import Annotated, Final
+from datetime import UTC, datetime
+from typing import Annotated, Final, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from api.models import DestinationKind, OrderStatus, TicketStatus
 from api.schemas.common import Id
 
 MAX_LINES: Final = 30
+MAX_OF_ONE_DISH: Final = 50
+"""A cart holds at most this many of one dish, whatever the lines it is spread over."""
+EARLIEST_MOMENT: Final = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_MOMENT: Final = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _plausible(moment: datetime) -> datetime:
+    # Far dates are refused here, before any arithmetic on them can overflow (year 1, 9999).
+    if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
+        raise ValueError("out of range: orders open 7 days ahead at most")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_plausible)]
+"""A moment a client sends: with its offset, and within this century."""
 
 
 class _Strict(BaseModel):
@@ -18,7 +33,7 @@ class _Strict(BaseModel):
 
 class CartLine(_Strict):
     dish_id: Id
-    quantity: Annotated[int, Field(ge=1, le=50)]
+    quantity: Annotated[int, Field(ge=1, le=MAX_OF_ONE_DISH)]
     note: Annotated[str, Field(max_length=200)] = ""
 
 
@@ -37,9 +52,19 @@ class CartRequest(_Strict):
 
     lines: Annotated[list[CartLine], Field(min_length=1, max_length=MAX_LINES)]
     destination: AddressDestination | RelayDestination
-    deliver_at: AwareDatetime | None = Field(
-        default=None, description="None means as soon as possible"
-    )
+    deliver_at: Moment | None = Field(default=None, description="None means as soon as possible")
+
+    @model_validator(mode="after")
+    def _one_dish_capped(self) -> Self:
+        totals: dict[int, int] = {}
+        for index, line in enumerate(self.lines):
+            totals[line.dish_id] = totals.get(line.dish_id, 0) + line.quantity
+            if totals[line.dish_id] > MAX_OF_ONE_DISH:
+                raise ValueError(
+                    f"lines.{index}.quantity: at most {MAX_OF_ONE_DISH} of one dish per order, "
+                    "all its lines together"
+                )
+        return self
 
 
 class QuoteLine(BaseModel):
@@ -66,6 +91,22 @@ class FeeBreakdown(BaseModel):
     extra_restaurants_cents: int
     extra_distance_m: int
     extra_distance_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        """The delivery fee: what the breakdown adds up to."""
+        return self.base_cents + self.extra_restaurants_cents + self.extra_distance_cents
+
+    @classmethod
+    def nothing(cls) -> "FeeBreakdown":
+        """No fee: nothing is coming."""
+        return cls(
+            base_cents=0,
+            extra_restaurants=0,
+            extra_restaurants_cents=0,
+            extra_distance_m=0,
+            extra_distance_cents=0,
+        )
 
 
 class DestinationPublic(BaseModel):

@@ -25,7 +25,7 @@ from api.models import (
 )
 from api.schemas.couriers import RoundPublic, ShiftPublic, StopPublic
 from api.services.kitchen import announce_ticket
-from api.services.orders import mark_delivered, refresh_order_status
+from api.services.orders import lock_order, mark_delivered, refresh_order_status
 from api.services.outbox import courier_channel, publish
 from dispatch.drawing import ATTRIBUTION
 from dispatch.geography import Geography
@@ -40,6 +40,18 @@ def courier_of(session: Session, user_id: int) -> Courier:
     if courier is None:
         raise NotFound("this account has no courier profile")
     return courier
+
+
+def lock_courier(session: Session, courier: Courier) -> Courier:
+    """Lock the courier's row and read it as committed now: the first lock a courier's move
+    takes (then the order's, see lock_order), so its shift and stops change one move at a time.
+    """
+    return session.exec(
+        select(Courier)
+        .where(Courier.id == courier.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def _open_shift(session: Session, courier: Courier) -> CourierShift | None:
@@ -77,6 +89,7 @@ def start_shift(
     now: datetime,
     timezone: str,
 ) -> ShiftPublic:
+    courier = lock_courier(session, courier)
     if courier.on_shift or _open_shift(session, courier) is not None:
         raise Conflict({"reason": "the shift has already started", "current_status": "on_shift"})
     assert courier.id is not None
@@ -107,6 +120,7 @@ def start_shift(
 
 def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
     """End the shift; stops not yet done go back to the dispatcher. Not with food on board."""
+    courier = lock_courier(session, courier)
     shift = _open_shift(session, courier)
     if shift is None or not courier.on_shift:
         raise Conflict({"reason": "no shift in progress", "current_status": "off_shift"})
@@ -295,6 +309,7 @@ def _activate(session: Session, stop: Stop) -> None:
 
 
 def arrive(session: Session, courier: Courier, stop_id: int, now: datetime) -> None:
+    courier = lock_courier(session, courier)
     stop, _ = _next_stop(session, courier, stop_id)
     if stop.arrived_at is None:
         stop.arrived_at = now
@@ -307,12 +322,14 @@ def complete(
     session: Session, courier: Courier, stop_id: int, code: str | None, now: datetime
 ) -> None:
     """A pickup hands the kitchen's bag over; a drop-off delivers the order."""
+    courier = lock_courier(session, courier)
     stop, stops = _next_stop(session, courier, stop_id)
-    order = session.get(Order, stop.order_id)
-    assert order is not None
+    order, tickets = lock_order(session, stop.order_id)
     assert courier.id is not None
+    if order.status is OrderStatus.CANCELLED:
+        raise Conflict({"reason": "this order was cancelled", "current_status": "cancelled"})
     if stop.kind is StopKind.PICKUP:
-        ticket = session.get(Ticket, stop.ticket_id)
+        ticket = next((t for t in tickets if t.id == stop.ticket_id), None)
         assert ticket is not None
         if ticket.status is not TicketStatus.READY:
             raise Conflict(

@@ -14,6 +14,8 @@ from api.schemas.orders import FeeBreakdown
 from api.services.orders import (
     ENDED_TICKET_STATES,
     OPEN_TICKET_STATES,
+    charge_live_tickets,
+    lock_order,
     note_on_timeline,
     refresh_order_status,
     return_portions,
@@ -131,8 +133,13 @@ def act_on_ticket(
     reason: str | None = None,
     reprice: Repricer | None = None,
 ) -> Ticket:
-    """Move a ticket along its state machine; an illegal move answers 409 with its state."""
-    ticket = own_ticket(session, restaurant_id, ticket_id)
+    """Move a ticket along its state machine; an illegal move answers 409 with its state.
+
+    The order and its tickets are locked first, so the state checked is the state changed.
+    """
+    order_id = own_ticket(session, restaurant_id, ticket_id).order_id
+    order, tickets = lock_order(session, order_id)
+    ticket = next(t for t in tickets if t.id == ticket_id)
     allowed, target = TRANSITIONS[action]
     if ticket.status not in allowed:
         raise Conflict(
@@ -160,14 +167,12 @@ def act_on_ticket(
 
     announce_ticket(session, ticket)
 
-    order = session.get(Order, ticket.order_id)
-    assert order is not None
     if action is TicketAction.REFUSE:
         restaurant = session.get(Restaurant, restaurant_id)
         note = (
             f"{restaurant.name if restaurant else 'A kitchen'} could not prepare its part: {reason}"
         )
-        _reprice_without(session, order, ticket, reprice)
+        _reprice_without(session, order, tickets, reprice)
         if not refresh_order_status(session, order, now, note):
             note_on_timeline(session, order, now, note)
     else:
@@ -176,25 +181,13 @@ def act_on_ticket(
 
 
 def _reprice_without(
-    session: Session, order: Order, refused: Ticket, reprice: Repricer | None
+    session: Session, order: Order, tickets: list[Ticket], reprice: Repricer | None
 ) -> None:
     """The customer pays only for what is still coming: its dishes, and the fee for its kitchens."""
-    remaining = session.exec(
-        select(Restaurant)
-        .join(Ticket, col(Ticket.restaurant_id) == col(Restaurant.id))
-        .where(Ticket.order_id == order.id, col(Ticket.status).not_in(ENDED_TICKET_STATES))
-    ).all()
-    order.subtotal_cents -= refused.subtotal_cents
-    if not remaining:
-        order.delivery_fee_cents = 0  # nothing is coming: nothing to pay
-    elif reprice is not None:
-        fee = reprice(order, list(remaining))
-        order.fee_breakdown = fee.model_dump()
-        order.delivery_fee_cents = (
-            fee.base_cents + fee.extra_restaurants_cents + fee.extra_distance_cents
-        )
-    order.total_cents = order.subtotal_cents + order.delivery_fee_cents
-    session.add(order)
+    live = {t.restaurant_id for t in tickets if t.status not in ENDED_TICKET_STATES}
+    remaining = session.exec(select(Restaurant).where(col(Restaurant.id).in_(live))).all()
+    fee = reprice(order, list(remaining)) if remaining and reprice is not None else None
+    charge_live_tickets(session, order, tickets, fee)
 
 
 def update_restaurant(

@@ -84,6 +84,57 @@ STARTED_TICKET_STATES = frozenset(
     {TicketStatus.PREPARING, TicketStatus.READY, TicketStatus.PICKED_UP}
 )
 ENDED_TICKET_STATES = frozenset({TicketStatus.REFUSED, TicketStatus.CANCELLED})
+FINAL_ORDER_STATES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
+
+
+def lock_order(session: Session, order_id: int) -> tuple[Order, list[Ticket]]:
+    """Lock the order's row, then its tickets' by id, and read them as committed now.
+
+    Every change of an order's or a ticket's state begins here, so two requests on one order
+    queue up instead of both deciding on what they read before the other wrote (PostgreSQL;
+    SQLite runs one writer at a time). Locks are always taken in this order (a courier's own
+    row first, when a courier acts), so no two requests wait on each other crosswise.
+    """
+    order = session.exec(
+        select(Order)
+        .where(Order.id == order_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    tickets = session.exec(
+        select(Ticket)
+        .where(Ticket.order_id == order_id)
+        .order_by(col(Ticket.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    return order, list(tickets)
+
+
+def charge_live_tickets(
+    session: Session, order: Order, tickets: Sequence[Ticket], fee: FeeBreakdown | None
+) -> None:
+    """The customer pays for the tickets still coming, and the fee for their kitchens.
+
+    Stated once: the subtotal is the sum of the live tickets' subtotals, the fee is 0 when no
+    ticket is live (``fee`` None keeps the current one otherwise), the total is their sum.
+    Written as one UPDATE of the locked row, from the tickets as they are in this transaction.
+    """
+    live = [t for t in tickets if t.status not in ENDED_TICKET_STATES]
+    subtotal = sum(t.subtotal_cents for t in live)
+    if not live:
+        fee = FeeBreakdown.nothing()
+    values: dict[str, Any] = {"subtotal_cents": subtotal}
+    if fee is not None:
+        values["fee_breakdown"] = fee.model_dump()
+        values["delivery_fee_cents"] = fee.total_cents
+        values["total_cents"] = subtotal + fee.total_cents
+    else:
+        values["total_cents"] = subtotal + _ORDERS.c.delivery_fee_cents
+    session.execute(sa.update(_ORDERS).where(_ORDERS.c.id == order.id).values(**values))
+    session.refresh(order)
 
 
 def create_order(session: Session, customer_id: int, quote: Quote, now: datetime) -> OrderPublic:
@@ -464,11 +515,9 @@ def _courier_position(session: Session, order: Order) -> CourierPosition | None:
     return CourierPosition(lat=courier.lat, lon=courier.lon, at=courier.position_at)
 
 
-def cancel_order(session: Session, order: Order, now: datetime, reason: str) -> None:
+def cancel_order(session: Session, order_id: int, now: datetime, reason: str) -> Order:
     """Cancel before any kitchen has started cooking; after that, 409 with the current state."""
-    tickets: Sequence[Ticket] = session.exec(
-        select(Ticket).where(Ticket.order_id == order.id)
-    ).all()
+    order, tickets = lock_order(session, order_id)
     started = [t for t in tickets if t.status in STARTED_TICKET_STATES]
     if order.status not in (OrderStatus.PLACED, OrderStatus.CONFIRMED) or started:
         raise Conflict(
@@ -491,6 +540,9 @@ def cancel_order(session: Session, order: Order, now: datetime, reason: str) -> 
             "ticket.cancelled",
             {"ticket_id": ticket.id, "order_id": order.id, "status": ticket.status.value},
         )
+    session.flush()
+    charge_live_tickets(session, order, tickets, None)
     order.cancel_reason = reason
     order.cancelled_at = now
     _change_status(session, order, OrderStatus.CANCELLED, now, reason)
+    return order

@@ -158,7 +158,7 @@ def quote_cart(
         raise InvalidInput(problems)
 
     fee = _fee(metres, rules)
-    delivery_fee = fee.base_cents + fee.extra_restaurants_cents + fee.extra_distance_cents
+    delivery_fee = fee.total_cents
 
     lines = [
         QuoteLine(

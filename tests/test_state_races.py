@@ -1,0 +1,397 @@
+"""Conflicting moves on one order, released together against a real server (SQLite, PostgreSQL).
+
+Each pair runs TRIALS times on fresh orders, half the trials starting one side first and half
+the other; after every trial the service's invariants are checked on the whole database:
+- a cancelled order has no live ticket;
+- an order charges its live tickets' lines plus the fee (no fee when nothing is live);
+- portions are conserved: what is left plus what live tickets hold is what there was;
+- of two moves that exclude each other exactly one wins, the other answers 409 with the state.
+"""
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from api.clock import FixedClock
+from api.db import writer
+from api.models import Courier, Dish, Restaurant, Round, RoundStatus, Stop, StopKind, User
+from tests.conftest import FRIDAY_EVENING
+from tests.live import LiveServer, live_server
+
+pytestmark = pytest.mark.slow
+TRIALS = 50
+PORTIONS = 10_000
+CREPES = ("creperie-bretagne", "Galette complète")
+NEMS = ("pho-turenne", "Nems (4)")
+HOME_LAT, HOME_LON = 48.863202, 2.362940
+HOME = {"lat": HOME_LAT, "lon": HOME_LON, "address": "Rue Charlot"}
+
+Move = Callable[[httpx.Client, dict[str, Any]], httpx.Response]
+
+
+@pytest.fixture(scope="module")
+def server(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, graph_cache: Path
+) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp(f"races-{backend}")
+    with live_server(backend, folder, graph_cache, FixedClock(FRIDAY_EVENING)) as live:
+        with live.engine.begin() as connection:
+            connection.execute(sa.text("UPDATE dishes SET portions_left = :n"), {"n": PORTIONS})
+        yield live
+
+
+class Alliance:
+    """Signed-in clients of the live server: the customer and two kitchens."""
+
+    def __init__(self, server: LiveServer) -> None:
+        self.server = server
+        self.customer = server.headers("customer@chaud.demo")
+        self.kitchens = {
+            slug: server.headers(f"kitchen-{slug}@chaud.demo") for slug in (CREPES[0], NEMS[0])
+        }
+        with Session(server.engine) as session:
+            self.dishes = {
+                slug: session.exec(
+                    select(Dish.id)
+                    .join(Restaurant)
+                    .where(Restaurant.slug == slug, Dish.name == name)
+                ).one()
+                for slug, name in (CREPES, NEMS)
+            }
+
+    def order(self, client: httpx.Client, *slugs: str) -> dict[str, Any]:
+        lines = [{"dish_id": self.dishes[slug], "quantity": 2} for slug in slugs]
+        r = client.post(
+            "/api/v1/orders",
+            json={"lines": lines, "destination": HOME},
+            headers={**self.customer, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def ticket_of(self, order: dict[str, Any], slug: str) -> int:
+        name = {CREPES[0]: "Crêperie", NEMS[0]: "Phở"}[slug]
+        return int(next(t["id"] for t in order["tickets"] if name in t["restaurant_name"]))
+
+    def kitchen(self, slug: str, verb: str, body: dict[str, str] | None = None) -> Move:
+        def move(client: httpx.Client, order: dict[str, Any]) -> httpx.Response:
+            return client.post(
+                f"/api/v1/kitchen/tickets/{self.ticket_of(order, slug)}/{verb}",
+                json=body,
+                headers=self.kitchens[slug],
+            )
+
+        return move
+
+    def courier(self, number: int) -> dict[str, str]:
+        return self.server.headers(f"courier-{number}@chaud.demo")
+
+    def courier_id(self, number: int) -> int:
+        with Session(self.server.engine) as session:
+            found = session.exec(
+                select(Courier.id).join(User).where(User.email == f"courier-{number}@chaud.demo")
+            ).one()
+        assert found is not None
+        return found
+
+    def on_shift(self, number: int) -> bool:
+        with Session(self.server.engine) as session:
+            return session.exec(
+                select(Courier.on_shift).where(Courier.id == self.courier_id(number))
+            ).one()
+
+    def cancel(self, client: httpx.Client, order: dict[str, Any]) -> httpx.Response:
+        return client.post(f"/api/v1/orders/{order['id']}/cancel", headers=self.customer)
+
+
+def together(client: httpx.Client, order: dict[str, Any], first: Move, second: Move) -> list[int]:
+    """Both moves released at once by a barrier; their status codes, in the order given."""
+    barrier = threading.Barrier(2)
+
+    def run(move: Move) -> httpx.Response:
+        barrier.wait()
+        return move(client, order)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(run, [first, second]))
+    for response in responses:
+        assert response.status_code in (200, 409), response.text
+        if response.status_code == 409:
+            assert "current_status" in response.json()["detail"], response.text
+    return [r.status_code for r in responses]
+
+
+INCONSISTENT_ORDERS = sa.text(
+    """
+    SELECT o.id FROM orders o
+    LEFT JOIN (
+        SELECT t.order_id,
+               SUM(CASE WHEN t.status NOT IN ('refused', 'cancelled') THEN 1 ELSE 0 END) AS live,
+               SUM(CASE WHEN t.status NOT IN ('refused', 'cancelled')
+                        THEN t.subtotal_cents ELSE 0 END) AS live_cents
+        FROM tickets t GROUP BY t.order_id
+    ) t ON t.order_id = o.id
+    LEFT JOIN (
+        SELECT l.order_id, SUM(l.unit_price_cents * l.quantity) AS cents
+        FROM order_lines l JOIN tickets t ON t.id = l.ticket_id
+        WHERE t.status NOT IN ('refused', 'cancelled') GROUP BY l.order_id
+    ) l ON l.order_id = o.id
+    WHERE o.id = :order_id AND (
+           (o.status = 'cancelled' AND t.live > 0)
+        OR (o.status <> 'cancelled' AND t.live = 0)
+        OR o.subtotal_cents <> COALESCE(l.cents, 0)
+        OR o.subtotal_cents <> t.live_cents
+        OR o.total_cents <> o.subtotal_cents + o.delivery_fee_cents
+        OR (t.live = 0 AND o.delivery_fee_cents <> 0))
+    """
+)
+PICKUPS_ASTRAY = sa.text(
+    """
+    SELECT t.id FROM tickets t JOIN stops s ON s.ticket_id = t.id
+    WHERE t.order_id = :order_id
+      AND ((t.status = 'picked_up') <> (s.done_at IS NOT NULL))
+    """
+)
+SHIFTS_ASTRAY = sa.text(
+    """
+    SELECT c.id FROM couriers c
+    WHERE (SELECT count(*) FROM courier_shifts s WHERE s.courier_id = c.id AND s.ended_at IS NULL)
+          <> CASE WHEN c.on_shift THEN 1 ELSE 0 END
+    """
+)
+PORTIONS_HELD = sa.text(
+    """
+    SELECT d.id, d.portions_left + COALESCE((
+        SELECT SUM(l.quantity) FROM order_lines l JOIN tickets t ON t.id = l.ticket_id
+        WHERE l.dish_id = d.id AND t.status NOT IN ('refused', 'cancelled')
+    ), 0) FROM dishes d
+    """
+)
+
+
+def portions_held(server: LiveServer) -> dict[int, int]:
+    """Per dish, the portions left plus those that live tickets hold."""
+    with server.engine.connect() as connection:
+        return {row[0]: row[1] for row in connection.execute(PORTIONS_HELD)}
+
+
+def broken_invariants(server: LiveServer, order_id: int, held_before: dict[int, int]) -> list[str]:
+    """What the trial on this order broke (each trial is judged on its own)."""
+    with server.engine.connect() as connection:
+        orders = list(connection.execute(INCONSISTENT_ORDERS, {"order_id": order_id}))
+        pickups = list(connection.execute(PICKUPS_ASTRAY, {"order_id": order_id}))
+        shifts = list(connection.execute(SHIFTS_ASTRAY))
+    broken = [f"order {order_id} inconsistent" for _ in orders]
+    broken += [f"ticket {row[0]}: picked up and pickup done disagree" for row in pickups]
+    broken += [f"courier {row[0]}: shifts and on_shift disagree" for row in shifts]
+    held = portions_held(server)
+    broken += [f"dish {d}: {held_before[d]} -> {n}" for d, n in held.items() if n != held_before[d]]
+    return broken
+
+
+def trials(
+    server: LiveServer,
+    slugs: tuple[str, ...],
+    pair: Callable[[Alliance], tuple[Move, Move]],
+    expected: Callable[[list[int]], bool],
+    prepare: "Prepare | None" = None,
+) -> Counter[str]:
+    """Run the pair TRIALS times; count the outcomes, and every trial that broke something."""
+    alliance = Alliance(server)
+    first, second = pair(alliance)
+    outcomes: Counter[str] = Counter()
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        for trial in range(TRIALS):
+            order = alliance.order(client, *slugs)
+            if prepare is not None:
+                prepare(alliance, client, order)
+            held_before = portions_held(server)
+            moves = (first, second) if trial % 2 == 0 else (second, first)
+            codes = together(client, order, *moves)
+            if trial % 2:
+                codes.reverse()
+            broken = broken_invariants(server, order["id"], held_before)
+            outcomes["inconsistent" if broken or not expected(codes) else "consistent"] += 1
+            outcomes[f"codes {codes}"] += 1
+    print(f"{pair.__name__}: {dict(outcomes)}")
+    return outcomes
+
+
+def one_wins(codes: list[int]) -> bool:
+    return sorted(codes) == [200, 409]
+
+
+def both_refuse(alliance: Alliance) -> tuple[Move, Move]:
+    return alliance.kitchen(CREPES[0], "refuse", {"reason": "out of batter"}), alliance.kitchen(
+        NEMS[0], "refuse", {"reason": "fryer down"}
+    )
+
+
+def cancel_and_start(alliance: Alliance) -> tuple[Move, Move]:
+    return alliance.cancel, alliance.kitchen(CREPES[0], "start")
+
+
+def accept_and_refuse(alliance: Alliance) -> tuple[Move, Move]:
+    return alliance.kitchen(CREPES[0], "accept"), alliance.kitchen(
+        CREPES[0], "refuse", {"reason": "closing"}
+    )
+
+
+def start_and_refuse(alliance: Alliance) -> tuple[Move, Move]:
+    return alliance.kitchen(CREPES[0], "start"), alliance.kitchen(
+        CREPES[0], "refuse", {"reason": "closing"}
+    )
+
+
+def cancel_and_refuse(alliance: Alliance) -> tuple[Move, Move]:
+    return alliance.cancel, alliance.kitchen(CREPES[0], "refuse", {"reason": "closing"})
+
+
+def refuse_and_start_elsewhere(alliance: Alliance) -> tuple[Move, Move]:
+    return alliance.kitchen(CREPES[0], "refuse", {"reason": "closing"}), alliance.kitchen(
+        NEMS[0], "start"
+    )
+
+
+Prepare = Callable[[Alliance, httpx.Client, dict[str, Any]], None]
+PICKER = 1
+SHIFTER = 2
+NEAR_BRETAGNE = {"lat": 48.8628, "lon": 2.3640}
+
+
+def shift(alliance: Alliance, client: httpx.Client, number: int, verb: str) -> httpx.Response:
+    body = NEAR_BRETAGNE if verb == "start" else None
+    return client.post(f"/api/v1/courier/shift/{verb}", json=body, headers=alliance.courier(number))
+
+
+def bag_ready_on_a_round(alliance: Alliance, client: httpx.Client, order: dict[str, Any]) -> None:
+    """The crêpes are ready, and the picker's round collects them next (written as a plan is)."""
+    if not alliance.on_shift(PICKER):
+        assert shift(alliance, client, PICKER, "start").status_code == 200
+    for verb in ("start", "ready"):
+        assert alliance.kitchen(CREPES[0], verb)(client, order).status_code == 200
+    ticket_id = alliance.ticket_of(order, CREPES[0])
+    courier_id = alliance.courier_id(PICKER)
+    with Session(writer(alliance.server.engine)) as session:
+        for old in session.exec(select(Round).where(Round.courier_id == courier_id)):
+            old.status = RoundStatus.COMPLETED
+            session.add(old)
+        round_ = Round(courier_id=courier_id, status=RoundStatus.ACTIVE)
+        session.add(round_)
+        session.flush()
+        assert round_.id is not None
+        pickup = Stop(
+            round_id=round_.id,
+            position=0,
+            kind=StopKind.PICKUP,
+            order_id=order["id"],
+            ticket_id=ticket_id,
+            lat=48.8628,
+            lon=2.3640,
+        )
+        door = Stop(
+            round_id=round_.id,
+            position=1,
+            kind=StopKind.DROPOFF,
+            order_id=order["id"],
+            lat=HOME_LAT,
+            lon=HOME_LON,
+        )
+        session.add_all([pickup, door])
+        session.commit()
+        order["stop_id"] = pickup.id
+
+
+def pick_up(alliance: Alliance) -> Move:
+    def move(client: httpx.Client, order: dict[str, Any]) -> httpx.Response:
+        return client.post(
+            f"/api/v1/courier/stops/{order['stop_id']}/done", headers=alliance.courier(PICKER)
+        )
+
+    return move
+
+
+def pickup_and_recall(alliance: Alliance) -> tuple[Move, Move]:
+    return pick_up(alliance), alliance.kitchen(CREPES[0], "recall")
+
+
+def pickup_twice(alliance: Alliance) -> tuple[Move, Move]:
+    return pick_up(alliance), pick_up(alliance)
+
+
+def shift_verb(alliance: Alliance, verb: str) -> Move:
+    return lambda client, _order: shift(alliance, client, SHIFTER, verb)
+
+
+def off_shift(alliance: Alliance, client: httpx.Client, _order: dict[str, Any]) -> None:
+    if alliance.on_shift(SHIFTER):
+        assert shift(alliance, client, SHIFTER, "end").status_code == 200
+
+
+def on_shift(alliance: Alliance, client: httpx.Client, _order: dict[str, Any]) -> None:
+    if not alliance.on_shift(SHIFTER):
+        assert shift(alliance, client, SHIFTER, "start").status_code == 200
+
+
+def start_twice(alliance: Alliance) -> tuple[Move, Move]:
+    return shift_verb(alliance, "start"), shift_verb(alliance, "start")
+
+
+def end_twice(alliance: Alliance) -> tuple[Move, Move]:
+    return shift_verb(alliance, "end"), shift_verb(alliance, "end")
+
+
+@pytest.mark.parametrize(
+    ("pair", "prepare"),
+    [
+        pytest.param(pickup_and_recall, bag_ready_on_a_round, id="pickup+recall"),
+        pytest.param(pickup_twice, bag_ready_on_a_round, id="pickup+pickup"),
+        pytest.param(start_twice, off_shift, id="shift-start+start"),
+        pytest.param(end_twice, on_shift, id="shift-end+end"),
+    ],
+)
+def test_conflicting_courier_moves_keep_every_invariant(
+    server: LiveServer, pair: Callable[[Alliance], tuple[Move, Move]], prepare: Prepare
+) -> None:
+    outcomes = trials(server, (CREPES[0],), pair, one_wins, prepare)
+    assert outcomes["inconsistent"] == 0, outcomes
+    assert outcomes["consistent"] == TRIALS
+
+
+@pytest.mark.parametrize(
+    ("slugs", "pair", "expected"),
+    [
+        pytest.param(
+            (CREPES[0], NEMS[0]), both_refuse, lambda c: c == [200, 200], id="refuse+refuse"
+        ),
+        pytest.param((CREPES[0],), cancel_and_start, one_wins, id="cancel+start"),
+        # A ticket may be refused after it was accepted, not accepted after it was refused.
+        pytest.param((CREPES[0],), accept_and_refuse, lambda c: c[1] == 200, id="accept+refuse"),
+        pytest.param((CREPES[0],), start_and_refuse, one_wins, id="start+refuse"),
+        pytest.param((CREPES[0],), cancel_and_refuse, one_wins, id="cancel+refuse"),
+        pytest.param(
+            (CREPES[0], NEMS[0]),
+            refuse_and_start_elsewhere,
+            lambda c: c == [200, 200],
+            id="refuse+start-other",
+        ),
+    ],
+)
+def test_conflicting_moves_on_one_order_keep_every_invariant(
+    server: LiveServer,
+    slugs: tuple[str, ...],
+    pair: Callable[[Alliance], tuple[Move, Move]],
+    expected: Callable[[list[int]], bool],
+) -> None:
+    outcomes = trials(server, slugs, pair, expected)
+    assert outcomes["inconsistent"] == 0, outcomes
+    assert outcomes["consistent"] == TRIALS
