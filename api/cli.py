@@ -68,7 +68,14 @@ def _upgrade(settings: Settings) -> None:
         _database_unreachable(error)
 
 
+def _refuse_demo_in_production(settings: Settings) -> None:
+    if settings.environment == "production":
+        # The demo's accounts, the operator's included, share a password printed in the README.
+        _fail("the demo alliance is refused in production: its passwords are public")
+
+
 def _seed(settings: Settings) -> None:
+    _refuse_demo_in_production(settings)
     engine = create_db_engine(settings.database_url)
     try:
         if not migrate.is_up_to_date(engine):
@@ -96,6 +103,7 @@ def serve(
     """Serve the API, the customer and courier pages and the kitchen display."""
     settings = _settings()
     if demo:
+        _refuse_demo_in_production(settings)
         _upgrade(settings)
         _seed(settings)
     # The dispatcher plans in a process of its own, never inside a request. It watches this
@@ -124,6 +132,7 @@ def serve(
             workers=workers,
             log_config=None,
             proxy_headers=True,
+            ws_max_size=settings.max_body_bytes,  # no screen sends more than a request body
         )
     finally:
         if dispatcher is not None:

@@ -1,6 +1,7 @@
 """Time as the service sees it; tests and simulations hand in a clock of their own."""
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -25,3 +26,25 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.moment
+
+
+class StartedClock:
+    """A clock set to a chosen moment when it is made, running at the real pace from there.
+
+    `CHAUD_CLOCK_START` gives one to `chaud serve` and `chaud dispatcher run`, so a demo or a
+    test's processes live on a Friday evening whatever the calendar says.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        if start.tzinfo is None:
+            raise ValueError("a clock needs a timezone-aware moment")
+        self.start = start
+        self._began = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._began)
+
+
+def clock_starting(start: datetime | None) -> Clock:
+    """The system clock, or one started at ``start``."""
+    return SystemClock() if start is None else StartedClock(start)

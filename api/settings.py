@@ -1,5 +1,8 @@
 """Configuration from `CHAUD_*` environment variables (and an optional `.env` file)."""
 
+import os
+import secrets
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Final, Literal, Self
@@ -11,7 +14,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
 from dispatch.profiles import Profile, make_profiles
 
-DEFAULT_SECRET_KEY: Final = "chaud-devant-development-secret-change-me"  # noqa: S105
+MIN_SECRET_BYTES: Final = 32
+MIN_SECRET_SYMBOLS: Final = 10
+SECRET_FILE: Final = "secret_key"  # noqa: S105 (the file's name, not a secret)
 SQLITE_SCHEMES: Final = frozenset({"sqlite", "sqlite+pysqlite"})
 POSTGRES_SCHEMES: Final = frozenset({"postgresql", "postgresql+psycopg"})
 REDIS_SCHEMES: Final = frozenset({"redis", "rediss", "unix"})
@@ -32,7 +37,11 @@ class Settings(BaseSettings):
         default="", description="SQLAlchemy URL; empty means a SQLite file in data_dir"
     )
     redis_url: str | None = None
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET_KEY)
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs tokens. Unset in development: a random one kept in data_dir; "
+        "production requires at least 32 random bytes",
+    )
     map_dir: Path = BUNDLED_MAP_DIR
     map_name: str = BUNDLED_MAP_NAME
     cache_dir: Path | None = Field(
@@ -60,11 +69,26 @@ class Settings(BaseSettings):
     pickup_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     dropoff_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     hard_max_minutes: Annotated[int, Field(ge=10, le=600)] = 90
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token Prometheus sends for /metrics; unset: no metrics"
+    )
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_json: bool = False
     timezone: str = "Europe/Paris"
+    clock_start: datetime | None = Field(
+        default=None,
+        description="Run the service's clock from this moment (ISO 8601 with its offset), "
+        "for demos and tests at any hour; development only",
+    )
+
+    @field_validator("clock_start")
+    @classmethod
+    def _aware_clock(cls, start: datetime | None) -> datetime | None:
+        if start is not None and start.tzinfo is None:
+            raise ValueError("give the moment with its offset, e.g. 2026-11-27T19:30:00+01:00")
+        return start
 
     @field_validator("database_url")
     @classmethod
@@ -95,15 +119,29 @@ class Settings(BaseSettings):
     def _fill_and_check(self) -> Self:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'chaud.db').as_posix()}"
-        if (
-            self.environment != "development"
-            and self.secret_key.get_secret_value() == DEFAULT_SECRET_KEY
-        ):
-            raise ValueError("secret_key: the default secret is only allowed in development")
+        self.secret_key = SecretStr(self._checked_secret())
+        if self.environment != "development" and self.clock_start is not None:
+            raise ValueError("clock_start: a moved clock is only allowed in development")
         missing = missing_networks(self.map_dir, self.map_name)
         if missing:
             raise ValueError(f"map_dir: missing map file {missing[0]} in {self.map_dir}")
         return self
+
+    def _checked_secret(self) -> str:
+        secret = self.secret_key.get_secret_value()
+        if self.environment == "development":
+            return secret or development_secret(self.data_dir)
+        if not secret:
+            raise ValueError(
+                "secret_key: required in production: at least 32 random bytes, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        if len(secret.encode()) < MIN_SECRET_BYTES or len(set(secret)) < MIN_SECRET_SYMBOLS:
+            raise ValueError(
+                f"secret_key: too weak for production: give at least {MIN_SECRET_BYTES} random "
+                "bytes, e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return secret
 
     @property
     def graph_cache_dir(self) -> Path:
@@ -122,6 +160,28 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return urlsplit(self.database_url).scheme in SQLITE_SCHEMES
+
+
+def development_secret(data_dir: Path) -> str:
+    """This machine's development secret: made once at random, kept in data_dir (mode 0600).
+
+    Several processes (API workers, the dispatcher) may start together: the file is written
+    aside and linked into place, so each reads the one secret that won, never a partial file.
+    """
+    path = data_dir / SECRET_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        draft = data_dir / f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another process was first: use its secret
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def _one_line(error: ValidationError) -> str:

@@ -67,6 +67,10 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
     CONSTRUCTION_SHARE of it) and the local search that improves it.
     """
     began = perf_counter()
+    couriers = list(problem.couriers)
+    if not couriers:
+        # No one to plan for (and no vehicle's streets to measure a ride on): all wait.
+        return DispatchPlan({}, [o.order_id for o in problem.orders], 0)
     problem = replace(
         problem,
         orders=[
@@ -74,9 +78,6 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
             for o in problem.orders
         ],
     )
-    couriers = list(problem.couriers)
-    if not couriers:
-        return DispatchPlan({}, [o.order_id for o in problem.orders], 0)
     by_courier = {c.courier_id: v for v, c in enumerate(couriers)}
     nodes: list[_Node] = []
     locations = [c.location for c in couriers] + [0]  # starts, then the open end

@@ -203,3 +203,21 @@ def test_a_scheduled_order_is_planned_for_its_slot_not_before(
     ).one()
     assert door.eta is not None
     assert door.eta >= slot - timedelta(minutes=5)
+
+
+def test_with_no_courier_on_shift_cycles_go_on_numbered_and_the_order_waits(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance = Alliance(client, session, settings, clock)
+    placed = alliance.order(("pho-turenne", "Nems (4)", 1), key="nobody")
+    first = cycle(session, geography, settings, clock)
+    second = cycle(session, geography, settings, clock)
+    assert (first.couriers, first.unassigned) == (0, [placed["id"]])
+    assert second.unassigned == [placed["id"]]
+    # Each cycle its own number, though neither wrote a round.
+    assert second.version == first.version + 1
+    assert session.exec(select(Stop)).all() == []

@@ -57,6 +57,8 @@ class DispatcherProcess:
             "CHAUD_DISPATCH_CYCLE_S": str(CYCLE_S),
             "CHAUD_DISPATCH_TIME_LIMIT_S": "0.3",
             "CHAUD_DISPATCH_POLL_S": "0.2",
+            # The dispatcher lives on the test's Friday evening, not on today's calendar.
+            "CHAUD_CLOCK_START": FRIDAY_EVENING.isoformat(),
         }
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(

@@ -389,3 +389,14 @@ def test_food_about_to_go_stale_goes_home_before_fresher_food() -> None:
             )
         )
         assert stops(plan) == [("dropoff", 2), ("dropoff", 1)], objective
+
+
+def test_with_no_courier_on_shift_every_order_waits_unassigned() -> None:
+    # The snapshot measures streets only for the vehicles on shift: with none, no matrix at all.
+    nobody = DispatchProblem(
+        {}, [order(1, [2], door=4), order(2, [3, 5], door=6)], [], 0, 0, time_limit_s=1
+    )
+    plan = solve(nobody)
+    assert plan.found
+    assert plan.routes == {}
+    assert sorted(plan.unassigned) == [1, 2]

@@ -4,11 +4,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from time import perf_counter
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from api.dispatcher.persist import persist_plan
 from api.dispatcher.snapshot import DispatchRules, take_snapshot
-from api.models import Round
+from api.services import idempotency
+from api.services.outbox import DISPATCH_CHANNEL, publish
 from api.settings import Settings
 from dispatch.geography import Geography
 from dispatch.solver import solve
@@ -43,14 +44,27 @@ def run_cycle(
     The solver runs between the two, holding no transaction open.
     """
     began = perf_counter()
-    version = int(read.exec(select(func.coalesce(func.max(Round.plan_version), 0))).one()) + 1
     snapshot = take_snapshot(read, geography, rules, now)
     read.commit()  # end the read transaction: the solver holds nothing open
     solve_began = perf_counter()
     plan = solve(snapshot.problem, warm_start=snapshot.previous)
     solve_s = perf_counter() - solve_began
+    # The version is counted in the write transaction: each committed cycle gets the next
+    # number, whether or not its plan changed any round (a count of rounds repeated itself).
+    version = publish(
+        write,
+        DISPATCH_CHANNEL,
+        "plan.made",
+        {
+            "orders": len(snapshot.problem.orders),
+            "couriers": len(snapshot.problem.couriers),
+            "unassigned": plan.unassigned,
+            "found": plan.found,
+        },
+    )
     if plan.found:
         persist_plan(write, snapshot, plan, version)
+    idempotency.purge_expired(write, now)  # housekeeping rides along with each cycle
     return CycleReport(
         version=version,
         orders=len(snapshot.problem.orders),

@@ -9,7 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from api.clock import Clock, SystemClock
+from api.clock import Clock, clock_starting
 from api.db import create_db_engine, writer
 from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
 from api.dispatcher.leader import Leadership, leadership_for
@@ -41,7 +41,7 @@ class Dispatcher:
         self.settings = settings
         self.parent_pid = parent_pid
         """Started by `chaud serve`: stop when that process is gone, however it ended."""
-        self.clock = clock or SystemClock()
+        self.clock = clock or clock_starting(settings.clock_start)
         self.engine = create_db_engine(settings.database_url)
         self.geography = geography_for(settings)
         self.rules = rules_from(settings)

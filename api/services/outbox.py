@@ -36,6 +36,10 @@ def order_channel(order_id: int) -> str:
     return f"order:{order_id}"
 
 
+DISPATCH_CHANNEL = "dispatch"
+"""One event per dispatcher cycle: its sequence number is the plan's version."""
+
+
 def _bump_sequences(session: Session, channels: Sequence[str]) -> dict[str, int]:
     """Bump each channel's counter by its number of events, in one statement.
 
@@ -100,10 +104,13 @@ def _forget(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
 
 
-def publish_all(session: Session, events: Sequence[Event]) -> None:
-    """Add events to the caller's transaction: they exist exactly when the change commits."""
+def publish_all(session: Session, events: Sequence[Event]) -> dict[str, int]:
+    """Add events to the caller's transaction: they exist exactly when the change commits.
+
+    Returns each channel's last sequence number after these events.
+    """
     if not events:
-        return
+        return {}
     channels = sorted({channel for channel, _, _ in events})
     session.info.setdefault(_PENDING_KEY, set()).update(channels)
     if session.get_bind().dialect.name == "postgresql":
@@ -127,7 +134,9 @@ def publish_all(session: Session, events: Sequence[Event]) -> None:
             }
         )
     session.execute(_INSERT_EVENTS, rows)
+    return last
 
 
-def publish(session: Session, channel: str, kind: str, payload: dict[str, Any]) -> None:
-    publish_all(session, [(channel, kind, payload)])
+def publish(session: Session, channel: str, kind: str, payload: dict[str, Any]) -> int:
+    """Add one event to the caller's transaction; returns its sequence number."""
+    return publish_all(session, [(channel, kind, payload)])[channel]
