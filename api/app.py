@@ -16,11 +16,14 @@ from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from api.body_limit import BodySizeLimitMiddleware
-from api.clock import Clock, SystemClock
+from api.clock import Clock, clock_starting
 from api.db import create_db_engine
 from api.errors import COMMON_RESPONSES, install_error_handlers
+from api.headers import SECURITY_HEADERS, SecureASGIMiddleware
+from api.input_guard import NulGuardMiddleware
 from api.logs import AccessLogMiddleware, configure_logging
 from api.pages import customer as customer_pages
+from api.pages import docs as docs_page
 from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from api.routes import auth, courier, geo, health, kitchen, orders, restaurants
 from api.services.geo import geography_for
@@ -56,11 +59,15 @@ def create_app(
         summary="One cart across allied kitchens, delivered together and hot.",
         version="0.1.0",
         lifespan=lifespan,
+        # Served below from the bundled Swagger UI: FastAPI's pages load it from a CDN, which
+        # is a blank page offline and needs inline script.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = app_engine
     app.state.geography = geography_for(settings)
-    app.state.clock = clock or SystemClock()
+    app.state.clock = clock or clock_starting(settings.clock_start)
     app.state.login_limiter = (
         RedisRateLimiter(
             SyncRedis.from_url(settings.redis_url, socket_timeout=2),
@@ -83,6 +90,7 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(customer_pages.router)
+    app.include_router(docs_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     # Parts built on top of the api (the kitchen display) plug in here: the api never imports
     # them (the layer rule), they register under the "chaud.extensions" entry point.
@@ -93,10 +101,11 @@ def create_app(
     ]
 
     # A registry per app: several apps in one process (tests) must not collide.
-    Instrumentator(registry=CollectorRegistry(), excluded_handlers=["/metrics"]).instrument(
-        app
-    ).expose(app, endpoint="/metrics", include_in_schema=False)
+    app.state.metrics = CollectorRegistry()
+    Instrumentator(registry=app.state.metrics, excluded_handlers=["/metrics"]).instrument(app)
+    app.add_middleware(NulGuardMiddleware)  # inside the size limit: it reads bounded bodies
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(SecureASGIMiddleware, secure=SECURITY_HEADERS)
     return app

@@ -1,6 +1,6 @@
 """Password hashing (Argon2id) and signed bearer tokens (JWT, HS256)."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import jwt
 from argon2 import PasswordHasher
@@ -51,4 +51,18 @@ def read_access_token(token: str, secret: str, now: datetime) -> int | None:
             return None
         return int(payload["sub"])
     except (jwt.InvalidTokenError, ValueError, TypeError):
+        return None
+
+
+def token_expiry(token: str, secret: str) -> datetime | None:
+    """When a validly signed token expires (whether or not it has), else None."""
+    try:
+        payload = jwt.decode(
+            token,
+            secret,
+            algorithms=[TOKEN_ALGORITHM],
+            options={"require": ["exp"], "verify_exp": False, "verify_iat": False},
+        )
+        return datetime.fromtimestamp(float(payload["exp"]), UTC)
+    except (jwt.InvalidTokenError, ValueError, TypeError, OverflowError):
         return None

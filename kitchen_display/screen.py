@@ -14,6 +14,8 @@ Protocol (JSON messages):
 
 import asyncio
 import contextlib
+import json
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -25,6 +27,7 @@ from sqlmodel import Session
 from api.deps import account_for_token
 from api.models import Role
 from api.schemas.accounts import Account
+from api.security import token_expiry
 from api.services.kitchen import board
 from api.services.outbox import restaurant_channel
 from kitchen_display.commands import ScreenCommand, run_command
@@ -34,6 +37,33 @@ HEARTBEAT_S = 12.0
 HELLO_TIMEOUT_S = 10.0
 REPLAY_LIMIT = 500
 """A screen further behind than this many events gets a snapshot instead of a replay."""
+
+
+class _Close(Exception):
+    """End the connection with this close code and reason."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+async def _receive_json(websocket: WebSocket) -> Any:
+    """The next message as JSON; a binary, oversized or unreadable one closes with 4400."""
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000))
+    text = message.get("text")
+    if text is None:
+        raise _Close(4400, "send JSON text messages")
+    # A hello or a command is a few hundred bytes: the request body limit is plenty.
+    limit = websocket.app.state.settings.max_body_bytes
+    if len(text) > limit:
+        raise _Close(4400, f"messages are limited to {limit} bytes")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise _Close(4400, "not a JSON message") from None
+
 
 router = APIRouter()
 
@@ -60,8 +90,11 @@ def _catch_up(engine: sa.Engine, restaurant_id: int, since: int | None) -> list[
 
 
 class _Connection:
-    def __init__(self, websocket: WebSocket, hub: Hub, account: Account, screen: Screen) -> None:
+    def __init__(
+        self, websocket: WebSocket, hub: Hub, account: Account, screen: Screen, token: str
+    ) -> None:
         self.websocket, self.hub, self.account, self.screen = websocket, hub, account, screen
+        self.token = token
         self.last = 0
         self.lock = asyncio.Lock()
 
@@ -110,12 +143,22 @@ class _Connection:
             async with self.lock:
                 await self.websocket.send_json({"type": "heartbeat", "seq": self.last})
 
+    async def expiry(self, expires: datetime) -> None:
+        """Close with 4401 the moment the token expires: the screen signs in again."""
+        clock = self.websocket.app.state.clock
+        await asyncio.sleep(max(0.0, (expires - clock.now()).total_seconds()))
+        raise _Close(4401, "the token expired: sign in again")
+
     async def receive(self) -> None:
         state = self.websocket.app.state
         while True:
-            raw = await self.websocket.receive_json()
+            raw = await _receive_json(self.websocket)
             if not isinstance(raw, dict) or raw.get("type") != "command":
                 continue
+            # Each command is checked against the account as it is now (disabled, expired).
+            account = await self.hub.run_sync(lambda: _sign_in(self.websocket, self.token))
+            if account is None or account.restaurant_id != self.account.restaurant_id:
+                raise _Close(4401, "the token is no longer valid: sign in again")
             try:
                 command = ScreenCommand.model_validate(raw)
             except ValidationError as error:
@@ -146,16 +189,27 @@ async def kitchen_screen(websocket: WebSocket) -> None:
     hub: Hub = websocket.app.state.kitchen_hub
     try:
         async with asyncio.timeout(HELLO_TIMEOUT_S):
-            hello = await websocket.receive_json()
+            hello = await _receive_json(websocket)
     except WebSocketDisconnect:
         return
-    except (TimeoutError, ValueError):
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
-            await websocket.close(code=4400, reason="send a hello first")
+    except TimeoutError:
+        await _close(websocket, _Close(4400, "send a hello first"))
+        return
+    except _Close as refusal:
+        await _close(websocket, refusal)
         return
     token = hello.get("token") if isinstance(hello, dict) else None
+    token = token if isinstance(token, str) else None
     account = await hub.run_sync(lambda: _sign_in(websocket, token)) if token else None
-    if account is None or account.role is not Role.KITCHEN or account.restaurant_id is None:
+    secret = websocket.app.state.settings.secret_key.get_secret_value()
+    expires = token_expiry(token, secret) if token else None
+    if (
+        token is None
+        or expires is None
+        or account is None
+        or account.role is not Role.KITCHEN
+        or account.restaurant_id is None
+    ):
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             await websocket.send_json(
                 {"type": "error", "error": "unauthorized", "detail": "sign in as a kitchen"}
@@ -167,7 +221,7 @@ async def kitchen_screen(websocket: WebSocket) -> None:
     restaurant_id = account.restaurant_id
     screen = Screen(restaurant_channel(restaurant_id))
     await hub.attach(screen)  # from here on, new events are queued for this screen
-    connection = _Connection(websocket, hub, account, screen)
+    connection = _Connection(websocket, hub, account, screen, token)
     connection.last = since or 0  # a replay continues from what the screen holds
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -178,6 +232,7 @@ async def kitchen_screen(websocket: WebSocket) -> None:
             asyncio.create_task(connection.forward()),
             asyncio.create_task(connection.heartbeat()),
             asyncio.create_task(connection.receive()),
+            asyncio.create_task(connection.expiry(expires)),
         ]
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for task in done:
@@ -186,6 +241,8 @@ async def kitchen_screen(websocket: WebSocket) -> None:
                 raise error
     except WebSocketDisconnect:
         pass
+    except _Close as closing:
+        await _close(websocket, closing)
     finally:
         hub.detach(screen)
         for task in tasks:
@@ -193,3 +250,8 @@ async def kitchen_screen(websocket: WebSocket) -> None:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
                 await task
+
+
+async def _close(websocket: WebSocket, closing: _Close) -> None:
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+        await websocket.close(code=closing.code, reason=closing.reason)

@@ -20,7 +20,7 @@ def test_killing_a_worker_loses_and_repeats_nothing(postgres_url: str) -> None:
         postgres_url, screens=30, workers=2, rate=6, seconds=10, kill_at=3, restart_at=5
     )
     assert report["killed_worker"] is True
-    assert report["tickets"] > 20
+    assert report["tickets"] > 20, report
     assert report["connections"] > 30, "the killed worker's screens reconnected"
     assert report["lost"] == 0
     assert report["duplicated"] == 0

@@ -8,14 +8,20 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, select
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from api.clock import FixedClock
+from api.models import User
+from api.security import create_access_token
 from kitchen_display import screen as screen_module
 from tests.conftest import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
@@ -187,3 +193,68 @@ def test_only_kitchen_accounts_get_a_board(server: LiveServer) -> None:
         assert json.loads(socket.recv(timeout=5))["error"] == "unauthorized"
         with pytest.raises(Exception, match="4401"):
             socket.recv(timeout=5)
+
+
+def close_code(socket: ClientConnection, timeout: float = 10) -> int:
+    """Read until the server closes the connection; its close code."""
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            socket.recv(timeout=max(0.01, deadline - time.monotonic()))
+    except ConnectionClosed as closed:
+        return closed.rcvd.code if closed.rcvd is not None else -1
+
+
+def hello_with(server: LiveServer, message: str | bytes) -> int:
+    """The close code the server answers a first message with."""
+    url = server.url.replace("http://", "ws://") + "/kitchen/ws"
+    with connect(url, open_timeout=10, max_size=None) as socket:
+        socket.send(message)
+        return close_code(socket)
+
+
+def test_malformed_messages_close_the_screen_with_4400(server: LiveServer) -> None:
+    token = server.token(f"kitchen-{PHO}@chaud.demo")
+    assert hello_with(server, b'{"type": "hello"}') == 4400
+    assert hello_with(server, "[" * 200_000 + "]" * 200_000) == 4400
+    assert hello_with(server, '{"type": "hello", "token": ') == 4400
+    huge = json.dumps({"type": "hello", "token": token, "padding": "x" * (15 * 1024 * 1024)})
+    assert hello_with(server, huge) == 4400
+
+
+def test_a_screen_is_closed_with_4401_when_its_token_expires(server: LiveServer) -> None:
+    url = server.url.replace("http://", "ws://") + "/kitchen/ws"
+    with Session(server.engine) as session:
+        kitchen = session.exec(select(User).where(User.email == f"kitchen-{PHO}@chaud.demo")).one()
+    assert kitchen.id is not None
+    short = create_access_token(
+        kitchen.id, "kitchen", server.settings_secret, server.clock.now(), timedelta(seconds=2)
+    )
+    with connect(url, open_timeout=10) as socket:
+        socket.send(json.dumps({"type": "hello", "token": short, "since": None}))
+        assert json.loads(socket.recv(timeout=5))["type"] == "snapshot"
+        began = time.monotonic()
+        assert close_code(socket) == 4401
+        assert time.monotonic() - began < 8
+
+
+def test_a_command_from_a_disabled_account_closes_the_screen(server: LiveServer) -> None:
+    board = Board(server, COMPTOIR)
+    board.next()
+    with server.engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE users SET is_active = :no WHERE email = :email"),
+            {"no": False, "email": f"kitchen-{COMPTOIR}@chaud.demo"},
+        )
+    try:
+        board.socket.send(
+            json.dumps({"type": "command", "client_id": str(uuid.uuid4()), "action": "sold_out"})
+        )
+        assert close_code(board.socket) == 4401
+    finally:
+        with server.engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE users SET is_active = :yes WHERE email = :email"),
+                {"yes": True, "email": f"kitchen-{COMPTOIR}@chaud.demo"},
+            )
+        board.close()

@@ -1,15 +1,19 @@
 """Liveness and readiness probes."""
 
-from typing import Literal
+import hmac
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+import structlog
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 
-from api.errors import ServiceUnavailable, error_responses
+from api.errors import NotFound, ServiceUnavailable, Unauthorized, error_responses
 from api.services.health import check_database, check_redis
 
 router = APIRouter(tags=["health"])
+log = structlog.get_logger(__name__)
 
 
 class Health(BaseModel):
@@ -37,6 +41,20 @@ async def readyz(request: Request) -> Readiness:
     }
     failing = {name: reason for name, reason in problems.items() if reason is not None}
     if failing:
-        raise ServiceUnavailable(failing)
+        # The drivers' words (hosts, ports, users) go to the log, not to whoever asks.
+        log.warning("not_ready", **failing)
+        raise ServiceUnavailable(dict.fromkeys(failing, "unavailable"))
     checks = {"database": "ok", "redis": "ok" if state.redis is not None else "not configured"}
     return Readiness(status="ready", checks=checks)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
+    """Prometheus metrics, for the bearer of CHAUD_METRICS_TOKEN; off when it is unset."""
+    token = request.app.state.settings.metrics_token
+    if token is None:
+        raise NotFound("metrics are off: set CHAUD_METRICS_TOKEN to scrape them")
+    expected = f"Bearer {token.get_secret_value()}"
+    if not hmac.compare_digest((authorization or "").encode(), expected.encode()):
+        raise Unauthorized("the metrics token is missing or wrong")
+    return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)

@@ -119,8 +119,12 @@ def search_dishes(
         .order_by(col(Dish.name), col(Dish.id))
     )
     if text:
-        pattern = f"%{text.strip()}%"
-        query = query.where(col(Dish.name).ilike(pattern) | col(Dish.description).ilike(pattern))
+        # The customer's text is matched as written: % and _ are letters here, not wildcards.
+        needle = text.strip()
+        query = query.where(
+            col(Dish.name).icontains(needle, autoescape=True)
+            | col(Dish.description).icontains(needle, autoescape=True)
+        )
     excluded = {a.value for a in allergen_free}
     # Allergens are a JSON list: filtering here keeps the query the same on both databases.
     found = [

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import sqlalchemy as sa
+import structlog
 from sqlmodel import Session, select
 
 from api.errors import Conflict, InvalidInput
@@ -19,6 +20,7 @@ _COMPLETE = (
     .where(_RECORDS.c.id == sa.bindparam("record_id"))
     .values(status_code=sa.bindparam("status_code"), response=sa.bindparam("response"))
 )
+log = structlog.get_logger(__name__)
 STALE_AFTER: Final = timedelta(seconds=60)
 """A key still in flight after this long belongs to a request that died: it may be retried."""
 
@@ -102,7 +104,24 @@ def complete(session: Session, record_id: int, status_code: int, body: dict[str,
 
 
 def release(session: Session, record_id: int) -> None:
-    """Forget a claim whose request failed, so the key can be used again."""
-    session.rollback()
-    session.execute(sa.delete(_RECORDS).where(_RECORDS.c.id == record_id))
-    session.commit()
+    """Forget a claim whose request failed, so the key can be used again.
+
+    Best effort: when the database itself is what failed, the claim goes stale instead
+    (STALE_AFTER), and the original error is the one reported.
+    """
+    try:
+        session.rollback()
+        session.execute(sa.delete(_RECORDS).where(_RECORDS.c.id == record_id))
+        session.commit()
+    except sa.exc.SQLAlchemyError:
+        log.warning("idempotency key not released", record_id=record_id, exc_info=True)
+
+
+KEPT_FOR: Final = timedelta(hours=24)
+"""A key answers retries this long; then it is forgotten."""
+
+
+def purge_expired(session: Session, now: datetime) -> int:
+    """Forget keys older than KEPT_FOR, in the caller's transaction; how many went."""
+    purged = session.execute(sa.delete(_RECORDS).where(_RECORDS.c.created_at < now - KEPT_FOR))
+    return int(purged.rowcount)  # type: ignore[attr-defined]

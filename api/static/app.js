@@ -194,6 +194,14 @@ async function setUpCart() {
 }
 
 // --- sign-in ----------------------------------------------------------------------------
+// Where to go once signed in: a path on this site, nothing else. "javascript:…" would run in
+// this page (next to the token), and "https://…" or "//host" would leave the site.
+function sameSitePath(value) {
+  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
+  const target = new URL(value, location.origin);
+  return target.origin === location.origin ? target.pathname + target.search + target.hash : "/";
+}
+
 function setUpLogin() {
   document.getElementById("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -202,7 +210,7 @@ function setUpLogin() {
     const body = await response.json();
     if (!response.ok) { showProblems(body); return; }
     localStorage.setItem(TOKEN_KEY, body.access_token);
-    location.href = new URLSearchParams(location.search).get("next") || "/";
+    location.assign(sameSitePath(new URLSearchParams(location.search).get("next")));
   });
 }
 

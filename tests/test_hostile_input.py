@@ -1,0 +1,115 @@
+"""Input from anyone gets a 4xx naming the field, never a 500 (SQLite and PostgreSQL)."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from api.app import create_app
+from api.clock import FixedClock
+from api.models import IdempotencyRecord, Order
+from api.services import idempotency
+from api.settings import Settings, load_settings
+from tests.accounts import dish_id, headers_for
+from tests.test_quotes import cart
+
+NUL = "\x00"
+
+
+def fields_of(response: Any) -> set[str]:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_input"
+    return {problem["field"] for problem in body["detail"]}
+
+
+def test_a_nul_character_anywhere_is_refused_naming_the_field(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    customer = headers_for(session, settings, clock, "customer@chaud.demo")
+    signup = {"email": "nul@example.org", "password": "a long pass phrase", "name": f"Eve{NUL}"}
+    assert fields_of(client.post("/api/v1/auth/signup", json=signup)) == {"body.name"}
+    token = client.post("/api/v1/auth/token", data={"username": f"a{NUL}b", "password": "x"})
+    assert fields_of(token) == {"body.username"}
+    body = cart(session, ("pho-turenne", "Nems (4)", 1))
+    body["lines"][0]["note"] = f"no onions{NUL}"
+    placed = client.post("/api/v1/orders", json=body, headers={**customer, "Idempotency-Key": "n"})
+    assert fields_of(placed) == {"body.lines.0.note"}
+    assert fields_of(client.get("/api/v1/dishes", params={"q": f"nem{NUL}"})) == {"query.q"}
+    assert fields_of(client.get("/r/pho%00turenne")) == {"path"}
+    address = {"label": f"home{NUL}", "address": "Rue Charlot", "lat": 48.8632, "lon": 2.3629}
+    assert fields_of(client.post("/api/v1/me/addresses", json=address, headers=customer)) == {
+        "body.label"
+    }
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00"])
+def test_a_delivery_time_out_of_any_range_is_refused(
+    client: TestClient, session: Session, moment: str
+) -> None:
+    body = cart(session, ("pho-turenne", "Nems (4)", 1), deliver_at=moment)
+    assert fields_of(client.post("/api/v1/quotes", json=body)) == {"body.deliver_at"}
+
+
+def test_lines_of_one_dish_add_up_to_the_cap(client: TestClient, session: Session) -> None:
+    nems = dish_id(session, "pho-turenne", "Nems (4)")
+    body = cart(session)
+    body["lines"] = [{"dish_id": nems, "quantity": 50}, {"dish_id": nems, "quantity": 1}]
+    assert fields_of(client.post("/api/v1/quotes", json=body)) == {"body.lines.1.quantity"}
+
+
+def test_wildcards_in_a_search_are_letters(client: TestClient) -> None:
+    assert client.get("/api/v1/dishes", params={"q": "%"}).json() == []
+    assert client.get("/api/v1/dishes", params={"q": "_"}).json() == []
+    assert client.get("/api/v1/dishes", params={"q": "nems"}).json() != []
+
+
+def test_after_a_server_error_the_same_key_may_be_retried(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customer = {
+        **headers_for(session, settings, clock, "customer@chaud.demo"),
+        "Idempotency-Key": "retry-me",
+    }
+    body = cart(session, ("pho-turenne", "Nems (4)", 1))
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("a bug in the order path")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("api.services.orders.create_order", broken)
+        client_500 = TestClient(client.app, raise_server_exceptions=False)
+        assert client_500.post("/api/v1/orders", json=body, headers=customer).status_code == 500
+    again = client.post("/api/v1/orders", json=body, headers=customer)
+    assert again.status_code == 201, again.text
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(
+    session: Session, clock: FixedClock, client: TestClient, settings: Settings
+) -> None:
+    headers = headers_for(session, settings, clock, "customer@chaud.demo")
+    body = cart(session, ("pho-turenne", "Nems (4)", 1))
+    placed = client.post("/api/v1/orders", json=body, headers={**headers, "Idempotency-Key": "old"})
+    assert placed.status_code == 201
+    assert idempotency.purge_expired(session, clock.now() + timedelta(hours=23)) == 0
+    assert idempotency.purge_expired(session, clock.now() + timedelta(hours=25)) == 1
+    assert session.exec(select(IdempotencyRecord)).all() == []
+    assert session.get(Order, placed.json()["id"]) is not None
+
+
+def test_a_lost_database_answers_503_with_retry_after(tmp_path: Path) -> None:
+    settings = load_settings(
+        database_url="postgresql+psycopg://chaud@127.0.0.1:1/chaud", data_dir=tmp_path
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = client.get("/api/v1/restaurants")
+    assert response.status_code == 503
+    assert response.json()["error"] == "service_unavailable"
+    assert response.headers["Retry-After"] == "5"
