@@ -12,7 +12,6 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
-from redis import Redis as SyncRedis
 from redis.asyncio import Redis
 
 from api.body_limit import BodySizeLimitMiddleware
@@ -24,8 +23,9 @@ from api.input_guard import NulGuardMiddleware
 from api.logs import AccessLogMiddleware, configure_logging
 from api.pages import customer as customer_pages
 from api.pages import docs as docs_page
-from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from api.ratelimit import Limiter, sign_in_rules
 from api.routes import auth, courier, geo, health, kitchen, orders, restaurants
+from api.security import PasswordWork
 from api.services.geo import geography_for
 from api.settings import Settings, get_settings
 
@@ -51,6 +51,7 @@ def create_app(
             yield
         if app.state.redis is not None:
             await app.state.redis.aclose()
+        app.state.passwords.close()
         if owns_engine:
             app_engine.dispose()
 
@@ -68,15 +69,9 @@ def create_app(
     app.state.engine = app_engine
     app.state.geography = geography_for(settings)
     app.state.clock = clock or clock_starting(settings.clock_start)
-    app.state.login_limiter = (
-        RedisRateLimiter(
-            SyncRedis.from_url(settings.redis_url, socket_timeout=2),
-            settings.login_attempts_per_minute,
-            60,
-        )
-        if settings.redis_url
-        else MemoryRateLimiter(settings.login_attempts_per_minute, 60)
-    )
+    app.state.limiter = Limiter(settings.redis_url or "memory://")
+    app.state.sign_in_rules = sign_in_rules(settings)
+    app.state.passwords = PasswordWork(settings.password_hash_threads, settings.password_hash_queue)
     app.state.redis = (
         Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
         if settings.redis_url

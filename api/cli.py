@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import sqlalchemy as sa
 import typer
@@ -42,6 +42,17 @@ db_app = typer.Typer(help="Database schema migrations.")
 app.add_typer(db_app, name="db")
 dispatcher_app = typer.Typer(help="The dispatcher: delivery rounds over all couriers.")
 app.add_typer(dispatcher_app, name="dispatcher")
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What every server of the app is started with, `chaud serve` and the tests' alike."""
+    return {
+        # X-Forwarded-For is believed from the configured proxies only: believed from anyone,
+        # a rotated header made every guess come from a new client.
+        "proxy_headers": bool(settings.trusted_proxies),
+        "forwarded_allow_ips": settings.trusted_proxies or None,
+        "ws_max_size": settings.max_body_bytes,  # no screen sends more than a request body
+    }
 
 
 def _fail(message: str) -> NoReturn:
@@ -131,8 +142,7 @@ def serve(
             port=port or settings.port,
             workers=workers,
             log_config=None,
-            proxy_headers=True,
-            ws_max_size=settings.max_body_bytes,  # no screen sends more than a request body
+            **uvicorn_options(settings),
         )
     finally:
         if dispatcher is not None:

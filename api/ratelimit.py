@@ -1,49 +1,56 @@
-"""Fixed-window rate limits: in memory for one process, in Redis across workers."""
+"""Rate limits (the `limits` package): in memory for one process, in Redis across workers.
 
-import threading
+Each rule is stated once here with the setting that sizes it; routes name the rule and a key.
+"""
+
+import math
 import time
-from typing import Protocol
+from dataclasses import dataclass
 
-from redis import Redis
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute, parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from api.settings import Settings
 
 
-class RateLimiter(Protocol):
-    def hit(self, key: str) -> int | None:
+@dataclass(frozen=True)
+class SignInRules:
+    per_address: RateLimitItem
+    """Sign-in attempts from one client address, whatever the e-mails tried."""
+    failures_per_account: tuple[RateLimitItem, ...]
+    """Failed sign-ins on one account: a minute's back-off, then an hour's."""
+    sign_ups_per_address: RateLimitItem
+
+
+def sign_in_rules(settings: Settings) -> SignInRules:
+    return SignInRules(
+        per_address=RateLimitItemPerMinute(settings.login_attempts_per_minute),
+        failures_per_account=(
+            RateLimitItemPerMinute(settings.login_failures_per_account_minute),
+            parse(f"{settings.login_failures_per_account_minute * 4}/hour"),
+        ),
+        sign_ups_per_address=RateLimitItemPerHour(settings.signups_per_hour),
+    )
+
+
+class Limiter:
+    """Moving-window counters by key; ``redis://…`` shares them across workers."""
+
+    def __init__(self, storage_uri: str = "memory://") -> None:
+        self._strategy = MovingWindowRateLimiter(storage_from_string(storage_uri))
+
+    def hit(self, rule: RateLimitItem, key: str) -> int | None:
         """Count one attempt; None when allowed, else the seconds to wait."""
-        ...
-
-
-class MemoryRateLimiter:
-    def __init__(self, limit: int, window_s: int) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._counts: dict[tuple[str, int], int] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> int | None:
-        now = time.time()
-        window = int(now // self.window_s)
-        with self._lock:
-            if len(self._counts) > 10_000:  # forget old windows
-                self._counts = {k: v for k, v in self._counts.items() if k[1] == window}
-            count = self._counts.get((key, window), 0) + 1
-            self._counts[(key, window)] = count
-        if count <= self.limit:
+        if self._strategy.hit(rule, key):
             return None
-        return max(1, int((window + 1) * self.window_s - now))
+        return self._wait(rule, key)
 
+    def blocked(self, rules: tuple[RateLimitItem, ...], key: str) -> int | None:
+        """Without counting: the seconds to wait while any rule is spent, else None."""
+        waits = [self._wait(rule, key) for rule in rules if not self._strategy.test(rule, key)]
+        return max(waits) if waits else None
 
-class RedisRateLimiter:
-    def __init__(self, redis: Redis, limit: int, window_s: int, prefix: str = "rl") -> None:
-        self.redis, self.limit, self.window_s, self.prefix = redis, limit, window_s, prefix
-
-    def hit(self, key: str) -> int | None:
-        now = time.time()
-        window = int(now // self.window_s)
-        name = f"{self.prefix}:{key}:{window}"
-        pipe = self.redis.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, self.window_s + 1)
-        count = int(pipe.execute()[0])
-        if count <= self.limit:
-            return None
-        return max(1, int((window + 1) * self.window_s - now))
+    def _wait(self, rule: RateLimitItem, key: str) -> int:
+        reset = self._strategy.get_window_stats(rule, key).reset_time
+        return max(1, math.ceil(reset - time.time()))

@@ -1,11 +1,19 @@
 """Password hashing (Argon2id) and signed bearer tokens (JWT, HS256)."""
 
+import asyncio
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from api.errors import ServiceUnavailable
+
+T = TypeVar("T")
 _hasher = PasswordHasher()
 TOKEN_ALGORITHM = "HS256"  # noqa: S105  (an algorithm name, not a secret)
 
@@ -22,11 +30,39 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 # Verifying against this keeps an unknown e-mail as slow as a wrong password.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 
-def spend_verification_time(password: str) -> None:
-    verify_password(_DUMMY_HASH, password)
+class PasswordWork:
+    """Argon2 off the request threads, on a few threads of its own, with a bounded queue.
+
+    Argon2 is made to be slow (~170 ms a verification here). Run in the route threads, a flood
+    of sign-ins took every thread and the catalogue waited seconds behind it; here it takes
+    `threads` cores at most, and past `queue` waiting hashes a sign-in is turned away at once.
+    """
+
+    def __init__(self, threads: int, queue: int) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="argon2")
+        self._slots = threading.BoundedSemaphore(threads + queue)
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        return await self._run(verify_password, password_hash, password)
+
+    async def hash(self, password: str) -> str:
+        return await self._run(hash_password, password)
+
+    async def _run(self, work: Callable[..., T], *args: str) -> T:
+        if not self._slots.acquire(blocking=False):
+            raise ServiceUnavailable(
+                "too many sign-ins at once: retry in a moment", headers={"Retry-After": "1"}
+            )
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._pool, work, *args)
+        finally:
+            self._slots.release()
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def create_access_token(user_id: int, role: str, secret: str, now: datetime, ttl: timedelta) -> str:

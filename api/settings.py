@@ -54,7 +54,18 @@ class Settings(BaseSettings):
     scooter_legal_speed_share: Annotated[float, Field(gt=0, le=1)] = 0.6
     walk_kph: Annotated[float, Field(gt=0, le=10)] = 4.5
     token_ttl_minutes: Annotated[int, Field(ge=5, le=60 * 24 * 30)] = 12 * 60
-    login_attempts_per_minute: Annotated[int, Field(ge=1, le=1000)] = 10
+    login_attempts_per_minute: Annotated[int, Field(ge=1, le=100_000)] = 10
+    """Sign-in attempts per client address, whatever the e-mails tried."""
+    login_failures_per_account_minute: Annotated[int, Field(ge=1, le=1000)] = 5
+    """Failed sign-ins per account in a minute (four times that in an hour) before it waits."""
+    signups_per_hour: Annotated[int, Field(ge=1, le=100_000)] = 10
+    password_hash_threads: Annotated[int, Field(ge=1, le=16)] = 1
+    password_hash_queue: Annotated[int, Field(ge=0, le=1000)] = 8
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated addresses of the proxies whose X-Forwarded-For is "
+        "believed; empty: none, the connection's address is the client",
+    )
     max_restaurants_per_order: Annotated[int, Field(ge=1, le=10)] = 3
     fee_base_cents: Annotated[int, Field(ge=0)] = 290
     fee_per_extra_restaurant_cents: Annotated[int, Field(ge=0)] = 150

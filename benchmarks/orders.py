@@ -81,10 +81,10 @@ def _cart(menu: dict[int, list[int]], rng: random.Random) -> dict[str, Any]:
 
 async def _sign_up(client: aiohttp.ClientSession, number: int) -> dict[str, str]:
     email = f"bench-{number}-{uuid.uuid4().hex[:6]}@example.org"
-    account = {"email": email, "password": "benchmark!", "name": "Bench"}
+    account = {"email": email, "password": "a benchmark pass phrase", "name": "Bench"}
     async with client.post("/api/v1/auth/signup", json=account) as response:
         await response.read()
-    form = {"username": email, "password": "benchmark!"}
+    form = {"username": email, "password": "a benchmark pass phrase"}
     async with client.post("/api/v1/auth/token", data=form) as response:
         token = (await response.json())["access_token"]
     return {"Authorization": f"Bearer {token}"}
@@ -133,9 +133,20 @@ async def _load(
     return latencies, elapsed, errors
 
 
-def _serve(database_url: str, port: int) -> subprocess.Popen[bytes]:
+ONE_ADDRESS_FOR_EVERYONE = {
+    # Every simulated customer signs up and in from this one loopback address: the limits
+    # per address (sized for one person) would measure themselves instead of the order path.
+    "CHAUD_SIGNUPS_PER_HOUR": "100000",
+    "CHAUD_LOGIN_ATTEMPTS_PER_MINUTE": "100000",
+}
+
+
+def _serve(
+    database_url: str, port: int, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "benchmarks.serve", database_url, str(port), FRIDAY_EVENING]
+        [sys.executable, "-m", "benchmarks.serve", database_url, str(port), FRIDAY_EVENING],
+        env={**os.environ, **ONE_ADDRESS_FOR_EVERYONE, **(env or {})},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

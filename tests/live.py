@@ -14,6 +14,7 @@ import uvicorn
 from sqlmodel import Session, select
 
 from api.app import create_app
+from api.cli import uvicorn_options
 from api.clock import Clock
 from api.db import create_db_engine
 from api.models import User
@@ -50,15 +51,25 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    backend: str, folder: Path, graph_cache: Path, clock: Clock
+    backend: str, folder: Path, graph_cache: Path, clock: Clock, **overrides: object
 ) -> Iterator[LiveServer]:
+    """Started as `chaud serve` starts it (its uvicorn options), with settings overridden."""
     database_url = seeded_database(backend, folder)
     engine = create_db_engine(database_url)
-    settings = load_settings(database_url=database_url, data_dir=folder, cache_dir=graph_cache)
+    settings = load_settings(
+        database_url=database_url, data_dir=folder, cache_dir=graph_cache, **overrides
+    )
     app = create_app(settings, clock=clock)
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            log_config=None,
+            access_log=False,
+            **uvicorn_options(settings),
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -1,16 +1,18 @@
 """Sign-up, sign-in (rate-limited), who am I, saved addresses."""
 
+import uuid
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from limits import RateLimitItemPerMinute
 from sqlmodel import Session
 
 from api.app import create_app
 from api.clock import FixedClock
 from api.deps import get_read_session, get_session
-from api.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from api.ratelimit import Limiter
 from api.settings import Settings, load_settings
 from tests.accounts import headers_for
 from tests.databases import REDIS_URL
@@ -81,7 +83,25 @@ def test_an_expired_token_is_401(
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
-def test_sign_in_attempts_are_limited(
+def app_with(
+    database_url: str,
+    tmp_path: Path,
+    graph_cache: Path,
+    engine: sa.Engine,
+    session: Session,
+    clock: FixedClock,
+    **overrides: object,
+) -> TestClient:
+    settings = load_settings(
+        database_url=database_url, data_dir=tmp_path, cache_dir=graph_cache, **overrides
+    )
+    app = create_app(settings, engine=engine, clock=clock)
+    app.dependency_overrides[get_session] = lambda: session
+    app.dependency_overrides[get_read_session] = lambda: session
+    return TestClient(app)
+
+
+def test_sign_in_attempts_are_limited_per_address_whatever_the_emails(
     database_url: str,
     tmp_path: Path,
     graph_cache: Path,
@@ -89,41 +109,118 @@ def test_sign_in_attempts_are_limited(
     session: Session,
     clock: FixedClock,
 ) -> None:
-    settings = load_settings(
-        database_url=database_url,
-        data_dir=tmp_path,
-        cache_dir=graph_cache,
-        login_attempts_per_minute=3,
-    )
-    app = create_app(settings, engine=engine, clock=clock)
-    app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_read_session] = lambda: session
-    with TestClient(app) as client:
-        wrong = {"username": "customer@chaud.demo", "password": "guess"}
-        codes = [client.post("/api/v1/auth/token", data=wrong).status_code for _ in range(4)]
+    with app_with(
+        database_url, tmp_path, graph_cache, engine, session, clock, login_attempts_per_minute=3
+    ) as client:
+        # Each guess on another (unknown) e-mail: throttled all the same.
+        codes = [
+            client.post(
+                "/api/v1/auth/token", data={"username": f"who{n}@example.org", "password": "g"}
+            ).status_code
+            for n in range(4)
+        ]
         assert codes == [401, 401, 401, 429]
-        limited = client.post("/api/v1/auth/token", data=wrong)
+        right = {"username": "customer@chaud.demo", "password": "chaud-demo"}
+        limited = client.post("/api/v1/auth/token", data=right)
+        assert limited.status_code == 429
         assert int(limited.headers["Retry-After"]) >= 1
 
 
-def test_the_memory_limiter_counts_per_key() -> None:
-    limiter = MemoryRateLimiter(limit=2, window_s=60)
-    assert [limiter.hit("a"), limiter.hit("a"), limiter.hit("b")] == [None, None, None]
-    assert limiter.hit("a") is not None
+def test_an_account_backs_off_after_failed_sign_ins(
+    database_url: str,
+    tmp_path: Path,
+    graph_cache: Path,
+    engine: sa.Engine,
+    session: Session,
+    clock: FixedClock,
+) -> None:
+    with app_with(
+        database_url,
+        tmp_path,
+        graph_cache,
+        engine,
+        session,
+        clock,
+        login_attempts_per_minute=100,
+        login_failures_per_account_minute=3,
+    ) as client:
+        wrong = {"username": "customer@chaud.demo", "password": "guess"}
+        codes = [client.post("/api/v1/auth/token", data=wrong).status_code for _ in range(3)]
+        assert codes == [401, 401, 401]
+        right = {"username": "customer@chaud.demo", "password": "chaud-demo"}
+        waiting = client.post("/api/v1/auth/token", data=right)
+        assert waiting.status_code == 429
+        assert "this account" in waiting.json()["detail"]
+        other = {"username": "operator@chaud.demo", "password": "chaud-demo"}
+        assert client.post("/api/v1/auth/token", data=other).status_code == 200
+
+
+def test_sign_ups_are_limited_per_address(
+    database_url: str,
+    tmp_path: Path,
+    graph_cache: Path,
+    engine: sa.Engine,
+    session: Session,
+    clock: FixedClock,
+) -> None:
+    with app_with(
+        database_url, tmp_path, graph_cache, engine, session, clock, signups_per_hour=2
+    ) as client:
+        codes = [
+            client.post(
+                "/api/v1/auth/signup",
+                json={
+                    "email": f"new{n}@example.org",
+                    "password": "a long pass phrase",
+                    "name": "N",
+                },
+            ).status_code
+            for n in range(3)
+        ]
+        assert codes == [201, 201, 429]
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("password", "common"),
+        ("12345678", "common"),
+        ("        ", "Repeats"),
+        ("mallory@example.org", "choose a longer phrase"),
+        ("mallory1", "choose a longer phrase"),
+    ],
+)
+def test_guessable_passwords_are_refused(client: TestClient, password: str, reason: str) -> None:
+    body = {"email": "mallory@example.org", "password": password, "name": "Mallory"}
+    response = client.post("/api/v1/auth/signup", json=body)
+    assert response.status_code == 422, response.text
+    (problem,) = response.json()["detail"]
+    assert problem["field"] == "password"
+    assert reason in problem["reason"]
+
+
+def test_names_are_stripped(client: TestClient) -> None:
+    body = {"email": "ann@example.org", "password": "a long pass phrase", "name": "  Ann  "}
+    assert client.post("/api/v1/auth/signup", json=body).json()["name"] == "Ann"
+    blank = {"email": "bob@example.org", "password": "a long pass phrase", "name": "   "}
+    assert client.post("/api/v1/auth/signup", json=blank).status_code == 422
+
+
+def test_the_limiter_counts_per_key_in_memory() -> None:
+    limiter, rule = Limiter(), RateLimitItemPerMinute(2)
+    assert [limiter.hit(rule, "a"), limiter.hit(rule, "a"), limiter.hit(rule, "b")] == [None] * 3
+    wait = limiter.hit(rule, "a")
+    assert wait is not None
+    assert 1 <= wait <= 60
 
 
 @pytest.mark.skipif(REDIS_URL is None, reason="CHAUD_TEST_REDIS_URL names no Redis to check")
 def test_the_redis_limiter_is_shared_across_workers() -> None:
-    import uuid
-
-    from redis import Redis
-
     assert REDIS_URL is not None
-    key = f"test-{uuid.uuid4()}"
-    first = RedisRateLimiter(Redis.from_url(REDIS_URL), limit=2, window_s=60)
-    second = RedisRateLimiter(Redis.from_url(REDIS_URL), limit=2, window_s=60)
-    assert [first.hit(key), second.hit(key)] == [None, None]
-    assert first.hit(key) is not None
+    key, rule = f"test-{uuid.uuid4()}", RateLimitItemPerMinute(2)
+    first, second = Limiter(REDIS_URL), Limiter(REDIS_URL)
+    assert [first.hit(rule, key), second.hit(rule, key)] == [None, None]
+    assert first.hit(rule, key) is not None
 
 
 def test_addresses_are_the_customers_own(

@@ -63,3 +63,17 @@ def test_kitchen_benchmark_reports_its_figures() -> None:
     )
     assert (report["screens"], report["workers"]) == (4, 2)
     assert report["lost"] == 0
+
+
+def test_signin_flood_benchmark_reports_its_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import signin_flood
+
+    summary = signin_flood.main(["--seconds", "1.5", "--readers", "1", "--flooders", "3"])
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == summary
+    for phase in ("quiet", "flood_one_address", "flood_many_addresses"):
+        assert summary[phase]["catalogue_requests"] > 0
+        assert summary[phase]["catalogue_p99_ms"] is not None
+    assert summary["quiet"]["sign_ins"] == {}
+    # From one address, no more than the limit (10 a minute) is ever hashed.
+    assert summary["flood_one_address"]["sign_ins"].get("401", 0) <= 10
+    assert set(summary["flood_many_addresses"]["sign_ins"]) <= {"401", "503"}

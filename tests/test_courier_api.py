@@ -3,9 +3,10 @@
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.clock import FixedClock
+from api.models import OutboxEvent
 from api.settings import Settings
 from dispatch.geography import Geography
 from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, cycle
@@ -128,3 +129,38 @@ def test_shift_rules(
     ended = client.post("/api/v1/courier/shift/end", headers=mine)
     assert ended.status_code == 200
     assert ended.json()["on_shift"] is False
+
+
+def test_a_relay_drop_off_locks_after_five_wrong_codes_and_tells_the_operator(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    relays = client.get("/api/v1/relay-points").json()
+    voltaire = next(r for r in relays if "Voltaire" in r["name"])
+    alliance, order, round_ = planned_round(
+        client, session, settings, clock, geography, destination={"relay_point_id": voltaire["id"]}
+    )
+    mine = alliance.courier(1)
+    pickup, door = round_["stops"]
+    ticket = order["tickets"][0]["id"]
+    kitchen = alliance.kitchen("comptoir-oberkampf")
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine)
+    url = f"/api/v1/courier/stops/{door['id']}/done"
+    code = client.get(f"/api/v1/orders/{order['id']}", headers=alliance.customer).json()[
+        "relay_code"
+    ]
+    wrong = "999999" if code != "999999" else "111111"
+    answers = [client.post(url, headers=mine, json={"code": wrong}) for _ in range(6)]
+    assert [a.status_code for a in answers] == [422, 422, 422, 422, 409, 409]
+    assert "1 tries left" in answers[3].json()["detail"][0]["reason"]
+    assert answers[4].json()["detail"]["current_status"] == "code_locked"
+    # Locked: even the right code waits for the operator now.
+    right = client.post(url, headers=mine, json={"code": code})
+    assert right.status_code == 409
+    told = session.exec(select(OutboxEvent).where(OutboxEvent.channel == "operator")).all()
+    assert [(e.kind, e.payload["order_id"]) for e in told] == [("relay.code_locked", order["id"])]

@@ -216,10 +216,11 @@ def hello_with(server: LiveServer, message: str | bytes) -> int:
 def test_malformed_messages_close_the_screen_with_4400(server: LiveServer) -> None:
     token = server.token(f"kitchen-{PHO}@chaud.demo")
     assert hello_with(server, b'{"type": "hello"}') == 4400
-    assert hello_with(server, "[" * 200_000 + "]" * 200_000) == 4400
+    assert hello_with(server, "[" * 30_000 + "]" * 30_000) == 4400  # deep, within the cap
     assert hello_with(server, '{"type": "hello", "token": ') == 4400
+    # Past the body limit the server refuses the frame itself: 1009, message too big.
     huge = json.dumps({"type": "hello", "token": token, "padding": "x" * (15 * 1024 * 1024)})
-    assert hello_with(server, huge) == 4400
+    assert hello_with(server, huge) == 1009
 
 
 def test_a_screen_is_closed_with_4401_when_its_token_expires(server: LiveServer) -> None:

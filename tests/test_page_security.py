@@ -8,12 +8,15 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from api.clock import FixedClock
 from tests.browser import page_on
-from tests.live import LiveServer
+from tests.conftest import FRIDAY_EVENING
+from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
 
@@ -99,3 +102,34 @@ def test_the_docs_page_loads_nothing_from_another_site(client: TestClient) -> No
     assert "https://" not in page
     assert "<script>" not in page
     assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def sign_in_codes(server: LiveServer, forwarded_for: list[str]) -> list[int]:
+    with httpx.Client(base_url=server.url) as client:
+        return [
+            client.post(
+                "/api/v1/auth/token",
+                data={"username": f"guess{n}@example.org", "password": "guess"},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+            for n, address in enumerate(forwarded_for)
+        ]
+
+
+def test_a_forged_forwarded_for_does_not_escape_the_limit(sqlite_server: LiveServer) -> None:
+    rotating = [f"203.0.113.{n}" for n in range(12)]
+    assert sign_in_codes(sqlite_server, rotating) == [401] * 10 + [429] * 2
+
+
+def test_a_trusted_proxy_names_the_client(tmp_path: Path, graph_cache: Path) -> None:
+    with live_server(
+        "sqlite",
+        tmp_path,
+        graph_cache,
+        FixedClock(FRIDAY_EVENING),
+        trusted_proxies="127.0.0.1",
+        login_attempts_per_minute=2,
+    ) as server:
+        # Behind our own proxy, each client counts on its own.
+        assert sign_in_codes(server, ["203.0.113.1"] * 3) == [401, 401, 429]
+        assert sign_in_codes(server, ["203.0.113.2"]) == [401]

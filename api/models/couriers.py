@@ -103,3 +103,8 @@ class Stop(SQLModel, table=True):
     eta: datetime | None = moment_field()
     arrived_at: datetime | None = moment_field()
     done_at: datetime | None = moment_field()
+    code_attempts: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="Wrong relay codes tried at this drop-off; locked at MAX_CODE_ATTEMPTS",
+    )

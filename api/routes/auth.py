@@ -1,9 +1,11 @@
 """Accounts: sign up, sign in, who am I, saved addresses."""
 
 from datetime import timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import ClockDep, CurrentCustomer, CurrentUser, GeographyDep, SessionDep, SettingsDep
@@ -11,30 +13,46 @@ from api.errors import (
     Conflict,
     InvalidInput,
     NotFound,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthorized,
     error_responses,
 )
 from api.schemas.accounts import AddressCreate, AddressPublic, SignUp, Token, UserPublic
 from api.schemas.common import IdPath
+from api.security import DUMMY_HASH
 from api.services import accounts as service
 from api.services.geo import locate
 
 router = APIRouter(tags=["accounts"])
 
 
+def client_address(request: Request) -> str:
+    """The caller's address, as the server saw it (a proxy's header only if it is trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
 @router.post(
     "/auth/signup",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(Conflict, InvalidInput),
+    responses=error_responses(Conflict, InvalidInput, TooManyRequests, ServiceUnavailable),
 )
-def sign_up(form: SignUp, session: SessionDep) -> UserPublic:
-    """Create a customer account."""
-    return service.user_public(service.sign_up(session, form))
+async def sign_up(form: SignUp, request: Request, session: SessionDep) -> UserPublic:
+    """Create a customer account (limited per client address)."""
+    state = request.app.state
+    await run_in_threadpool(
+        service.admit_sign_up, state.limiter, state.sign_in_rules, client_address(request)
+    )
+    await run_in_threadpool(service.check_password, form)
+    password_hash = await state.passwords.hash(form.password)
+    user = await run_in_threadpool(service.create_customer, session, form, password_hash)
+    return service.user_public(user)
 
 
-@router.post("/auth/token", responses=error_responses(Unauthorized, TooManyRequests))
-def sign_in(
+@router.post(
+    "/auth/token", responses=error_responses(Unauthorized, TooManyRequests, ServiceUnavailable)
+)
+async def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     request: Request,
     session: SessionDep,
@@ -42,17 +60,26 @@ def sign_in(
     clock: ClockDep,
 ) -> Token:
     """Exchange an e-mail (as username) and password for a bearer token."""
-    token = service.sign_in(
-        session,
-        email=form.username,
-        password=form.password,
-        client=request.client.host if request.client else "unknown",
-        limiter=request.app.state.login_limiter,
-        secret=settings.secret_key.get_secret_value(),
-        now=clock.now(),
-        ttl=timedelta(minutes=settings.token_ttl_minutes),
+    state = request.app.state
+    email = form.username.strip().lower()
+    user = await run_in_threadpool(
+        partial(
+            service.admit_sign_in,
+            session,
+            state.limiter,
+            state.sign_in_rules,
+            email=email,
+            client=client_address(request),
+        )
     )
-    return Token(access_token=token)
+    # An unknown e-mail costs the same verification as a wrong password: no timing tells.
+    valid = await state.passwords.verify(user.password_hash if user else DUMMY_HASH, form.password)
+    if user is None or not valid or not user.is_active:
+        await run_in_threadpool(service.sign_in_failed, state.limiter, state.sign_in_rules, email)
+        raise Unauthorized("wrong e-mail or password")
+    secret = settings.secret_key.get_secret_value()
+    ttl = timedelta(minutes=settings.token_ttl_minutes)
+    return Token(access_token=service.issue_token(user, secret, clock.now(), ttl))
 
 
 @router.get("/me", responses=error_responses(Unauthorized))

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from api.models import Role
 
@@ -23,7 +23,7 @@ class SignUp(BaseModel):
     model_config = ConfigDict(extra="forbid")
     email: EmailStr
     password: Annotated[str, Field(min_length=8, max_length=128)]
-    name: Annotated[str, Field(min_length=1, max_length=120)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 
 
 class UserPublic(BaseModel):

@@ -4,17 +4,16 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from zxcvbn import zxcvbn
 
-from api.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from api.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.models import CustomerAddress, Role, User
-from api.ratelimit import RateLimiter
+from api.ratelimit import Limiter, SignInRules
 from api.schemas.accounts import Account, AddressCreate, AddressPublic, SignUp, UserPublic
-from api.security import (
-    create_access_token,
-    hash_password,
-    spend_verification_time,
-    verify_password,
-)
+from api.security import create_access_token
+
+MIN_PASSWORD_SCORE = 2
+"""zxcvbn's scale 0-4: 0 and 1 are common passwords and their variants, the e-mail, the name."""
 
 
 def user_public(user: User | Account) -> UserPublic:
@@ -28,12 +27,30 @@ def user_public(user: User | Account) -> UserPublic:
     )
 
 
-def sign_up(session: Session, form: SignUp) -> User:
+def check_password(form: SignUp) -> None:
+    """Refuse a password that is common or guessable from the account itself (zxcvbn)."""
+    local_part = form.email.split("@")[0]
+    # zxcvbn's cost grows with the length; past 64 characters a password is not guessable.
+    verdict = zxcvbn(form.password[:64], user_inputs=[form.email, local_part, form.name])
+    if verdict["score"] < MIN_PASSWORD_SCORE:
+        warning = verdict["feedback"]["warning"] or "too easy to guess"
+        raise InvalidInput(
+            [{"field": "password", "reason": f"{warning.rstrip('.')}: choose a longer phrase"}]
+        )
+
+
+def admit_sign_up(limiter: Limiter, rules: SignInRules, client: str) -> None:
+    wait = limiter.hit(rules.sign_ups_per_address, f"sign-up:{client}")
+    if wait is not None:
+        raise _too_many("sign-ups", wait)
+
+
+def create_customer(session: Session, form: SignUp, password_hash: str) -> User:
     """A new customer account; an e-mail already in use answers 409."""
     user = User(
         email=form.email.lower(),
-        name=form.name.strip(),
-        password_hash=hash_password(form.password),
+        name=form.name,
+        password_hash=password_hash,
         role=Role.CUSTOMER,
     )
     session.add(user)
@@ -45,30 +62,35 @@ def sign_up(session: Session, form: SignUp) -> User:
     return user
 
 
-def sign_in(
-    session: Session,
-    *,
-    email: str,
-    password: str,
-    client: str,
-    limiter: RateLimiter,
-    secret: str,
-    now: datetime,
-    ttl: timedelta,
-) -> str:
-    """A bearer token for the right password; attempts are limited per client and account."""
-    email = email.strip().lower()
-    wait = limiter.hit(f"login:{client}:{email}")
+def _too_many(what: str, wait: int) -> TooManyRequests:
+    return TooManyRequests(
+        f"too many {what}: try again in {wait} s", headers={"Retry-After": str(wait)}
+    )
+
+
+def admit_sign_in(
+    session: Session, limiter: Limiter, rules: SignInRules, *, email: str, client: str
+) -> User | None:
+    """Count the attempt against the client's address, refuse an account in back-off, then
+    the account (None when no account has this e-mail). No password is checked here."""
+    wait = limiter.hit(rules.per_address, f"sign-in:{client}")
     if wait is not None:
-        raise TooManyRequests(
-            f"too many sign-in attempts: try again in {wait} s", headers={"Retry-After": str(wait)}
-        )
+        raise _too_many("sign-in attempts from this address", wait)
+    wait = limiter.blocked(rules.failures_per_account, f"sign-in-failures:{email}")
+    if wait is not None:
+        raise _too_many("failed sign-ins on this account", wait)
     user = session.exec(select(User).where(User.email == email)).first()
-    if user is None:
-        spend_verification_time(password)
-        raise Unauthorized("wrong e-mail or password")
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        raise Unauthorized("wrong e-mail or password")
+    session.commit()  # hold nothing open while the password is checked
+    return user
+
+
+def sign_in_failed(limiter: Limiter, rules: SignInRules, email: str) -> None:
+    """A wrong password (or e-mail) moves the account towards its back-off."""
+    for rule in rules.failures_per_account:
+        limiter.hit(rule, f"sign-in-failures:{email}")
+
+
+def issue_token(user: User, secret: str, now: datetime, ttl: timedelta) -> str:
     assert user.id is not None
     return create_access_token(user.id, user.role.value, secret, now, ttl)
 

@@ -1,8 +1,10 @@
 """Couriers at work: shifts, positions, and the stops of their round done one after another."""
 
+import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.errors import Conflict, InvalidInput, NotFound
@@ -26,7 +28,7 @@ from api.models import (
 from api.schemas.couriers import RoundPublic, ShiftPublic, StopPublic
 from api.services.kitchen import announce_ticket
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
-from api.services.outbox import courier_channel, publish
+from api.services.outbox import OPERATOR_CHANNEL, courier_channel, publish
 from dispatch.drawing import ATTRIBUTION
 from dispatch.geography import Geography
 
@@ -301,6 +303,58 @@ def _next_stop(session: Session, courier: Courier, stop_id: int) -> tuple[Stop, 
     return stop, stops
 
 
+MAX_CODE_ATTEMPTS = 5
+"""Wrong relay codes a drop-off takes; then it is locked until the operator steps in."""
+_STOPS: sa.Table = Stop.__table__  # type: ignore[attr-defined]
+
+
+def _check_relay_code(
+    session: Session, stop: Stop, order: Order, code: str | None, now: datetime
+) -> None:
+    """The shop's code for the order, or a refusal; a sixth guess is not even compared."""
+    if stop.code_attempts >= MAX_CODE_ATTEMPTS:
+        raise Conflict(_locked(stop))
+    if not code:
+        raise InvalidInput([{"field": "code", "reason": "the relay code is required"}])
+    if secrets.compare_digest(code.encode(), (order.relay_code or "").encode()):
+        return
+    # Counted in SQL and committed before answering: the refusal rolls nothing back.
+    tries = session.execute(
+        sa.update(_STOPS)
+        .where(_STOPS.c.id == stop.id, _STOPS.c.code_attempts < MAX_CODE_ATTEMPTS)
+        .values(code_attempts=_STOPS.c.code_attempts + 1)
+        .returning(_STOPS.c.code_attempts)
+    ).scalar_one_or_none()
+    if tries == MAX_CODE_ATTEMPTS:
+        assert order.id is not None
+        publish(
+            session,
+            OPERATOR_CHANNEL,
+            "relay.code_locked",
+            {"order_id": order.id, "stop_id": stop.id, "at": now.isoformat()},
+        )
+    session.commit()
+    if tries is None or tries >= MAX_CODE_ATTEMPTS:
+        raise Conflict(_locked(stop))
+    raise InvalidInput(
+        [
+            {
+                "field": "code",
+                "reason": f"does not match this order ({MAX_CODE_ATTEMPTS - tries} tries left)",
+            }
+        ]
+    )
+
+
+def _locked(stop: Stop) -> dict[str, object]:
+    return {
+        "reason": f"{MAX_CODE_ATTEMPTS} wrong codes: this drop-off is locked, the operator "
+        "has been told",
+        "current_status": "code_locked",
+        "stop_id": stop.id,
+    }
+
+
 def _activate(session: Session, stop: Stop) -> None:
     round_ = session.get(Round, stop.round_id)
     if round_ is not None and round_.status is RoundStatus.PLANNED:
@@ -345,10 +399,7 @@ def complete(
         refresh_order_status(session, order, now)
     else:
         if order.destination_kind is DestinationKind.RELAY_POINT:
-            if not code:
-                raise InvalidInput([{"field": "code", "reason": "the relay code is required"}])
-            if code != order.relay_code:
-                raise InvalidInput([{"field": "code", "reason": "does not match this order"}])
+            _check_relay_code(session, stop, order, code, now)
         if order.status is not OrderStatus.OUT_FOR_DELIVERY:
             raise Conflict(
                 {

@@ -36,6 +36,8 @@ def order_channel(order_id: int) -> str:
     return f"order:{order_id}"
 
 
+OPERATOR_CHANNEL = "operator"
+"""What the alliance's operator must see (a locked relay drop-off, …)."""
 DISPATCH_CHANNEL = "dispatch"
 """One event per dispatcher cycle: its sequence number is the plan's version."""
 
