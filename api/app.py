@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from api.body_limit import BodySizeLimitMiddleware
 from api.clock import Clock, clock_starting
 from api.db import create_db_engine
-from api.errors import COMMON_RESPONSES, install_error_handlers
+from api.errors import COMMON_RESPONSES, document_unreadable_bodies, install_error_handlers
 from api.headers import SECURITY_HEADERS, SecureASGIMiddleware
 from api.input_guard import NulGuardMiddleware
 from api.logs import AccessLogMiddleware, configure_logging
@@ -79,6 +79,8 @@ def create_app(
     )
 
     install_error_handlers(app)
+    framework_openapi = app.openapi
+    app.openapi = lambda: document_unreadable_bodies(framework_openapi())  # type: ignore[method-assign]
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX, responses=COMMON_RESPONSES)
     for module in (auth, restaurants, orders, kitchen, courier, geo):

@@ -97,6 +97,10 @@ def error_responses(*errors: type[ChaudError]) -> dict[int | str, dict[str, Any]
     return {error.status_code: {"model": ErrorBody, "description": error.code} for error in errors}
 
 
+ROLE_ERRORS = error_responses(Unauthorized, Forbidden)
+"""What a route for one role answers anyone else: 401 signed out, 403 signed in as another."""
+
+
 def _json(
     status_code: int, code: str, detail: Any, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -151,8 +155,26 @@ _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_la
 
 async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
+    if error.status_code == 400:  # the framework could not read the body (bytes, not JSON)
+        detail = [{"field": "body", "reason": f"unreadable: {error.detail}"}]
+        return _json(400, BadRequest.code, detail)
     code = _HTTP_CODES.get(error.status_code, "http_error")
     return _json(error.status_code, code, error.detail, getattr(error, "headers", None))
+
+
+UNREADABLE_BODY: dict[str, Any] = {
+    "description": "bad_request: the body could not be read (not UTF-8 JSON, a broken form)",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+}
+
+
+def document_unreadable_bodies(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every operation that takes a body can answer 400 when it cannot be read: say so."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if "requestBody" in operation:
+                operation["responses"].setdefault("400", UNREADABLE_BODY)
+    return schema
 
 
 DATABASE_RETRY_AFTER_S = 5

@@ -67,8 +67,8 @@ def test_the_idempotency_key_is_required(
     client: TestClient, session: Session, customer: dict[str, str]
 ) -> None:
     response = client.post("/api/v1/orders", json=two_kitchen_cart(session), headers=customer)
-    assert response.status_code == 400
-    assert response.json()["detail"][0]["field"] == "Idempotency-Key"
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "header.Idempotency-Key"
 
 
 def test_the_same_key_and_body_give_the_same_answer_and_one_order(

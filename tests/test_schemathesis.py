@@ -4,6 +4,7 @@ Generated requests, sent anonymously and signed in as a customer and as a kitche
 never cause a server error or a response that breaks the schema the API publishes.
 """
 
+import uuid
 from typing import Any
 
 import pytest
@@ -12,7 +13,11 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from schemathesis.checks import (
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from schemathesis.generation.case import Case
 from sqlmodel import Session
 
@@ -22,6 +27,7 @@ from tests.accounts import headers_for
 
 pytestmark = pytest.mark.slow
 EXAMPLES_PER_OPERATION = 30
+STATEFUL_RUNS = 15
 
 
 def test_no_server_error_and_no_broken_schema(
@@ -29,8 +35,15 @@ def test_no_server_error_and_no_broken_schema(
 ) -> None:
     roles = [
         {},
-        headers_for(session, settings, clock, "customer@chaud.demo"),
-        headers_for(session, settings, clock, "kitchen-pho-turenne@chaud.demo"),
+        *(
+            headers_for(session, settings, clock, email)
+            for email in (
+                "customer@chaud.demo",
+                "kitchen-pho-turenne@chaud.demo",
+                "courier-1@chaud.demo",
+                "operator@chaud.demo",
+            )
+        ),
     ]
     schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
@@ -49,7 +62,49 @@ def test_no_server_error_and_no_broken_schema(
         def generated(case: Case[Any], role: int) -> None:
             headers = {**roles[role], "Idempotency-Key": f"schemathesis-{role}"}
             case.call_and_validate(
-                headers=headers, checks=[not_a_server_error, response_schema_conformance]
+                headers=headers,
+                checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
             )
 
         generated()
+
+
+def test_chained_calls_across_roles_keep_the_schema(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    """Stateful: schemathesis follows the links it finds between operations (an order placed,
+    read, cancelled; its tickets accepted, started, bumped by the kitchen; an address saved
+    and deleted) with the ids the API returned, each call made by the role it is for."""
+    by_prefix = {
+        prefix: headers_for(session, settings, clock, email)
+        for prefix, email in (
+            ("/api/v1/kitchen/", "kitchen-pho-turenne@chaud.demo"),
+            ("/api/v1/courier/", "courier-1@chaud.demo"),
+            ("/api/v1/", "customer@chaud.demo"),
+        )
+    }
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
+    base = schema.as_state_machine()
+    assert len(base.bundles) >= 5, "schemathesis found the links between operations"
+
+    class Machine(base):  # type: ignore[valid-type,misc]
+        def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
+            role = next(h for prefix, h in by_prefix.items() if case.path.startswith(prefix))
+            return {"headers": {**role, "Idempotency-Key": uuid.uuid4().hex}}
+
+        def validate_response(self, response: Any, case: Case[Any], **kwargs: Any) -> None:
+            case.validate_response(
+                response,
+                checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
+            )
+
+    Machine.run(
+        settings=hypothesis_settings(
+            max_examples=STATEFUL_RUNS,
+            stateful_step_count=8,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

@@ -10,6 +10,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import ClockDep, CurrentCustomer, CurrentUser, GeographyDep, SessionDep, SettingsDep
 from api.errors import (
+    ROLE_ERRORS,
+    BadRequest,
     Conflict,
     InvalidInput,
     NotFound,
@@ -50,7 +52,8 @@ async def sign_up(form: SignUp, request: Request, session: SessionDep) -> UserPu
 
 
 @router.post(
-    "/auth/token", responses=error_responses(Unauthorized, TooManyRequests, ServiceUnavailable)
+    "/auth/token",
+    responses=error_responses(BadRequest, Unauthorized, TooManyRequests, ServiceUnavailable),
 )
 async def sign_in(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -88,7 +91,7 @@ def me(user: CurrentUser) -> UserPublic:
     return service.user_public(user)
 
 
-@router.get("/me/addresses", responses=error_responses(Unauthorized))
+@router.get("/me/addresses", responses=ROLE_ERRORS)
 def list_addresses(user: CurrentCustomer, session: SessionDep) -> list[AddressPublic]:
     """The customer's saved delivery addresses."""
     return service.list_addresses(session, user.id)
@@ -97,7 +100,7 @@ def list_addresses(user: CurrentCustomer, session: SessionDep) -> list[AddressPu
 @router.post(
     "/me/addresses",
     status_code=status.HTTP_201_CREATED,
-    responses=error_responses(Unauthorized, InvalidInput),
+    responses={**ROLE_ERRORS, **error_responses(InvalidInput)},
 )
 def add_address(
     address: AddressCreate, user: CurrentCustomer, session: SessionDep, geography: GeographyDep
@@ -110,7 +113,7 @@ def add_address(
 @router.delete(
     "/me/addresses/{address_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=error_responses(Unauthorized, NotFound),
+    responses={**ROLE_ERRORS, **error_responses(NotFound)},
 )
 def delete_address(address_id: IdPath, user: CurrentCustomer, session: SessionDep) -> None:
     """Forget a saved address."""

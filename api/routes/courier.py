@@ -3,13 +3,13 @@
 from fastapi import APIRouter, Response
 
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
-from api.errors import Conflict, InvalidInput, NotFound, Unauthorized, error_responses
+from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, Unauthorized, error_responses
 from api.schemas.common import IdPath
 from api.schemas.couriers import PositionUpdate, RoundPublic, ShiftPublic, ShiftStart, StopDone
 from api.services import couriers as service
 from api.services.geo import locate
 
-router = APIRouter(prefix="/courier", tags=["courier"])
+router = APIRouter(prefix="/courier", tags=["courier"], responses=ROLE_ERRORS)
 STOP_ERRORS = error_responses(Unauthorized, NotFound, Conflict)
 
 

@@ -12,7 +12,7 @@ from api.deps import (
     SettingsDep,
     kitchen_restaurant_id,
 )
-from api.errors import Conflict, InvalidInput, NotFound, Unauthorized, error_responses
+from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, Unauthorized, error_responses
 from api.models import Order, Restaurant, TicketStatus
 from api.routes.orders import pricing_rules
 from api.routes.restaurants import Limit, Offset
@@ -30,7 +30,7 @@ from api.services import kitchen as service
 from api.services.catalogue import dish_public
 from api.services.quotes import fee_for
 
-router = APIRouter(prefix="/kitchen", tags=["kitchen"])
+router = APIRouter(prefix="/kitchen", tags=["kitchen"], responses=ROLE_ERRORS)
 TICKET_ERRORS = error_responses(Unauthorized, NotFound, Conflict)
 
 

@@ -14,11 +14,10 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import (
-    BadRequest,
+    ROLE_ERRORS,
     Conflict,
     InvalidInput,
     NotFound,
-    Unauthorized,
     error_responses,
 )
 from api.routes.restaurants import Limit, Offset
@@ -60,7 +59,7 @@ def quote(
     "/orders",
     status_code=status.HTTP_201_CREATED,
     response_model=OrderPublic,
-    responses=error_responses(BadRequest, Unauthorized, Conflict, InvalidInput),
+    responses={**ROLE_ERRORS, **error_responses(Conflict, InvalidInput)},
 )
 def place_order(
     cart: CartRequest,
@@ -71,15 +70,17 @@ def place_order(
     settings: SettingsDep,
     clock: ClockDep,
     idempotency_key: Annotated[
-        str | None,
-        Header(alias="Idempotency-Key", max_length=200, description="Unique per order attempt"),
-    ] = None,
+        str,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Required: unique per order attempt; a retry with the same key and "
+            "cart gets the first answer",
+        ),
+    ],
 ) -> Any:
     """Place an order: one ticket per kitchen, all in one transaction; safe to retry."""
-    if not idempotency_key:
-        raise BadRequest(
-            [{"field": "Idempotency-Key", "reason": "required: a unique key for this order"}]
-        )
     customer_id = customer.id
     now = clock.now()
     fingerprint = idempotency.request_hash(cart.model_dump(mode="json"))
@@ -105,7 +106,7 @@ def place_order(
     return JSONResponse(body, status_code=status.HTTP_201_CREATED)
 
 
-@router.get("/orders", responses=error_responses(Unauthorized))
+@router.get("/orders", responses=ROLE_ERRORS)
 def list_orders(
     customer: CurrentCustomer, session: SessionDep, limit: Limit = 20, offset: Offset = 0
 ) -> list[OrderSummary]:
@@ -113,14 +114,15 @@ def list_orders(
     return service.list_orders(session, customer.id, limit=limit, offset=offset)
 
 
-@router.get("/orders/{order_id}", responses=error_responses(Unauthorized, NotFound))
+@router.get("/orders/{order_id}", responses={**ROLE_ERRORS, **error_responses(NotFound)})
 def get_order(order_id: IdPath, customer: CurrentCustomer, session: SessionDep) -> OrderPublic:
     """One order: its timeline, each kitchen's part, its ETA and, once on its way, the courier."""
     return service.order_public(session, service.own_order(session, customer.id, order_id))
 
 
 @router.post(
-    "/orders/{order_id}/cancel", responses=error_responses(Unauthorized, NotFound, Conflict)
+    "/orders/{order_id}/cancel",
+    responses={**ROLE_ERRORS, **error_responses(NotFound, Conflict)},
 )
 def cancel_order(
     order_id: IdPath, customer: CurrentCustomer, session: SessionDep, clock: ClockDep
