@@ -1,8 +1,8 @@
 """Refusing request bodies over a size, before they are read into memory."""
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.asgi import send_error
 
 
 class _TooLarge(Exception):
@@ -48,20 +48,5 @@ class BodySizeLimitMiddleware:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "error": "payload_too_large",
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-            }
-        ).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        detail = f"request bodies are limited to {self.max_bytes} bytes"
+        await send_error(send, 413, "payload_too_large", detail)

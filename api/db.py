@@ -4,7 +4,7 @@ import threading
 import time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -115,3 +115,14 @@ def _sqlite_engine(url: sa.URL, **kwargs: Any) -> sa.Engine:
 def writer(engine: sa.Engine) -> sa.Engine:
     """The same engine and pool, for transactions that will write (one per engine)."""
     return engine.execution_options(**{WRITE_OPTION: True})
+
+
+Select = TypeVar("Select", bound=sa.Select[Any])
+
+
+def for_update(statement: Select) -> Select:
+    """Lock the selected rows until commit and read them as committed now (not as this
+    session last saw them). Callers lock couriers, then orders, then tickets, each by id:
+    one order for every writer, so no two wait on each other crosswise. SQLite ignores the
+    lock; it runs one writer at a time anyway."""
+    return statement.with_for_update().execution_options(populate_existing=True)

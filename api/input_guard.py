@@ -12,6 +12,8 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.asgi import send_error
+
 REASON = "must not contain a NUL character"
 _ESCAPED_NUL = (b"\\u0000", b"%00")
 
@@ -89,17 +91,4 @@ class NulGuardMiddleware:
 
 
 async def _refuse(send: Send, fields: list[str]) -> None:
-    body = json.dumps(
-        {"error": "invalid_input", "detail": [{"field": f, "reason": REASON} for f in fields]}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 422,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await send_error(send, 422, "invalid_input", [{"field": f, "reason": REASON} for f in fields])

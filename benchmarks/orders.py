@@ -20,6 +20,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +30,12 @@ from sqlmodel import Session, select
 
 from api import migrate
 from api.db import create_db_engine, writer
-from api.demo.seed import seed_demo
+from api.demo.seed import seed_demo, start_demo_shifts
 from api.models import Dish
 from benchmarks.scratch_db import scratch_postgres
 
 FRIDAY_EVENING = "2026-11-27T19:30:00+01:00"
+DINNER_TEAM = (1, 2, 4, 5, 6, 8)
 DESTINATIONS = [  # street-side points of the demo map
     {"lat": 48.863202, "lon": 2.362940, "address": "Rue Charlot"},
     {"lat": 48.866272, "lon": 2.367404, "address": "Rue de Malte"},
@@ -57,6 +59,10 @@ def _prepare(database_url: str) -> dict[int, list[int]]:
     engine = create_db_engine(database_url)
     with Session(writer(engine)) as session:
         seed_demo(session)
+        # Couriers out on the evening: without one, no order is quoted as soon as possible.
+        start_demo_shifts(
+            session, DINNER_TEAM, datetime.fromisoformat(FRIDAY_EVENING), "Europe/Paris"
+        )
     with Session(engine) as session:
         dishes = session.exec(
             select(Dish).where(Dish.daily_portions == None, Dish.freshness_minutes >= 25)  # noqa: E711

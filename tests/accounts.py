@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.clock import FixedClock
 from api.models import Courier, Restaurant, User
 from api.security import create_access_token
+from api.services.couriers import end_shift
 from api.settings import Settings
 
 
@@ -43,3 +44,15 @@ def dish_id(session: Session, slug: str, name: str) -> int:
     ).one()
     assert dish.id is not None
     return dish.id
+
+
+def only_on_shift(session: Session, clock: FixedClock, *numbers: int) -> None:
+    """Take every demo courier but these off shift (in the test's transaction), so that a
+    dispatching test knows who rides."""
+    keep = {f"courier-{n}@chaud.demo" for n in numbers}
+    for courier, email in session.exec(
+        select(Courier, User.email).join(User).where(col(Courier.on_shift))
+    ).all():
+        if email not in keep:
+            end_shift(session, courier, clock.now())
+    session.flush()

@@ -6,9 +6,7 @@ transaction that is rolled back, so tests see a clean demo alliance and leave no
 
 import os
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -23,7 +21,14 @@ from api.settings import Settings, load_settings
 from dispatch.geography import Geography, load_geography
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
 from dispatch.profiles import DEFAULT_PROFILES
-from tests.databases import BACKENDS, POSTGRES_ADMIN_URL, REDIS_URL, drop_database, seeded_database
+from tests.databases import (
+    BACKENDS,
+    FRIDAY_EVENING,
+    POSTGRES_ADMIN_URL,
+    REDIS_URL,
+    drop_database,
+    seeded_database,
+)
 from tests.live import LiveServer, live_server
 
 
@@ -79,10 +84,6 @@ def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, graph_cache: Path) -> Settings:
     return load_settings(database_url=database_url, data_dir=tmp_path, cache_dir=graph_cache)
-
-
-# A Friday evening in Paris: every demo kitchen is open.
-FRIDAY_EVENING = datetime(2026, 11, 27, 19, 30, tzinfo=ZoneInfo("Europe/Paris"))
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +20,7 @@ from api.db import create_db_engine
 from api.models import User
 from api.security import create_access_token
 from api.settings import load_settings
-from tests.databases import drop_database, seeded_database
+from tests.databases import STANDBY_COURIER, drop_database, seeded_database
 
 
 @dataclass
@@ -51,10 +51,16 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(
-    backend: str, folder: Path, graph_cache: Path, clock: Clock, **overrides: object
+    backend: str,
+    folder: Path,
+    graph_cache: Path,
+    clock: Clock,
+    on_shift: Sequence[int] = (STANDBY_COURIER,),
+    **overrides: object,
 ) -> Iterator[LiveServer]:
-    """Started as `chaud serve` starts it (its uvicorn options), with settings overridden."""
-    database_url = seeded_database(backend, folder)
+    """Started as `chaud serve` starts it (its uvicorn options), with settings overridden, on
+    a fresh database with these demo couriers on shift."""
+    database_url = seeded_database(backend, folder, on_shift)
     engine = create_db_engine(database_url)
     settings = load_settings(
         database_url=database_url, data_dir=folder, cache_dir=graph_cache, **overrides

@@ -1,6 +1,7 @@
 """Sign-up, sign-in (rate-limited), who am I, saved addresses."""
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,10 @@ def test_an_expired_token_is_401(
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 
+AppWith = Callable[..., TestClient]
+
+
+@pytest.fixture
 def app_with(
     database_url: str,
     tmp_path: Path,
@@ -90,28 +95,23 @@ def app_with(
     engine: sa.Engine,
     session: Session,
     clock: FixedClock,
-    **overrides: object,
-) -> TestClient:
-    settings = load_settings(
-        database_url=database_url, data_dir=tmp_path, cache_dir=graph_cache, **overrides
-    )
-    app = create_app(settings, engine=engine, clock=clock)
-    app.dependency_overrides[get_session] = lambda: session
-    app.dependency_overrides[get_read_session] = lambda: session
-    return TestClient(app)
+) -> AppWith:
+    """A client of an app with these settings changed, in the test's transaction."""
+
+    def make(**overrides: object) -> TestClient:
+        settings = load_settings(
+            database_url=database_url, data_dir=tmp_path, cache_dir=graph_cache, **overrides
+        )
+        app = create_app(settings, engine=engine, clock=clock)
+        app.dependency_overrides[get_session] = lambda: session
+        app.dependency_overrides[get_read_session] = lambda: session
+        return TestClient(app)
+
+    return make
 
 
-def test_sign_in_attempts_are_limited_per_address_whatever_the_emails(
-    database_url: str,
-    tmp_path: Path,
-    graph_cache: Path,
-    engine: sa.Engine,
-    session: Session,
-    clock: FixedClock,
-) -> None:
-    with app_with(
-        database_url, tmp_path, graph_cache, engine, session, clock, login_attempts_per_minute=3
-    ) as client:
+def test_sign_in_attempts_are_limited_per_address_whatever_the_emails(app_with: AppWith) -> None:
+    with app_with(login_attempts_per_minute=3) as client:
         # Each guess on another (unknown) e-mail: throttled all the same.
         codes = [
             client.post(
@@ -126,21 +126,8 @@ def test_sign_in_attempts_are_limited_per_address_whatever_the_emails(
         assert int(limited.headers["Retry-After"]) >= 1
 
 
-def test_an_account_backs_off_after_failed_sign_ins(
-    database_url: str,
-    tmp_path: Path,
-    graph_cache: Path,
-    engine: sa.Engine,
-    session: Session,
-    clock: FixedClock,
-) -> None:
+def test_an_account_backs_off_after_failed_sign_ins(app_with: AppWith) -> None:
     with app_with(
-        database_url,
-        tmp_path,
-        graph_cache,
-        engine,
-        session,
-        clock,
         login_attempts_per_minute=100,
         login_failures_per_account_minute=3,
     ) as client:
@@ -155,17 +142,8 @@ def test_an_account_backs_off_after_failed_sign_ins(
         assert client.post("/api/v1/auth/token", data=other).status_code == 200
 
 
-def test_sign_ups_are_limited_per_address(
-    database_url: str,
-    tmp_path: Path,
-    graph_cache: Path,
-    engine: sa.Engine,
-    session: Session,
-    clock: FixedClock,
-) -> None:
-    with app_with(
-        database_url, tmp_path, graph_cache, engine, session, clock, signups_per_hour=2
-    ) as client:
+def test_sign_ups_are_limited_per_address(app_with: AppWith) -> None:
+    with app_with(signups_per_hour=2) as client:
         codes = [
             client.post(
                 "/api/v1/auth/signup",

@@ -3,7 +3,7 @@
 from fastapi.testclient import TestClient
 
 from api.clock import FixedClock
-from tests.conftest import FRIDAY_EVENING
+from tests.databases import FRIDAY_EVENING
 
 
 def test_restaurants_say_whether_they_are_open(client: TestClient, clock: FixedClock) -> None:

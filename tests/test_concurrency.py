@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 
 from api.clock import FixedClock
 from api.models import Dish, Order
-from tests.conftest import FRIDAY_EVENING
+from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow

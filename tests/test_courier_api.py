@@ -77,6 +77,29 @@ def test_stops_are_done_in_order_and_bags_only_when_ready(
     assert client.post("/api/v1/courier/shift/end", headers=mine).status_code == 200
 
 
+def at_the_relay_door(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> tuple[Alliance, dict[str, Any], str]:
+    """A relay order whose bag courier 1 has collected: the alliance, the order, and the URL
+    that finishes its drop-off at the shop."""
+    relays = client.get("/api/v1/relay-points").json()
+    voltaire = next(r for r in relays if "Voltaire" in r["name"])
+    alliance, order, round_ = planned_round(
+        client, session, settings, clock, geography, destination={"relay_point_id": voltaire["id"]}
+    )
+    pickup, door = round_["stops"]
+    ticket = order["tickets"][0]["id"]
+    kitchen = alliance.kitchen("comptoir-oberkampf")
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
+    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=alliance.courier(1))
+    return alliance, order, f"/api/v1/courier/stops/{door['id']}/done"
+
+
 def test_a_relay_drop_off_needs_the_orders_code(
     client: TestClient,
     session: Session,
@@ -84,19 +107,8 @@ def test_a_relay_drop_off_needs_the_orders_code(
     clock: FixedClock,
     geography: Geography,
 ) -> None:
-    relays = client.get("/api/v1/relay-points").json()
-    voltaire = next(r for r in relays if "Voltaire" in r["name"])
-    alliance, order, round_ = planned_round(
-        client, session, settings, clock, geography, destination={"relay_point_id": voltaire["id"]}
-    )
+    alliance, order, url = at_the_relay_door(client, session, settings, clock, geography)
     mine = alliance.courier(1)
-    pickup, door = round_["stops"]
-    ticket = order["tickets"][0]["id"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
-    client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine)
-    url = f"/api/v1/courier/stops/{door['id']}/done"
     missing = client.post(url, headers=mine)
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["field"] == "code"
@@ -138,19 +150,8 @@ def test_a_relay_drop_off_locks_after_five_wrong_codes_and_tells_the_operator(
     clock: FixedClock,
     geography: Geography,
 ) -> None:
-    relays = client.get("/api/v1/relay-points").json()
-    voltaire = next(r for r in relays if "Voltaire" in r["name"])
-    alliance, order, round_ = planned_round(
-        client, session, settings, clock, geography, destination={"relay_point_id": voltaire["id"]}
-    )
+    alliance, order, url = at_the_relay_door(client, session, settings, clock, geography)
     mine = alliance.courier(1)
-    pickup, door = round_["stops"]
-    ticket = order["tickets"][0]["id"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
-    client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine)
-    url = f"/api/v1/courier/stops/{door['id']}/done"
     code = client.get(f"/api/v1/orders/{order['id']}", headers=alliance.customer).json()[
         "relay_code"
     ]

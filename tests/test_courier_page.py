@@ -10,20 +10,23 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
+from api.clock import FixedClock
 from api.dispatcher.cycle import rules_from, run_cycle
 from api.settings import load_settings
 from dispatch.geography import Geography
 from tests.browser import page_on
-from tests.conftest import FRIDAY_EVENING
-from tests.live import LiveServer
+from tests.databases import FRIDAY_EVENING
+from tests.live import LiveServer, live_server
 from tests.test_dispatcher import NEAR_OBERKAMPF
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server(sqlite_server: LiveServer) -> LiveServer:
-    return sqlite_server
+def server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
+    """No courier on shift but the one the test signs in: the round is hers."""
+    with live_server("sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING), ()) as live:
+        yield live
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from api.models import OutboxEvent, Round, Stop, StopKind
 from api.settings import Settings
 from dispatch.firing import FIRE_AHEAD_S, JOINING_BAG_AHEAD_S
 from dispatch.geography import Geography
-from tests.accounts import headers_for
+from tests.accounts import headers_for, only_on_shift
 from tests.test_quotes import cart
 
 NEAR_OBERKAMPF = {"lat": 48.8646, "lon": 2.3700}
@@ -43,6 +43,7 @@ class Alliance:
     ) -> None:
         self.client, self.session, self.settings, self.clock = client, session, settings, clock
         self.customer = headers_for(session, settings, clock, "customer@chaud.demo")
+        only_on_shift(session, clock)  # the test starts the shifts of those who ride
 
     def courier(self, number: int) -> dict[str, str]:
         return headers_for(self.session, self.settings, self.clock, f"courier-{number}@chaud.demo")
@@ -213,7 +214,9 @@ def test_with_no_courier_on_shift_cycles_go_on_numbered_and_the_order_waits(
     geography: Geography,
 ) -> None:
     alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
     placed = alliance.order(("pho-turenne", "Nems (4)", 1), key="nobody")
+    only_on_shift(session, clock)  # the courier goes home before any plan is made
     first = cycle(session, geography, settings, clock)
     second = cycle(session, geography, settings, clock)
     assert (first.couriers, first.unassigned) == (0, [placed["id"]])

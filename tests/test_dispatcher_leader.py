@@ -23,8 +23,7 @@ from api.clock import FixedClock
 from api.db import create_db_engine
 from api.settings import load_settings
 from tests.accounts import headers_for
-from tests.conftest import FRIDAY_EVENING
-from tests.databases import drop_database, seeded_database
+from tests.databases import FRIDAY_EVENING, drop_database, seeded_database
 from tests.test_quotes import cart
 
 CYCLE_S = 2.0

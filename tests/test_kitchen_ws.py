@@ -23,7 +23,7 @@ from api.clock import FixedClock
 from api.models import User
 from api.security import create_access_token
 from kitchen_display import screen as screen_module
-from tests.conftest import FRIDAY_EVENING
+from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
 PHO, COMPTOIR = "pho-turenne", "comptoir-oberkampf"

@@ -11,7 +11,11 @@ def test_each_channel_numbers_its_events_without_gaps(session: Session) -> None:
     publish(session, first, "ticket.accepted", {"ticket_id": 10})
     session.commit()
 
-    events = session.exec(select(OutboxEvent).order_by(col(OutboxEvent.id))).all()
+    events = session.exec(
+        select(OutboxEvent)
+        .where(col(OutboxEvent.channel).in_([first, second]))
+        .order_by(col(OutboxEvent.id))
+    ).all()
     assert [(e.channel, e.sequence, e.kind) for e in events] == [
         (first, 1, "ticket.created"),
         (second, 1, "ticket.created"),

@@ -15,7 +15,7 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from api.clock import FixedClock
 from tests.browser import page_on
-from tests.conftest import FRIDAY_EVENING
+from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow

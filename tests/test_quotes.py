@@ -9,8 +9,9 @@ from sqlmodel import Session
 
 from api.clock import FixedClock
 from api.models import Dish
-from tests.accounts import dish_id
-from tests.conftest import FRIDAY_EVENING
+from api.services.quotes import NO_COURIER
+from tests.accounts import dish_id, only_on_shift
+from tests.databases import FRIDAY_EVENING
 
 HOME = {"lat": 48.863202, "lon": 2.362940, "address": "Rue Charlot, 75003 Paris"}
 
@@ -241,3 +242,16 @@ def test_bodies_over_the_cap_are_413(client: TestClient) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
+
+
+def test_with_no_courier_on_shift_only_a_scheduled_delivery_is_quoted(
+    client: TestClient, session: Session, clock: FixedClock
+) -> None:
+    only_on_shift(session, clock)
+    asap = client.post("/api/v1/quotes", json=cart(session, ("pho-turenne", "Nems (4)", 1)))
+    assert problems(asap) == {"deliver_at": NO_COURIER}
+    later = (clock.now() + timedelta(hours=2)).isoformat()
+    scheduled = client.post(
+        "/api/v1/quotes", json=cart(session, ("pho-turenne", "Nems (4)", 1), deliver_at=later)
+    )
+    assert scheduled.status_code == 200, scheduled.text

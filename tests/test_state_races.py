@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from api.clock import FixedClock
 from api.db import writer
 from api.models import Courier, Dish, Restaurant, Round, RoundStatus, Stop, StopKind, User
-from tests.conftest import FRIDAY_EVENING
+from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,8 @@
 """Write the demo alliance into an empty database."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, func, select
 
@@ -16,6 +18,7 @@ from api.models import (
     User,
 )
 from api.security import hash_password
+from api.services.couriers import start_shift
 
 
 @dataclass(frozen=True)
@@ -153,3 +156,17 @@ def _counts(session: Session) -> tuple[int, int, int, int, int]:
         return session.exec(select(func.count()).select_from(model)).one()
 
     return (count(Restaurant), count(Dish), count(RelayPoint), count(Courier), count(User))
+
+
+def start_demo_shifts(
+    session: Session, numbers: Iterable[int], now: datetime, timezone: str
+) -> None:
+    """Put demo couriers on shift, each at its home kitchen's door, as if they signed in there
+    (tests, benchmarks: an order as soon as possible needs a courier out)."""
+    for number in numbers:
+        courier = session.exec(
+            select(Courier).join(User).where(User.email == alliance.courier_email(number))
+        ).one()
+        kitchen = alliance.RESTAURANTS[(number - 1) % len(alliance.RESTAURANTS)]
+        start_shift(session, courier, kitchen.lat, kitchen.lon, None, now, timezone)
+    session.commit()

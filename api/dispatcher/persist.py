@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from api.db import for_update
 from api.dispatcher.snapshot import OPEN_ORDER_STATES, Snapshot
 from api.models import Courier, Order, Round, RoundStatus, Stop, StopKind, Ticket, TicketStatus
 from api.services.couriers import OPEN_ROUND_STATES
@@ -60,35 +61,26 @@ def persist_plan(
     # Locks in the service's one order (couriers, then orders, then tickets, each by id): a
     # courier's or kitchen's move waits for the write-back, or the write-back for it, and what
     # is checked below is what is written.
-    on_shift = set(
-        session.exec(
-            select(Courier.id, Courier.on_shift)
-            .order_by(col(Courier.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+    couriers = session.exec(for_update(select(Courier).order_by(col(Courier.id)))).all()
     orders = {
         o.id: o
         for o in session.exec(
-            select(Order)
-            .where(col(Order.id).in_(planned_orders))
-            .order_by(col(Order.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            for_update(
+                select(Order).where(col(Order.id).in_(planned_orders)).order_by(col(Order.id))
+            )
         ).all()
     }
     tickets = {
         t.id: t
         for t in session.exec(
-            select(Ticket)
-            .where(col(Ticket.order_id).in_(planned_orders))
-            .order_by(col(Ticket.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
+            for_update(
+                select(Ticket)
+                .where(col(Ticket.order_id).in_(planned_orders))
+                .order_by(col(Ticket.id))
+            )
         ).all()
     }
-    working = {courier_id for courier_id, working in on_shift if working}
+    working = {courier.id for courier in couriers if courier.on_shift}
     expected_pickups = {
         o.order_id: {p.ticket_id for p in o.pickups} for o in snapshot.problem.orders
     }

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
     Courier,
@@ -48,12 +49,7 @@ def lock_courier(session: Session, courier: Courier) -> Courier:
     """Lock the courier's row and read it as committed now: the first lock a courier's move
     takes (then the order's, see lock_order), so its shift and stops change one move at a time.
     """
-    return session.exec(
-        select(Courier)
-        .where(Courier.id == courier.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
+    return session.exec(for_update(select(Courier).where(Courier.id == courier.id))).one()
 
 
 def _open_shift(session: Session, courier: Courier) -> CourierShift | None:

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
     Courier,
@@ -95,20 +96,11 @@ def lock_order(session: Session, order_id: int) -> tuple[Order, list[Ticket]]:
     SQLite runs one writer at a time). Locks are always taken in this order (a courier's own
     row first, when a courier acts), so no two requests wait on each other crosswise.
     """
-    order = session.exec(
-        select(Order)
-        .where(Order.id == order_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one_or_none()
+    order = session.exec(for_update(select(Order).where(Order.id == order_id))).one_or_none()
     if order is None:
         raise NotFound(f"no order {order_id}")
     tickets = session.exec(
-        select(Ticket)
-        .where(Ticket.order_id == order_id)
-        .order_by(col(Ticket.id))
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        for_update(select(Ticket).where(Ticket.order_id == order_id).order_by(col(Ticket.id)))
     ).all()
     return order, list(tickets)
 

@@ -12,10 +12,10 @@ from itertools import pairwise, permutations
 from typing import Final
 
 import numpy as np
-from sqlmodel import Session
+from sqlmodel import Session, func, select
 
 from api.errors import InvalidInput
-from api.models import DestinationKind, RelayPoint
+from api.models import Courier, DestinationKind, RelayPoint
 from api.schemas.orders import (
     AddressDestination,
     CartRequest,
@@ -69,6 +69,17 @@ class Quote:
 
 Problem = dict[str, str]
 
+NO_COURIER: Final = (
+    "no courier is on shift right now: choose a delivery time, or order again once couriers are out"
+)
+"""An order as soon as possible needs someone to bring it: without, no time can be promised."""
+
+
+def couriers_on_shift(session: Session) -> int:
+    return int(
+        session.exec(select(func.count()).select_from(Courier).where(Courier.on_shift)).one()
+    )
+
 
 def quote_cart(
     session: Session,
@@ -93,6 +104,8 @@ def quote_cart(
             }
         )
     destination, relay = _destination(session, cart, geography, problems)
+    if cart.deliver_at is None and not couriers_on_shift(session):
+        problems.append({"field": "deliver_at", "reason": NO_COURIER})
     if problems or destination is None:
         raise InvalidInput(problems)
 
