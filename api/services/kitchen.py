@@ -161,7 +161,7 @@ def act_on_ticket(
         ticket.ready_at = None
     if action is TicketAction.REFUSE:
         ticket.refuse_reason = reason
-        return_portions(session, ticket)
+        return_portions(session, [ticket])
     session.add(ticket)
     session.flush()
 
