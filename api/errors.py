@@ -3,6 +3,7 @@
 import re
 from typing import Any, ClassVar
 
+import psycopg
 import sqlalchemy as sa
 import structlog
 from fastapi import FastAPI, Request
@@ -178,10 +179,28 @@ def document_unreadable_bodies(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 DATABASE_RETRY_AFTER_S = 5
+CONFLICTS = (
+    psycopg.errors.TransactionRollback,
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.DeadlockDetected,
+)
 
 
 async def _database_unavailable(_request: Request, error: Exception) -> JSONResponse:
-    """A lost or refused database connection is an outage to wait out, not a bug: 503."""
+    """A lost or refused database connection is an outage to wait out, not a bug: 503.
+
+    A deadlock or a serialisation failure also arrives as an OperationalError: it is logged
+    as an error of its own (it means two writers took locks crosswise, which the fixed lock
+    order should prevent) and answered with a short retry."""
+    cause = getattr(error, "orig", None)
+    if isinstance(cause, CONFLICTS):
+        log.error("transaction_conflict", error=type(cause).__name__, exc_info=error)
+        return _json(
+            503,
+            ServiceUnavailable.code,
+            "a conflicting change was under way; retry",
+            {"Retry-After": "1"},
+        )
     log.warning("database_unavailable", error=type(error).__name__, exc_info=error)
     return _json(
         503,

@@ -44,13 +44,19 @@ def _pairs_with_nul(text: str, prefix: str) -> list[str]:
 def _body_fields(content_type: bytes, body: bytes) -> list[str]:
     if not any(marker in body.lower() for marker in _ESCAPED_NUL) and b"\x00" not in body:
         return []
-    if content_type.startswith(b"application/x-www-form-urlencoded"):
+    kind = content_type.lower()
+    if kind.startswith(b"application/x-www-form-urlencoded"):
         return _pairs_with_nul(body.decode("latin-1"), "body")
+    if kind.startswith(b"multipart/"):
+        return ["body"] if b"\x00" in body else []  # a part's raw bytes: no field to name
     try:
         parsed = json.loads(body)
-    except ValueError:
-        return []  # not JSON: the route's own validation answers
-    return list(_nul_fields(parsed, ["body"]))
+    except (ValueError, RecursionError):
+        return []  # not JSON (or absurdly deep): the route's own parsing answers
+    try:
+        return list(_nul_fields(parsed, ["body"]))
+    except RecursionError:
+        return []  # no schema of ours takes such depth: the route's validation refuses it
 
 
 class NulGuardMiddleware:

@@ -16,6 +16,7 @@ from dispatch.profiles import Profile, make_profiles
 
 MIN_SECRET_BYTES: Final = 32
 MIN_SECRET_SYMBOLS: Final = 10
+MIN_METRICS_TOKEN: Final = 16
 SECRET_FILE: Final = "secret_key"  # noqa: S105 (the file's name, not a secret)
 SQLITE_SCHEMES: Final = frozenset({"sqlite", "sqlite+pysqlite"})
 POSTGRES_SCHEMES: Final = frozenset({"postgresql", "postgresql+psycopg"})
@@ -93,6 +94,15 @@ class Settings(BaseSettings):
         description="Run the service's clock from this moment (ISO 8601 with its offset), "
         "for demos and tests at any hour; development only",
     )
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _metrics_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is None or not token.get_secret_value():
+            return None  # empty (as compose passes an unset variable): no metrics
+        if len(token.get_secret_value()) < MIN_METRICS_TOKEN:
+            raise ValueError(f"at least {MIN_METRICS_TOKEN} characters")
+        return token
 
     @field_validator("clock_start")
     @classmethod

@@ -26,7 +26,7 @@ TICKET_ACTIONS = {
 class ScreenCommand(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: Literal["command"]
-    client_id: Annotated[str, Field(min_length=8, max_length=100)]
+    client_id: Annotated[str, Field(min_length=8, max_length=100, pattern=r"^[^\x00]+$")]
     action: Literal["accept", "start", "bump", "ready", "recall", "sold_out"]
     ticket_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
     dish_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None

@@ -55,9 +55,10 @@ async def _receive_json(websocket: WebSocket) -> Any:
     text = message.get("text")
     if text is None:
         raise _Close(4400, "send JSON text messages")
-    # A hello or a command is a few hundred bytes: the request body limit is plenty.
+    # A hello or a command is a few hundred bytes: the request body limit is plenty. (`chaud
+    # serve` refuses larger frames already; this holds under any other server.)
     limit = websocket.app.state.settings.max_body_bytes
-    if len(text) > limit:
+    if len(text.encode()) > limit:
         raise _Close(4400, f"messages are limited to {limit} bytes")
     try:
         return json.loads(text)
@@ -140,8 +141,15 @@ class _Connection:
     async def heartbeat(self) -> None:
         while True:
             await asyncio.sleep(HEARTBEAT_S)
+            # A screen that only listens is checked too: a disabled account stops hearing.
+            await self.check_account()
             async with self.lock:
                 await self.websocket.send_json({"type": "heartbeat", "seq": self.last})
+
+    async def check_account(self) -> None:
+        account = await self.hub.run_sync(lambda: _sign_in(self.websocket, self.token))
+        if account is None or account.restaurant_id != self.account.restaurant_id:
+            raise _Close(4401, "the token is no longer valid: sign in again")
 
     async def expiry(self, expires: datetime) -> None:
         """Close with 4401 the moment the token expires: the screen signs in again."""
@@ -155,10 +163,7 @@ class _Connection:
             raw = await _receive_json(self.websocket)
             if not isinstance(raw, dict) or raw.get("type") != "command":
                 continue
-            # Each command is checked against the account as it is now (disabled, expired).
-            account = await self.hub.run_sync(lambda: _sign_in(self.websocket, self.token))
-            if account is None or account.restaurant_id != self.account.restaurant_id:
-                raise _Close(4401, "the token is no longer valid: sign in again")
+            await self.check_account()  # as it is now, for each command: disabled, expired
             try:
                 command = ScreenCommand.model_validate(raw)
             except ValidationError as error:

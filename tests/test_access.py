@@ -55,6 +55,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/courier/round"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/arrived"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/done"): COURIER,
+    ("POST", "/api/v1/operator/stops/{stop_id}/unlock-code"): OPERATOR,
 }
 
 ACCOUNTS = {

@@ -73,8 +73,14 @@ def test_metrics_are_exposed_to_the_bearer_of_the_metrics_token(
         assert wrong.status_code == 401
 
 
-def test_metrics_are_off_without_a_token(client: TestClient) -> None:
+def test_metrics_are_off_without_a_token(
+    client: TestClient, database_url: str, tmp_path: Path
+) -> None:
     assert client.get("/metrics").status_code == 404
+    # An empty variable (compose passes one when it is unset) is no token at all.
+    settings = load_settings(database_url=database_url, data_dir=tmp_path, metrics_token="")
+    with TestClient(create_app(settings)) as empty:
+        assert empty.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 404
 
 
 def test_every_response_carries_a_request_id(client: TestClient) -> None:

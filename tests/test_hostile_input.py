@@ -10,10 +10,12 @@ from sqlmodel import Session, select
 
 from api.app import create_app
 from api.clock import FixedClock
-from api.models import IdempotencyRecord, Order
+from api.dispatcher.worker import Dispatcher
+from api.models import IdempotencyRecord, Order, User
 from api.services import idempotency
 from api.settings import Settings, load_settings
 from tests.accounts import dish_id, headers_for
+from tests.databases import FRIDAY_EVENING, seeded_database
 from tests.test_quotes import cart
 
 NUL = "\x00"
@@ -44,6 +46,24 @@ def test_a_nul_character_anywhere_is_refused_naming_the_field(
     assert fields_of(client.post("/api/v1/me/addresses", json=address, headers=customer)) == {
         "body.label"
     }
+
+
+def test_the_nul_guard_reads_every_kind_of_body(client: TestClient) -> None:
+    shouting = client.post(
+        "/api/v1/auth/token",
+        content="username=a%00b&password=x",
+        headers={"Content-Type": "Application/X-WWW-Form-Urlencoded"},
+    )
+    assert fields_of(shouting) == {"body.username"}
+    multipart = client.post(
+        "/api/v1/auth/token", data={"username": "a\x00b", "password": "x"}, files={"f": b"x"}
+    )
+    assert fields_of(multipart) == {"body"}
+    deep = "[" * 10_000 + '"\\u0000"' + "]" * 10_000
+    nested = client.post(
+        "/api/v1/quotes", content=deep, headers={"Content-Type": "application/json"}
+    )
+    assert nested.status_code in (400, 422), nested.text
 
 
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00"])
@@ -113,3 +133,29 @@ def test_a_lost_database_answers_503_with_retry_after(tmp_path: Path) -> None:
     assert response.status_code == 503
     assert response.json()["error"] == "service_unavailable"
     assert response.headers["Retry-After"] == "5"
+
+
+def test_the_dispatcher_forgets_keys_older_than_a_day(tmp_path: Path, graph_cache: Path) -> None:
+    url = seeded_database("sqlite", tmp_path)
+    settings = load_settings(database_url=url, data_dir=tmp_path, cache_dir=graph_cache)
+    worker = Dispatcher(settings, clock=FixedClock(FRIDAY_EVENING))
+    try:
+        with Session(worker.engine) as session:
+            user = session.exec(select(User).where(User.email == "customer@chaud.demo")).one()
+            assert user.id is not None
+            for key, age in (("old", timedelta(hours=25)), ("fresh", timedelta(hours=1))):
+                session.add(
+                    IdempotencyRecord(
+                        user_id=user.id,
+                        key=key,
+                        request_hash="0" * 64,
+                        created_at=FRIDAY_EVENING - age,
+                    )
+                )
+            session.commit()
+        worker.housekeeping()
+        with Session(worker.engine) as session:
+            kept = [r.key for r in session.exec(select(IdempotencyRecord)).all()]
+        assert kept == ["fresh"]
+    finally:
+        worker.engine.dispose()

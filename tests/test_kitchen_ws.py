@@ -239,7 +239,12 @@ def test_a_screen_is_closed_with_4401_when_its_token_expires(server: LiveServer)
         assert time.monotonic() - began < 8
 
 
-def test_a_command_from_a_disabled_account_closes_the_screen(server: LiveServer) -> None:
+@pytest.mark.parametrize("by", ["a command", "the heartbeat"])
+def test_a_disabled_account_closes_the_screen(
+    server: LiveServer, monkeypatch: pytest.MonkeyPatch, by: str
+) -> None:
+    if by == "the heartbeat":
+        monkeypatch.setattr(screen_module, "HEARTBEAT_S", 0.3)
     board = Board(server, COMPTOIR)
     board.next()
     with server.engine.begin() as connection:
@@ -248,9 +253,9 @@ def test_a_command_from_a_disabled_account_closes_the_screen(server: LiveServer)
             {"no": False, "email": f"kitchen-{COMPTOIR}@chaud.demo"},
         )
     try:
-        board.socket.send(
-            json.dumps({"type": "command", "client_id": str(uuid.uuid4()), "action": "sold_out"})
-        )
+        if by == "a command":
+            command = {"type": "command", "client_id": str(uuid.uuid4()), "action": "sold_out"}
+            board.socket.send(json.dumps(command))
         assert close_code(board.socket) == 4401
     finally:
         with server.engine.begin() as connection:
@@ -259,3 +264,12 @@ def test_a_command_from_a_disabled_account_closes_the_screen(server: LiveServer)
                 {"yes": True, "email": f"kitchen-{COMPTOIR}@chaud.demo"},
             )
         board.close()
+
+
+def test_a_nul_in_a_command_is_refused_not_fatal(server: LiveServer) -> None:
+    board = Board(server, PHO)
+    board.next()
+    ack = board.command(client_id="abcdefgh\x00", action="sold_out", dish_id=1)
+    assert (ack["ok"], ack["status"]) == (False, 422)
+    assert board.command(client_id=str(uuid.uuid4()), action="bump")["status"] == 422
+    board.close()

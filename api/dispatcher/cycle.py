@@ -8,7 +8,6 @@ from sqlmodel import Session
 
 from api.dispatcher.persist import persist_plan
 from api.dispatcher.snapshot import DispatchRules, take_snapshot
-from api.services import idempotency
 from api.services.outbox import DISPATCH_CHANNEL, publish
 from api.settings import Settings
 from dispatch.geography import Geography
@@ -64,7 +63,6 @@ def run_cycle(
     )
     if plan.found:
         persist_plan(write, snapshot, plan, version)
-    idempotency.purge_expired(write, now)  # housekeeping rides along with each cycle
     return CycleReport(
         version=version,
         orders=len(snapshot.problem.orders),

@@ -15,6 +15,7 @@ from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
 from api.dispatcher.leader import Leadership, leadership_for
 from api.dispatcher.persist import DISPATCHER_EVENT_KINDS
 from api.models import OutboxEvent
+from api.services import idempotency
 from api.services.geo import geography_for
 from api.settings import Settings
 
@@ -92,6 +93,7 @@ class Dispatcher:
                         report.solve_s,
                         report.total_s,
                     )
+                self.housekeeping()
                 next_cycle = time.monotonic() + self.settings.dispatch_cycle_s
                 # What arrived while solving triggers the next cycle at once; our own events
                 # are not triggers.
@@ -103,6 +105,16 @@ class Dispatcher:
         with self.engine.connect() as connection:
             last, triggers = connection.execute(_NEWS, {"after": self._last_event_id}).one()
         return int(last or self._last_event_id), int(triggers or 0)
+
+    def housekeeping(self) -> None:
+        """Forget expired idempotency keys, in a transaction of its own (the plan's write-back
+        holds the couriers' rows; a table scan has no business there)."""
+        try:
+            with Session(writer(self.engine)) as session:
+                idempotency.purge_expired(session, self.clock.now())
+                session.commit()
+        except sa.exc.SQLAlchemyError:
+            log.exception("housekeeping failed; retrying next cycle")
 
     def cycle(self) -> CycleReport:
         with Session(self.engine) as read, Session(writer(self.engine)) as write:

@@ -13,7 +13,10 @@ class IdempotencyRecord(SQLModel, table=True):
     """A client's key for one request; no status yet means it is still being processed."""
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "key"),
+        sa.Index("ix_idempotency_records_created_at", "created_at"),  # the daily purge
+    )
 
     id: int | None = id_field()
     user_id: int = Field(foreign_key="users.id", ondelete="CASCADE")

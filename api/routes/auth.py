@@ -1,5 +1,6 @@
 """Accounts: sign up, sign in, who am I, saved addresses."""
 
+import ipaddress
 from datetime import timedelta
 from functools import partial
 from typing import Annotated
@@ -30,8 +31,16 @@ router = APIRouter(tags=["accounts"])
 
 
 def client_address(request: Request) -> str:
-    """The caller's address, as the server saw it (a proxy's header only if it is trusted)."""
-    return request.client.host if request.client else "unknown"
+    """Whom the limits count: the caller's address as the server saw it (a proxy's header
+    only if trusted); for IPv6 its /64, since one subscriber holds a whole /64."""
+    host = request.client.host if request.client else "unknown"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return host
 
 
 @router.post(

@@ -98,11 +98,14 @@ def place_order(
                 reader.rollback()  # hand its connection back before waiting for a writer
         body = service.create_order(session, customer_id, quoted, now).model_dump(mode="json")
         idempotency.complete(session, claimed, status.HTTP_201_CREATED, body)
-        session.commit()
     except BaseException:
-        # Whatever failed (a refusal, a bug, a lost database), the key may be used again.
+        # Whatever failed before the commit (a refusal, a bug, a lost database), nothing was
+        # written: the key may be used again at once.
         idempotency.release(session, claimed)
         raise
+    # A commit that fails may still have committed: the key stays claimed, and a retry gets
+    # the stored answer, or the key back once it is stale (idempotency.STALE_AFTER).
+    session.commit()
     return JSONResponse(body, status_code=status.HTTP_201_CREATED)
 
 

@@ -61,3 +61,9 @@ class RoundPublic(BaseModel):
         description="Street path of each remaining leg, from the courier's position, as (lat, lon)"
     )
     attribution: str
+
+
+class CodeUnlocked(BaseModel):
+    stop_id: int
+    order_id: int
+    code_attempts: int

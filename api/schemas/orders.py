@@ -18,7 +18,7 @@ LATEST_MOMENT: Final = datetime(2100, 1, 1, tzinfo=UTC)
 def _plausible(moment: datetime) -> datetime:
     # Far dates are refused here, before any arithmetic on them can overflow (year 1, 9999).
     if not EARLIEST_MOMENT <= moment < LATEST_MOMENT:
-        raise ValueError("out of range: orders open 7 days ahead at most")
+        raise ValueError("out of range: give a moment within the next 7 days")
     return moment
 
 

@@ -26,7 +26,7 @@ from api.models import (
     TicketStatus,
     Vehicle,
 )
-from api.schemas.couriers import RoundPublic, ShiftPublic, StopPublic
+from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPublic
 from api.services.kitchen import announce_ticket
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
 from api.services.outbox import OPERATOR_CHANNEL, courier_channel, publish
@@ -160,6 +160,7 @@ def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
 def record_position(
     session: Session, courier: Courier, lat: float, lon: float, now: datetime
 ) -> None:
+    courier = lock_courier(session, courier)  # not after the shift's end, even by a hair
     if not courier.on_shift:
         raise Conflict(
             {"reason": "positions are taken during a shift", "current_status": "off_shift"}
@@ -342,10 +343,31 @@ def _check_relay_code(
     )
 
 
+def unlock_relay_code(
+    session: Session, stop_id: int, operator_id: int, now: datetime
+) -> CodeUnlocked:
+    """The operator gives a relay drop-off its tries back (told on the operator's channel)."""
+    stop = session.exec(
+        for_update(select(Stop).where(Stop.id == stop_id, Stop.kind == StopKind.DROPOFF))
+    ).one_or_none()
+    if stop is None or stop.done_at is not None:
+        raise NotFound(f"no open drop-off {stop_id}")
+    stop.code_attempts = 0
+    session.add(stop)
+    publish(
+        session,
+        OPERATOR_CHANNEL,
+        "relay.code_unlocked",
+        {"order_id": stop.order_id, "stop_id": stop_id, "by": operator_id, "at": now.isoformat()},
+    )
+    assert stop.id is not None
+    return CodeUnlocked(stop_id=stop.id, order_id=stop.order_id, code_attempts=0)
+
+
 def _locked(stop: Stop) -> dict[str, object]:
     return {
-        "reason": f"{MAX_CODE_ATTEMPTS} wrong codes: this drop-off is locked, the operator "
-        "has been told",
+        "reason": f"{MAX_CODE_ATTEMPTS} wrong codes: this drop-off is locked until the operator "
+        "unlocks it (they have been told)",
         "current_status": "code_locked",
         "stop_id": stop.id,
     }

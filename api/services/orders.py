@@ -85,7 +85,6 @@ STARTED_TICKET_STATES = frozenset(
     {TicketStatus.PREPARING, TicketStatus.READY, TicketStatus.PICKED_UP}
 )
 ENDED_TICKET_STATES = frozenset({TicketStatus.REFUSED, TicketStatus.CANCELLED})
-FINAL_ORDER_STATES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
 
 
 def lock_order(session: Session, order_id: int) -> tuple[Order, list[Ticket]]:

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from api.db_types import utc_now
 from api.models import ChannelSequence, OutboxEvent
 
-# The dispatcher follows the whole outbox by id, so it needs no channel of its own: one
-# channel shared by every order would queue all orders on one sequence row.
+# The dispatcher follows the whole outbox by id, so orders need no channel shared by all of
+# them (it would queue every order on one sequence row). Its own channel, DISPATCH_CHANNEL,
+# numbers its plans; only the leading dispatcher writes it.
 
 _SEQUENCES: sa.Table = ChannelSequence.__table__  # type: ignore[attr-defined]
 _EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]

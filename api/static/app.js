@@ -199,7 +199,8 @@ async function setUpCart() {
 function sameSitePath(value) {
   if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/";
   const target = new URL(value, location.origin);
-  return target.origin === location.origin ? target.pathname + target.search + target.hash : "/";
+  // The whole URL, not its path: "/.//host" resolves to the path "//host", which would leave.
+  return target.origin === location.origin ? target.href : "/";
 }
 
 function setUpLogin() {
