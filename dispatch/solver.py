@@ -7,9 +7,10 @@ OR-Tools' insertion heuristics. Times are seconds from a reference moment chosen
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from time import perf_counter
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -60,8 +61,39 @@ class _Node:
     location: int
 
 
-def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> DispatchPlan:
+PlanListener = Callable[[DispatchPlan], None]
+"""Told each better plan as the search finds it (dispatch.guard streams them out)."""
+REPORT_EVERY_S: Final = 0.2
+"""A listener hears of a better plan at most this often: reading one out costs milliseconds."""
+
+
+class _LiveSolution:
+    """The search's current solution, read the way a final Assignment is (in a callback the
+    variables themselves hold the solution's values)."""
+
+    def __init__(self, routing: pywrapcp.RoutingModel) -> None:
+        self.routing = routing
+
+    def Value(self, variable: Any) -> int:  # noqa: N802 (OR-Tools' name)
+        return int(variable.Value())
+
+    def Min(self, variable: Any) -> int:  # noqa: N802
+        return int(variable.Min())
+
+    def ObjectiveValue(self) -> int:  # noqa: N802
+        return int(self.routing.CostVar().Value())
+
+
+def solve(
+    problem: DispatchProblem,
+    warm_start: DispatchPlan | None = None,
+    on_plan: PlanListener | None = None,
+) -> DispatchPlan:
     """The best plan found within the time limit; from a warm start, never a worse one.
+
+    ``on_plan`` hears of the start and of better plans as they are found, so that a caller
+    that must stop the search at a deadline (OR-Tools does not always check its own time
+    limit, and holds the GIL meanwhile) still has the best plan so far.
 
     The limit covers everything: building the model, the whole-order start (at most
     CONSTRUCTION_SHARE of it) and the local search that improves it.
@@ -296,6 +328,18 @@ def solve(problem: DispatchProblem, warm_start: DispatchPlan | None = None) -> D
         if routes is not None
         else None
     )
+    if on_plan is not None:
+        if initial is not None:
+            on_plan(start)
+        reported = [perf_counter()]
+
+        def report() -> None:
+            if perf_counter() - reported[0] >= REPORT_EVERY_S:
+                reported[0] = perf_counter()
+                live = _LiveSolution(routing)
+                on_plan(_plan(routing, manager, live, time, couriers, nodes, base, problem))
+
+        routing.AddAtSolutionCallback(report)
     remaining = problem.time_limit_s - (perf_counter() - began)
     if initial is None:
         # A start the model refuses is a disagreement between the two models (a bug), and a

@@ -3,14 +3,20 @@
 Locations are points on a street line, one minute's ride apart: travel(a, b) = |a - b| min.
 """
 
-import numpy as np
+import time
 
+import numpy as np
+import pytest
+
+from dispatch import guard
+from dispatch.guard import solve_within
 from dispatch.solver import (
     CourierState,
     DispatchPlan,
     DispatchProblem,
     OrderTask,
     PickupTask,
+    PlanListener,
     PlannedStop,
     solve,
 )
@@ -400,3 +406,41 @@ def test_with_no_courier_on_shift_every_order_waits_unassigned() -> None:
     assert plan.found
     assert plan.routes == {}
     assert sorted(plan.unassigned) == [1, 2]
+
+
+def test_the_guard_returns_the_same_plan_as_the_solver_when_it_finishes() -> None:
+    tiny = problem([order(1, [3], door=6), order(2, [5, 7], door=9)], [courier(1), courier(2)])
+    guarded = solve_within(tiny)
+    assert guarded.found
+    assert guarded.unassigned == []
+    doors = [s.order_id for route in guarded.routes.values() for s in route if s.kind == "dropoff"]
+    assert sorted(doors) == [1, 2]
+
+
+def test_the_guard_keeps_the_best_plan_heard_when_the_search_overruns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A search that reports one plan, then never comes back (as guided local search did for
+    # 70 s at 1,000 orders): the guard answers by the limit, with that plan.
+    heard = DispatchPlan({1: []}, [7], 42)
+
+    def overrunning(_problem: object, _warm: object, on_plan: PlanListener) -> DispatchPlan:
+        on_plan(heard)
+        time.sleep(60)
+        raise AssertionError("never reached: the guard kills the search")
+
+    monkeypatch.setattr(guard, "solve", overrunning)
+    began = time.monotonic()
+    plan = solve_within(problem([order(7, [2], door=4)], [courier()]), grace_s=0.2)
+    assert time.monotonic() - began < 1 + 0.2 + 3  # limit, grace, and room for a loaded machine
+    assert plan == heard
+
+
+def test_the_guard_reports_no_plan_when_the_search_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(_problem: object, _warm: object, on_plan: PlanListener) -> DispatchPlan:
+        raise RuntimeError("a model OR-Tools refuses")
+
+    monkeypatch.setattr(guard, "solve", failing)
+    plan = solve_within(problem([order(7, [2], door=4)], [courier()]))
+    assert not plan.found
+    assert plan.unassigned == [7]

@@ -11,7 +11,7 @@ from api.dispatcher.snapshot import DispatchRules, take_snapshot
 from api.services.outbox import DISPATCH_CHANNEL, publish
 from api.settings import Settings
 from dispatch.geography import Geography
-from dispatch.solver import solve
+from dispatch.guard import solve_within
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ def run_cycle(
     snapshot = take_snapshot(read, geography, rules, now)
     read.commit()  # end the read transaction: the solver holds nothing open
     solve_began = perf_counter()
-    plan = solve(snapshot.problem, warm_start=snapshot.previous)
+    # In a child process, back by the budget's end whatever OR-Tools does (dispatch.guard).
+    plan = solve_within(snapshot.problem, warm_start=snapshot.previous)
     solve_s = perf_counter() - solve_began
     # The version is counted in the write transaction: each committed cycle gets the next
     # number, whether or not its plan changed any round (a count of rounds repeated itself).
