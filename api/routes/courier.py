@@ -3,19 +3,17 @@
 from fastapi import APIRouter, Response
 
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
-from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, Unauthorized, error_responses
+from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.schemas.common import IdPath
 from api.schemas.couriers import PositionUpdate, RoundPublic, ShiftPublic, ShiftStart, StopDone
 from api.services import couriers as service
 from api.services.geo import locate
 
 router = APIRouter(prefix="/courier", tags=["courier"], responses=ROLE_ERRORS)
-STOP_ERRORS = error_responses(Unauthorized, NotFound, Conflict)
+STOP_ERRORS = error_responses(NotFound, Conflict)
 
 
-@router.post(
-    "/shift/start", responses=error_responses(Unauthorized, NotFound, Conflict, InvalidInput)
-)
+@router.post("/shift/start", responses=error_responses(NotFound, Conflict, InvalidInput))
 def start_shift(
     body: ShiftStart,
     user: CurrentCourier,
@@ -34,7 +32,7 @@ def start_shift(
     return shift
 
 
-@router.post("/shift/end", responses=error_responses(Unauthorized, NotFound, Conflict))
+@router.post("/shift/end", responses=error_responses(NotFound, Conflict))
 def end_shift(user: CurrentCourier, session: SessionDep, clock: ClockDep) -> ShiftPublic:
     """End the shift; stops not yet started go back to the dispatcher."""
     shift = service.end_shift(session, service.courier_of(session, user.id), clock.now())
@@ -45,7 +43,7 @@ def end_shift(user: CurrentCourier, session: SessionDep, clock: ClockDep) -> Shi
 @router.post(
     "/position",
     status_code=204,
-    responses=error_responses(Unauthorized, NotFound, Conflict, InvalidInput),
+    responses=error_responses(NotFound, Conflict, InvalidInput),
 )
 def position(
     body: PositionUpdate,
@@ -63,7 +61,7 @@ def position(
     return Response(status_code=204)
 
 
-@router.get("/round", responses=error_responses(Unauthorized, NotFound))
+@router.get("/round", responses=error_responses(NotFound))
 def current_round(
     user: CurrentCourier, session: SessionDep, geography: GeographyDep
 ) -> RoundPublic:
@@ -83,7 +81,7 @@ def arrived(
 
 @router.post(
     "/stops/{stop_id}/done",
-    responses=error_responses(Unauthorized, NotFound, Conflict, InvalidInput),
+    responses=error_responses(NotFound, Conflict, InvalidInput),
 )
 def done(
     stop_id: IdPath,

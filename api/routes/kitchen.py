@@ -12,7 +12,7 @@ from api.deps import (
     SettingsDep,
     kitchen_restaurant_id,
 )
-from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, Unauthorized, error_responses
+from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.models import Order, Restaurant, TicketStatus
 from api.routes.orders import pricing_rules
 from api.routes.restaurants import Limit, Offset
@@ -31,10 +31,10 @@ from api.services.catalogue import dish_public
 from api.services.quotes import fee_for
 
 router = APIRouter(prefix="/kitchen", tags=["kitchen"], responses=ROLE_ERRORS)
-TICKET_ERRORS = error_responses(Unauthorized, NotFound, Conflict)
+TICKET_ERRORS = error_responses(NotFound, Conflict)
 
 
-@router.get("/tickets", responses=error_responses(Unauthorized))
+@router.get("/tickets")
 def tickets(
     user: CurrentKitchen,
     session: SessionDep,
@@ -115,7 +115,7 @@ def recall(
     return _act(session, user, ticket_id, service.TicketAction.RECALL, clock)
 
 
-@router.get("/restaurant", responses=error_responses(Unauthorized))
+@router.get("/restaurant")
 def restaurant(user: CurrentKitchen, session: SessionDep) -> KitchenRestaurant:
     """This kitchen's restaurant settings."""
     row = session.get(Restaurant, kitchen_restaurant_id(user))
@@ -123,7 +123,7 @@ def restaurant(user: CurrentKitchen, session: SessionDep) -> KitchenRestaurant:
     return KitchenRestaurant.model_validate(row, from_attributes=True)
 
 
-@router.patch("/restaurant", responses=error_responses(Unauthorized, InvalidInput))
+@router.patch("/restaurant", responses=error_responses(InvalidInput))
 def update_restaurant(
     changes: RestaurantSettings, user: CurrentKitchen, session: SessionDep
 ) -> KitchenRestaurant:
@@ -133,7 +133,7 @@ def update_restaurant(
     return KitchenRestaurant.model_validate(row, from_attributes=True)
 
 
-@router.patch("/dishes/{dish_id}", responses=error_responses(Unauthorized, NotFound, InvalidInput))
+@router.patch("/dishes/{dish_id}", responses=error_responses(NotFound, InvalidInput))
 def update_dish(
     dish_id: IdPath, changes: DishSettings, user: CurrentKitchen, session: SessionDep
 ) -> DishPublic:
