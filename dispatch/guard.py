@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from time import monotonic
 from typing import Final, Literal
 
+from dispatch import rounds
 from dispatch.solver import solve
 from dispatch.solver_model import DispatchPlan, DispatchProblem
 
@@ -30,6 +31,7 @@ def solve_within(
 ) -> DispatchPlan:
     """`solve`, back within ``problem.time_limit_s + grace_s``: its final plan if it finished,
     else the best plan it reported, else no plan (``found=False``: keep the previous one)."""
+    rounds.warm_up()  # compiled once here, not again in every child
     deadline = monotonic() + problem.time_limit_s + grace_s
     context = multiprocessing.get_context("fork")  # the child inherits the matrices: no copy
     receiver, sender = context.Pipe(duplex=False)

@@ -40,6 +40,14 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the dispatcher's search once, before any test starts a dispatcher process:
+    they then load it from numba's cache instead of each compiling it under a deadline."""
+    from dispatch import rounds
+
+    rounds.warm_up()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

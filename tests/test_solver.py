@@ -130,8 +130,6 @@ def test_the_stop_being_ridden_to_is_kept() -> None:
 def test_couriers_riding_across_town_keep_their_stops_in_a_plan_built_afresh() -> None:
     # Each courier rides to the kitchen nearer the other: a plan built from nothing would swap
     # them, but they are on their way, and the solver holds each to the stop it rides to.
-    from dispatch.construction import greedy_plan
-
     three_kitchens, one_kitchen = order(1, [17, 18, 15], door=16), order(2, [2], door=3)
     couriers = [
         CourierState(1, 0, 0, 240 * MIN, 4, locked_next=("pickup", 11)),
@@ -139,9 +137,6 @@ def test_couriers_riding_across_town_keep_their_stops_in_a_plan_built_afresh() -
     ]
     swapped = problem([three_kitchens, one_kitchen], couriers)
     for start in (None, DispatchPlan({1: [], 2: []}, [1, 2], 0)):
-        built = greedy_plan(swapped, start, rebuild=True)
-        assert built.routes[1][0].ticket_id == 11
-        assert built.routes[2][0].ticket_id == 20
         plan = solve(swapped, warm_start=start)
         assert plan.found
         assert plan.unassigned == []
@@ -188,8 +183,8 @@ def test_no_couriers_means_everything_waits() -> None:
 
 
 def test_many_multi_kitchen_orders_are_all_placed() -> None:
-    # OR-Tools inserts one pair at a time and cannot place half an order; the whole-order start
-    # built by dispatch.construction is what gets these in.
+    # OR-Tools inserts one pair at a time and cannot place half an order; our search, which
+    # inserts orders whole (dispatch.rounds), is what gets these in.
     orders = [order(i, [i, i + 6], door=i + 12, promised_min=90) for i in range(1, 7)]
     plan = solve(problem(orders, [courier(1, at=0), courier(2, at=10), courier(3, at=19)]))
     assert plan.unassigned == []
@@ -202,15 +197,21 @@ def test_many_multi_kitchen_orders_are_all_placed() -> None:
                 assert seen_pickups.get(stop.order_id) == 2  # both kitchens before the door
 
 
-def test_the_greedy_start_respects_every_rule_it_checks() -> None:
-    from dispatch.construction import greedy_plan, simulate
+def test_our_search_keeps_every_rule_it_checks() -> None:
+    from dispatch import round_problem, rounds
 
     orders = [order(i, [i, 19 - i], door=10, promised_min=60) for i in range(1, 5)]
     couriers = [courier(1, at=0, capacity=2), courier(2, at=19, capacity=2)]
-    start = greedy_plan(problem(orders, couriers))
+    layout = round_problem.layout(problem(orders, couriers))
+    state = rounds.empty_rounds(layout.arrays)
+    rounds.build(layout.arrays, state)
+    plan = round_problem.plan_of(layout, state)
     for c in couriers:
-        feasible, _ = simulate(problem(orders, couriers), c, start.routes[c.courier_id])
-        assert feasible
+        stops = [
+            layout.stop_of_ticket[s.ticket_id] if s.ticket_id else layout.door_of_order[s.order_id]
+            for s in plan.routes[c.courier_id]
+        ]
+        assert rounds.ride(layout.arrays, c.courier_id - 1, stops).feasible
 
 
 def test_a_scheduled_order_is_not_delivered_before_its_slot() -> None:

@@ -18,6 +18,7 @@ from api.models import OutboxEvent
 from api.services import idempotency
 from api.services.geo import geography_for
 from api.settings import Settings
+from dispatch import rounds
 
 log = logging.getLogger("chaud.dispatcher")
 
@@ -57,6 +58,8 @@ class Dispatcher:
             self.stopping.set()
 
     def run(self) -> None:
+        # The compiled search is loaded (or built) before leading, not in the first cycle.
+        rounds.warm_up()
         try:
             while not self.stopping.is_set():
                 if self.leadership.try_acquire():
