@@ -784,13 +784,19 @@ def warm_up() -> None:
         OrderTask(2, (PickupTask(20, 2, 0),), 1, 0, 1800, earliest_s=1800),
     ]
     tiny = layout(DispatchProblem(travel, orders, [CourierState(1, 0, 0, 7200, 4)]))
+    # Every function dispatch.solver and round_problem call from Python: each is compiled
+    # apart from the compiled functions that call it.
+    seed(1)
     state = empty_rounds(tiny.arrays)
+    pending = take_absent(tiny.arrays, state)
+    insert(tiny.arrays, state, pending[:1])
+    leave_absent(state, pending[1:])
     build(tiny.arrays, state)
     best, trial = copy_rounds(state), copy_rounds(state)
     anneal(tiny.arrays, state, best, trial, 2, 1.0, 0.5)
     keep(tiny.arrays, state, state.route.copy(), state.length.copy())
+    total(tiny.arrays, state)
     ride(tiny.arrays, 0, [0, 1])
-    leave_absent(state, np.zeros(0, dtype=np.int64))
     _warm = True
 
 

@@ -2,6 +2,8 @@
 plans and counts the same cost for them (issue 15, section 2). Then each rule on a tiny named
 instance, and the search's own moves."""
 
+import subprocess
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -301,3 +303,28 @@ def test_ruin_removes_whole_orders_and_annealing_brings_them_back() -> None:
     rounds.anneal(layout.arrays, state, best, trial, 100, 10.0, 1.0)
     assert best.absent[0] == 0
     assert rounds.total(layout.arrays, best) <= before
+
+
+def test_warm_up_compiles_every_function_the_solver_calls_from_python() -> None:
+    """A function first called in the guard's forked child would be compiled there, within
+    the cycle's time limit, and again in every child: the parent compiles them all first.
+    Checked in a fresh process, where nothing else has called them."""
+    names = [
+        "anneal",
+        "build",
+        "insert",
+        "keep",
+        "leave_absent",
+        "seed",
+        "take_absent",
+        "_total",
+        "_ride_from_start",
+    ]
+    script = (
+        "from dispatch import rounds; rounds.warm_up(); "
+        f"print([n for n in {names!r} if not getattr(rounds, n).signatures])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
+    )
+    assert done.stdout.strip() == "[]", done.stdout
