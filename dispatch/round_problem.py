@@ -15,6 +15,7 @@ from dispatch.solver_model import (
     DispatchProblem,
     OrderTask,
     PlannedStop,
+    Unplaced,
     committed_couriers,
     door_deadline,
     ride_limit,
@@ -278,3 +279,22 @@ def plan_of(layout: Layout, rounds: rr.Rounds) -> DispatchPlan:
     unassigned = [orders[int(o)].order_id for o in rounds.absent[1 : rounds.absent[0] + 1]]
     unassigned.sort()
     return DispatchPlan(routes, unassigned, rr.total(arrays, rounds), late)
+
+
+REASONS: Final = {
+    rr.FITS_ALONE: Unplaced.COURIERS_BUSY,
+    rr.NO_COURIER: Unplaced.NO_COURIER,
+    rr.BAGS_FULL: Unplaced.BAGS_FULL,
+    rr.FOOD_WOULD_COOL: Unplaced.FOOD_WOULD_COOL,
+    rr.PAST_DEADLINE: Unplaced.PAST_HARD_MAXIMUM,
+    rr.SHIFT_ENDS: Unplaced.OUTSIDE_EVERY_SHIFT,
+}
+
+
+def with_reasons(layout: Layout, plan: DispatchPlan) -> DispatchPlan:
+    """The plan, each unassigned order with why it fits no round (see rounds.diagnose)."""
+    reasons = {
+        order_id: REASONS[rr.diagnose(layout.arrays, layout.index_of_order[order_id])]
+        for order_id in plan.unassigned
+    }
+    return replace(plan, reasons=reasons)

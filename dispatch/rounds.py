@@ -769,6 +769,65 @@ def seed(value: int) -> None:
     np.random.seed(value)
 
 
+FITS_ALONE, NO_COURIER, BAGS_FULL, FOOD_WOULD_COOL, PAST_DEADLINE, SHIFT_ENDS = range(6)
+"""What `diagnose` finds (dispatch.round_problem names them)."""
+
+
+@njit(cache=True)
+def diagnose(problem: Problem, o: int) -> int:
+    """Why order o fits no round: ride it alone with every courier who may take it, in
+    every order of its pickups; the rule that stops the ride that gets furthest is the
+    reason (FITS_ALONE: some courier could, riding for it alone)."""
+    stops = len(problem.location)
+    picked = np.full(stops, -NEVER, dtype=np.int64)
+    stamp = np.zeros(stops, dtype=np.int64)
+    seq = np.empty(problem.pickup_count[o] + 1, dtype=np.int64)
+    times = np.empty(len(seq), dtype=np.int64)
+    kitchens = problem.pickup_count[o]
+    reason, furthest, mark = NO_COURIER, -1, 0
+    for c in range(len(problem.start)):
+        if problem.owner[o] != c and (problem.owner[o] >= 0 or problem.takes_new[c] == 0):
+            continue
+        for p in range(problem.perm_count[kitchens]):
+            for k in range(kitchens):
+                seq[k] = problem.pickups[o, problem.perms[kitchens, p, k]]
+            seq[kitchens] = problem.door[o]
+            mark += 1
+            _, failed, moment, _, _, _, at_pickup, _ = _ride(
+                problem,
+                c,
+                seq,
+                len(seq),
+                problem.available[c],
+                problem.start[c],
+                problem.on_board[c],
+                0,
+                0,
+                False,
+                picked,
+                stamp,
+                mark,
+                picked,
+                times,
+                np.zeros((0, 6), dtype=np.int64),
+            )
+            if failed < 0:
+                return FITS_ALONE
+            if failed <= furthest:
+                continue
+            furthest = failed
+            if at_pickup:
+                late = moment > problem.last_pickup[c]
+                reason = SHIFT_ENDS if late else BAGS_FULL
+            elif moment > problem.shift_end[c]:
+                reason = SHIFT_ENDS
+            elif moment > problem.deadline[seq[failed]]:
+                reason = PAST_DEADLINE
+            else:
+                reason = FOOD_WOULD_COOL
+    return reason
+
+
 def warm_up() -> None:
     """Load (or compile) every compiled function now, on a tiny problem, so that a solve in
     a forked child does not pay for it within its time limit (dispatch.guard calls this)."""
@@ -797,6 +856,7 @@ def warm_up() -> None:
     keep(tiny.arrays, state, state.route.copy(), state.length.copy())
     total(tiny.arrays, state)
     ride(tiny.arrays, 0, [0, 1])
+    diagnose(tiny.arrays, 0)
     _warm = True
 
 

@@ -29,6 +29,7 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    Unplaced,
     committed_couriers,
     door_deadline,
     soft_due,
@@ -113,7 +114,8 @@ def solve(
     began = perf_counter()
     if not problem.couriers:
         # No one to plan for (and no vehicle's streets to measure a ride on): all wait.
-        return DispatchPlan({}, [o.order_id for o in problem.orders], 0)
+        waiting = [o.order_id for o in problem.orders]
+        return DispatchPlan({}, waiting, 0, reasons=dict.fromkeys(waiting, Unplaced.NO_COURIER))
     layout = round_problem.layout(problem)
     state = rounds.empty_rounds(layout.arrays)
     if warm_start is not None:
@@ -121,6 +123,7 @@ def solve(
     kept = len(problem.orders) - int(state.absent[0])
     limit = problem.time_limit_s * warm_share(kept, len(problem.orders))
     ours = _search(layout, state, began + limit * BUILD_SHARE, began + limit * SEARCH_SHARE)
+    ours = round_problem.with_reasons(layout, ours)
     if on_plan is not None:
         on_plan(ours)
     left = limit - (perf_counter() - began)
@@ -128,7 +131,8 @@ def solve(
         # Too large for OR-Tools' model to be built in the time left: our plan stands (the
         # property tests of tests/test_rounds.py hold it to the same rules).
         return ours
-    return _polish(layout.problem, ours, began + limit, on_plan)
+    polished = _polish(layout.problem, ours, began + limit, on_plan)
+    return polished if polished is ours else round_problem.with_reasons(layout, polished)
 
 
 WARM_KEPT_WEIGHT: Final = 0.3

@@ -2,6 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from itertools import permutations
 from typing import Final
 
@@ -107,6 +108,23 @@ class PlannedStop:
     eta_s: int
 
 
+class Unplaced(StrEnum):
+    """Why an order is in no round: for the operator's alerts and for quotes."""
+
+    NO_COURIER = "no_courier_on_shift"
+    """No courier on shift takes new orders."""
+    BAGS_FULL = "bags_full"
+    """No courier can carry its bags, even riding for it alone."""
+    FOOD_WOULD_COOL = "food_would_cool"
+    """No courier can bring its kitchens' food to the door within its freshness limit."""
+    PAST_HARD_MAXIMUM = "past_hard_maximum"
+    """No courier can reach the door before the order's hard maximum."""
+    OUTSIDE_EVERY_SHIFT = "outside_every_shift"
+    """Every courier's shift ends before it could collect or deliver it."""
+    COURIERS_BUSY = "couriers_busy"
+    """A courier riding for it alone could, but no round has room for it now."""
+
+
 @dataclass(frozen=True)
 class DispatchPlan:
     routes: dict[int, list[PlannedStop]]
@@ -115,6 +133,8 @@ class DispatchPlan:
     late_orders: list[int] = field(default_factory=list)
     found: bool = True
     """False when the solver found no plan at all: keep the previous one."""
+    reasons: dict[int, Unplaced] = field(default_factory=dict)
+    """Per unassigned order, why (when the solver could tell)."""
 
 
 LATE_GRACE_S: Final = 60 * 60

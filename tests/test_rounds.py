@@ -319,6 +319,7 @@ def test_warm_up_compiles_every_function_the_solver_calls_from_python() -> None:
         "take_absent",
         "_total",
         "_ride_from_start",
+        "diagnose",
     ]
     script = (
         "from dispatch import rounds; rounds.warm_up(); "

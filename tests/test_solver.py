@@ -4,6 +4,7 @@ Locations are points on a street line, one minute's ride apart: travel(a, b) = |
 """
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -445,3 +446,48 @@ def test_the_guard_reports_no_plan_when_the_search_fails(monkeypatch: pytest.Mon
     plan = solve_within(problem([order(7, [2], door=4)], [courier()]))
     assert not plan.found
     assert plan.unassigned == [7]
+
+
+def test_each_unplaced_order_says_why() -> None:
+    from dispatch.solver_model import Unplaced
+
+    # Three bags for a courier who carries two.
+    too_many = OrderTask(1, tuple(PickupTask(10 + k, 2, 0, bags=1) for k in range(3)), 3, 0, 0)
+    assert solve(problem([too_many], [courier(capacity=2)])).reasons == {1: Unplaced.BAGS_FULL}
+    # The shift ends before the door can be reached.
+    far = order(1, [10], door=19)
+    assert solve(problem([far], [courier(shift_end_min=15)])).reasons == {
+        1: Unplaced.OUTSIDE_EVERY_SHIFT
+    }
+    # No courier on shift at all, or only one who is closing.
+    assert solve(problem([far], [])).reasons == {1: Unplaced.NO_COURIER}
+    closing = replace(courier(), takes_new_orders=False)
+    assert solve(problem([far], [closing])).reasons == {1: Unplaced.NO_COURIER}
+    # One courier, two orders that cannot both be on time: the one left out fits alone.
+    orders = [order(i, [1], door=19, promised_min=30) for i in range(1, 7)]
+    busy = solve(problem(orders, [courier(capacity=1, shift_end_min=60)]))
+    assert busy.unassigned
+    assert set(busy.reasons) == set(busy.unassigned)
+    assert set(busy.reasons.values()) <= {Unplaced.COURIERS_BUSY, Unplaced.OUTSIDE_EVERY_SHIFT}
+
+
+def test_an_order_the_courier_cannot_reach_before_its_hard_maximum_says_so() -> None:
+    from dispatch.solver_model import Unplaced
+
+    # Placed 85 minutes ago (90 at most), ready now: an hour's grace, but the only courier is
+    # free in 62 minutes and 19 minutes away.
+    late = replace(order(1, [19], door=0), placed_s=-85 * MIN, hard_max_s=90 * MIN)
+    busy_courier = CourierState(1, 0, 62 * MIN, 240 * MIN, 4)
+    assert solve(problem([late], [busy_courier])).reasons == {1: Unplaced.PAST_HARD_MAXIMUM}
+
+
+def test_food_that_cannot_arrive_fresh_says_so() -> None:
+    from dispatch.solver_model import Unplaced
+
+    # Kitchens at 0 and 19, the door at 10: 28 minutes of riding by bike, 14 by scooter. The
+    # food may ride 5 minutes more than the quickest way (19 min): no bike can keep it hot.
+    streets = line_city()
+    both = {"bike": streets["bike"], "scooter": streets["bike"] // 2}
+    cart = order(1, [0, 19], door=10)
+    bike_only = DispatchProblem(both, [cart], [courier()], 0, 0, time_limit_s=1)
+    assert solve(bike_only).reasons == {1: Unplaced.FOOD_WOULD_COOL}

@@ -59,6 +59,8 @@ def run_cycle(
             "orders": len(snapshot.problem.orders),
             "couriers": len(snapshot.problem.couriers),
             "unassigned": plan.unassigned,
+            # Why each waits: for the operator's alerts (issue 16) and the quote.
+            "unplaced": {str(order): why.value for order, why in plan.reasons.items()},
             "found": plan.found,
         },
     )
