@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from api.demo.alliance import COURIERS, RESTAURANTS
+from dispatch.solver_model import DEFAULT_OBJECTIVE, Objective
 
 
 class ScenarioError(ValueError):
@@ -70,7 +71,7 @@ class DispatchSettings(_Strict):
     cycle_s: int = Field(60, ge=10, le=900)
     plan_on_orders: bool = True
     """Also plan the moment an order arrives, as `chaud dispatcher run` does."""
-    objective: Literal["promise", "click_to_door"] = "click_to_door"
+    objective: Objective = DEFAULT_OBJECTIVE
 
 
 def demo_restaurants() -> list[ScenarioRestaurant]:

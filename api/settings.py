@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
 from dispatch.profiles import Profile, make_profiles
+from dispatch.solver_model import DEFAULT_OBJECTIVE, Objective
 
 MIN_SECRET_BYTES: Final = 32
 MIN_SECRET_SYMBOLS: Final = 10
@@ -76,7 +77,7 @@ class Settings(BaseSettings):
     dispatch_cycle_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
     dispatch_time_limit_s: Annotated[float, Field(gt=0, le=60)] = 2.0
     dispatch_poll_s: Annotated[float, Field(gt=0, le=60)] = 1.0
-    dispatch_objective: Literal["click_to_door", "promise"] = "click_to_door"
+    dispatch_objective: Objective = DEFAULT_OBJECTIVE
     """click_to_door: every second to the door costs (hot food); promise: only lateness."""
     pickup_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     dropoff_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0

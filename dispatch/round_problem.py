@@ -13,6 +13,7 @@ from dispatch.solver_model import (
     DROP_PENALTY,
     DispatchPlan,
     DispatchProblem,
+    Objective,
     OrderTask,
     PlannedStop,
     Unplaced,
@@ -44,7 +45,7 @@ class Layout:
     profiles: list[str]
 
 
-def door_copies(order: OrderTask, objective: str) -> int:
+def door_copies(order: OrderTask, objective: Objective) -> int:
     """How many nodes an order's door takes in the OR-Tools model: one per ticket (pickup
     pairs and bags on board), and more when the door has more soft bounds than that."""
     return max(len(order.pickups) + len(order.onboard), len(soft_due(order, objective)))

@@ -20,6 +20,8 @@ from dispatch.solver import (
 )
 from dispatch.solver_model import (
     CARRYING_SHIFT_GRACE_S,
+    DEFAULT_OBJECTIVE,
+    Objective,
     closing_shift,
     hard_max_for,
     time_budget_s,
@@ -27,7 +29,7 @@ from dispatch.solver_model import (
 
 
 def _local_problem(
-    state: SimState, time_limit_cap_s: float, objective: str
+    state: SimState, time_limit_cap_s: float, objective: Objective
 ) -> tuple[DispatchProblem, list[int]] | None:
     """The state as the dispatcher's problem, on local place numbers (and their global ones)."""
     world, now = state.world, state.now
@@ -131,7 +133,9 @@ class DispatcherPolicy:
     fires_kitchens = True
     plans_on_orders = True
 
-    def __init__(self, time_limit_cap_s: float = 2.0, objective: str = "promise") -> None:
+    def __init__(
+        self, time_limit_cap_s: float = 2.0, objective: Objective = DEFAULT_OBJECTIVE
+    ) -> None:
         self.time_limit_cap_s = time_limit_cap_s
         self.objective = objective
 

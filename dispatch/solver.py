@@ -29,6 +29,7 @@ from dispatch.solver_model import (
     OrderTask,
     PickupTask,
     PlannedStop,
+    StopKind,
     Unplaced,
     committed_couriers,
     door_deadline,
@@ -69,7 +70,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class _Node:
-    kind: str
+    kind: StopKind
     order: OrderTask
     ticket: PickupTask | None
     location: int

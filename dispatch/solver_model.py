@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from itertools import permutations
-from typing import Final
+from typing import Final, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,6 +34,13 @@ BUDGET_PER_ORDER_S: Final = 0.0045
 def time_budget_s(order_count: int, cap_s: float) -> float:
     """Solver time for a snapshot: small ones are planned fast, large ones up to the cap."""
     return min(cap_s, BUDGET_BASE_S + BUDGET_PER_ORDER_S * order_count)
+
+
+StopKind = Literal["pickup", "dropoff"]
+Objective = Literal["promise", "click_to_door"]
+""""promise": lateness past each promised time costs; "click_to_door": every second does."""
+DEFAULT_OBJECTIVE: Final[Objective] = "click_to_door"
+"""The dispatcher's, the simulator's and a bare problem's (CHAUD_DISPATCH_OBJECTIVE)."""
 
 
 @dataclass(frozen=True)
@@ -95,13 +102,12 @@ class DispatchProblem:
     pickup_service_s: int = 120
     dropoff_service_s: int = 120
     time_limit_s: float = 2.0
-    objective: str = "promise"
-    """"promise": lateness past each promised time costs; "click_to_door": every second does."""
+    objective: Objective = DEFAULT_OBJECTIVE
 
 
 @dataclass(frozen=True)
 class PlannedStop:
-    kind: str  # "pickup" | "dropoff"
+    kind: StopKind
     order_id: int
     ticket_id: int | None
     location: int
@@ -205,7 +211,9 @@ def door_deadline(order: OrderTask) -> int:
     return max(order.placed_s + order.hard_max_s, last_ready + LATE_GRACE_S)
 
 
-def soft_due(order: OrderTask, objective: str = "promise") -> tuple[tuple[int, int], ...]:
+def soft_due(
+    order: OrderTask, objective: Objective = DEFAULT_OBJECTIVE
+) -> tuple[tuple[int, int], ...]:
     """When the door should be reached, and the cost per second beyond: one or two bounds,
     whose costs add up.
 

@@ -30,9 +30,11 @@ from api.services.orders import OPEN_TICKET_STATES
 from api.services.views import restaurants_by_id
 from dispatch.geography import Geography
 from dispatch.solver_model import (
+    DEFAULT_OBJECTIVE,
     CourierState,
     DispatchPlan,
     DispatchProblem,
+    Objective,
     OrderTask,
     PickupTask,
     PlannedStop,
@@ -59,7 +61,7 @@ class DispatchRules:
     pickup_service_s: int = 120
     dropoff_service_s: int = 120
     hard_max_s: int = 90 * 60
-    objective: str = "click_to_door"
+    objective: Objective = DEFAULT_OBJECTIVE
 
 
 @dataclass
@@ -213,7 +215,13 @@ def take_snapshot(
         assert ident is not None
         locked.setdefault(courier_id, (kind, ident))
         previous_routes[courier_id].append(
-            PlannedStop(kind, stop.order_id, stop.ticket_id, places.index(stop.lat, stop.lon), 0)
+            PlannedStop(
+                "pickup" if stop.kind is StopKind.PICKUP else "dropoff",
+                stop.order_id,
+                stop.ticket_id,
+                places.index(stop.lat, stop.lon),
+                0,
+            )
         )
     states: list[CourierState] = []
     for courier, shift in couriers:
