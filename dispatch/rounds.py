@@ -136,15 +136,19 @@ def ride(problem: Problem, courier: int, stops: list[int]) -> Ride:
     """One route ridden from the courier's start, stop by stop, by the rules."""
     seq = np.asarray(stops, dtype=np.int64)
     times = np.zeros(max(1, len(stops)), dtype=np.int64)
-    cost, failed = _ride_from_start(problem, courier, seq, len(stops), times)
+    cost, failed, _, _, _ = _ride_from_start(problem, courier, seq, len(stops), times)
     return Ride(failed < 0, int(cost), [int(t) for t in times[: len(stops)]])
 
 
 @njit(cache=True)
-def _ride_from_start(problem: Problem, c: int, seq: Ints, n: int, times: Ints) -> tuple[int, int]:
-    picked = np.full(len(problem.location), -NEVER, dtype=np.int64)  # none collected yet
+def _ride_from_start(
+    problem: Problem, c: int, seq: Ints, n: int, times: Ints
+) -> tuple[int, int, int, int, int]:
+    """Ride seq[:n] from the courier's start, nothing collected yet: (cost, index of the
+    first stop that broke a rule or -1, and the moment, place and service owed after)."""
+    picked = np.full(len(problem.location), -NEVER, dtype=np.int64)
     stamp = np.zeros(len(problem.location), dtype=np.int64)
-    cost, failed, _, _, _, _, _, _ = _ride(
+    cost, failed, moment, place, _, owed, _, _ = _ride(
         problem,
         c,
         seq,
@@ -162,7 +166,7 @@ def _ride_from_start(problem: Problem, c: int, seq: Ints, n: int, times: Ints) -
         times,
         np.zeros((0, 6), dtype=np.int64),
     )
-    return cost, failed
+    return cost, failed, moment, place, owed
 
 
 @njit(cache=True)
@@ -311,26 +315,8 @@ def _refresh(problem: Problem, rounds: Rounds, c: int) -> bool:
     """Recompute route c's cost and end; False if it breaks a rule."""
     n = rounds.length[c]
     times = np.zeros(max(1, n), dtype=np.int64)
-    seq = rounds.route[c, :n].copy()
-    picked = np.full(len(problem.location), -NEVER, dtype=np.int64)  # none collected yet
-    stamp = np.zeros(len(problem.location), dtype=np.int64)
-    cost, failed, moment, place, _, owed, _, _ = _ride(
-        problem,
-        c,
-        seq,
-        n,
-        problem.available[c],
-        problem.start[c],
-        problem.on_board[c],
-        0,
-        0,
-        False,
-        picked,
-        stamp,
-        1,
-        picked,
-        times,
-        np.zeros((0, 6), dtype=np.int64),
+    cost, failed, moment, place, owed = _ride_from_start(
+        problem, c, rounds.route[c, :n].copy(), n, times
     )
     rounds.cost[c] = cost
     rounds.end_moment[c] = moment + owed
