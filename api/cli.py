@@ -5,6 +5,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -20,6 +22,7 @@ from api.dispatcher.worker import Dispatcher
 from api.logs import configure_logging
 from api.scenario import (
     DispatchSettings,
+    Scenario,
     ScenarioError,
     demo_scenario,
     load_scenario,
@@ -28,6 +31,8 @@ from api.scenario import (
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
 from api.simulation_world import StreetDrawer, scenario_world
+from dispatch.fleet import DEFAULT_R2D_P90_MIN, Trial, smallest_team
+from dispatch.geography import Geography
 from dispatch.mdrp import read_mdrp
 from dispatch.mdrp_check import check_solution
 from dispatch.mdrp_solution import write_solution
@@ -186,6 +191,19 @@ def simulate(
         Path | None,
         typer.Option(help="With --mdrp: write each policy's solution files here and check them."),
     ] = None,
+    fleet_search: Annotated[
+        bool,
+        typer.Option(
+            help="Find each policy's smallest team that delivers every order with a "
+            "ready-to-door p90 within --r2d-p90 (bisecting team sizes up to --fleet-max)."
+        ),
+    ] = False,
+    fleet_max: Annotated[
+        int | None, typer.Option(min=1, help="Largest team tried [twice the scenario's].")
+    ] = None,
+    r2d_p90: Annotated[
+        float, typer.Option(min=1, help="Ready-to-door p90 target of --fleet-search, min.")
+    ] = DEFAULT_R2D_P90_MIN,
 ) -> None:
     """Simulate a service period with the dispatcher and the greedy baseline; print KPIs."""
     settings = _settings()
@@ -205,6 +223,8 @@ def simulate(
         _fail(
             f"--mdrp takes its world from the instance: drop {', '.join(given or ['--scenario'])}"
         )
+    if fleet_search and (mdrp is not None or couriers is not None):
+        _fail("--fleet-search chooses the team size itself: drop --mdrp and --couriers")
     if mdrp is not None:
         instance = read_mdrp(mdrp)
         world = instance.world
@@ -240,6 +260,20 @@ def simulate(
         drawer = StreetDrawer(geography)
     time_limit_s = time_limit if time_limit is not None else dispatch.time_limit_s
     cycle_s = cycle if cycle is not None else dispatch.cycle_s
+    if fleet_search:
+        team = sum(shift.count for shift in chosen.couriers)
+        high = fleet_max if fleet_max is not None else 2 * team
+        # A fresh policy per simulated evening: the greedy one keeps its next planning time.
+        makers: list[Callable[[], Policy]] = [
+            lambda: DispatcherPolicy(time_limit_s, dispatch.objective),
+            GreedyPolicy,
+        ]
+        answers = {
+            maker().name: _smallest_team(chosen, geography, maker, cycle_s, dispatch, high, r2d_p90)
+            for maker in makers
+        }
+        typer.echo(json.dumps({"world": chosen.name, "r2d_p90_target_min": r2d_p90, **answers}))
+        return
     if solutions is not None and (instance is None or cycle_s % 60):
         _fail("--solutions needs --mdrp and a cycle of whole minutes")
     summary: dict[str, object] = {"world": world.name, "orders": len(world.orders)}
@@ -280,6 +314,45 @@ def simulate(
     if out is not None:
         out.write_text(text)
     typer.echo(text)
+
+
+def _smallest_team(
+    scenario: Scenario,
+    geography: Geography,
+    make_policy: Callable[[], Policy],
+    cycle_s: int,
+    dispatch: DispatchSettings,
+    high: int,
+    r2d_p90_target_min: float,
+) -> dict[str, object]:
+    """One policy's smallest serving team, each tried size printed as it is measured."""
+
+    def run(couriers: int) -> Trial:
+        world = scenario_world(geography, with_changes(scenario, couriers=couriers))
+        policy = make_policy()
+        result = run_simulation(
+            world, policy, cycle_s=cycle_s, plan_on_orders=dispatch.plan_on_orders
+        )
+        figures = kpis(result)
+        trial = Trial(
+            couriers=couriers,
+            orders=len(world.orders),
+            delivered=int(str(figures["delivered"])),
+            r2d_p90_min=_float_or_none(figures["r2d_p90"]),
+            ctd_mean_min=_float_or_none(figures["ctd_mean"]),
+        )
+        typer.echo(f"{policy.name:>10} {couriers:3d} couriers: {trial}", err=True)
+        return trial
+
+    answer = smallest_team(run, 1, high, r2d_p90_target_min)
+    return {
+        "smallest_team": answer.smallest,
+        "trials": [asdict(t) | {"serves": t.serves(r2d_p90_target_min)} for t in answer.trials],
+    }
+
+
+def _float_or_none(value: object) -> float | None:
+    return None if value is None else float(str(value))
 
 
 @dispatcher_app.command("run")

@@ -1,5 +1,6 @@
 """Scenario files: the bundled ones load, a bad one is refused naming the field and the reason."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,50 @@ def test_chaud_simulate_takes_no_world_figures_with_an_mdrp_instance(tmp_path: P
     )
     assert result.exit_code == 2
     assert "--mdrp takes its world from the instance: drop --couriers" in result.output
+
+
+def test_chaud_simulate_fleet_search_answers_each_policys_smallest_serving_team(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    # A quiet quarter hour: a couple of orders, teams of 1 to 2 couriers tried.
+    result = CliRunner().invoke(
+        app,
+        [
+            *("simulate", "--orders-per-hour", "8", "--hours", "0.25", "--time-limit", "0.1"),
+            *("--fleet-search", "--fleet-max", "2", "--r2d-p90", "30"),
+        ],
+        env={"CHAUD_DATA_DIR": str(tmp_path)},
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["r2d_p90_target_min"] == 30
+    for policy in ("dispatcher", "greedy"):
+        answer = summary[policy]
+        serving = [t["couriers"] for t in answer["trials"] if t["serves"]]
+        failing = [t["couriers"] for t in answer["trials"] if not t["serves"]]
+        assert answer["smallest_team"] == (min(serving) if serving else None)
+        assert all(size < min(serving) for size in failing) if serving else failing == [2]
+        for trial in answer["trials"]:
+            assert trial["serves"] == (
+                trial["delivered"] == trial["orders"]
+                and trial["r2d_p90_min"] is not None
+                and trial["r2d_p90_min"] <= 30
+            )
+
+
+def test_chaud_simulate_fleet_search_chooses_the_team_itself(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(
+        app,
+        ["simulate", "--fleet-search", "--couriers", "5"],
+        env={"CHAUD_DATA_DIR": str(tmp_path)},
+    )
+    assert result.exit_code == 2
+    assert "--fleet-search chooses the team size itself" in result.output
