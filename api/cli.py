@@ -18,9 +18,22 @@ from sqlmodel import Session
 from api import migrate
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
+from api.demo.simulation import QUOTE_RULE, demo_alliance
 from api.dispatcher.worker import Dispatcher
 from api.logs import configure_logging
-from api.scenario import (
+from api.services.geo import geography_for
+from api.settings import ConfigurationError, Settings, load_settings
+from dispatch.geo.geography import Geography
+from dispatch.sim.engine import Policy
+from dispatch.sim.engine import simulate as run_simulation
+from dispatch.sim.fleet import DEFAULT_R2D_P90_MIN, Trial, smallest_team
+from dispatch.sim.mdrp import read_mdrp
+from dispatch.sim.mdrp_check import check_solution
+from dispatch.sim.mdrp_solution import write_solution
+from dispatch.sim.metrics import kpis
+from dispatch.sim.policies import DispatcherPolicy, GreedyPolicy
+from dispatch.sim.report import CourierDayDrawer, PlaneDrawer, write_report
+from dispatch.sim.scenario import (
     DispatchSettings,
     Scenario,
     ScenarioError,
@@ -28,19 +41,7 @@ from api.scenario import (
     load_scenario,
     with_changes,
 )
-from api.services.geo import geography_for
-from api.settings import ConfigurationError, Settings, load_settings
-from api.simulation_world import StreetDrawer, scenario_world
-from dispatch.fleet import DEFAULT_R2D_P90_MIN, Trial, smallest_team
-from dispatch.geography import Geography
-from dispatch.mdrp import read_mdrp
-from dispatch.mdrp_check import check_solution
-from dispatch.mdrp_solution import write_solution
-from dispatch.report import CourierDayDrawer, PlaneDrawer, write_report
-from dispatch.sim_metrics import kpis
-from dispatch.sim_policies import DispatcherPolicy, GreedyPolicy
-from dispatch.simulation import Policy
-from dispatch.simulation import simulate as run_simulation
+from dispatch.sim.world import StreetDrawer, scenario_world
 
 app = typer.Typer(help="Chaud Devant: delivery for an alliance of independent restaurants.")
 db_app = typer.Typer(help="Database schema migrations.")
@@ -234,7 +235,7 @@ def simulate(
         if scenario is not None:
             try:
                 chosen = with_changes(
-                    load_scenario(scenario),
+                    load_scenario(scenario, demo_alliance()),
                     couriers=couriers,
                     orders_per_hour=orders_per_hour,
                     hours=hours,
@@ -245,6 +246,7 @@ def simulate(
                 _fail(str(error))
         else:
             chosen = demo_scenario(
+                demo_alliance(),
                 orders_per_hour=orders_per_hour or 120,
                 couriers=couriers or 12,
                 hours=hours or 3.0,
@@ -253,7 +255,7 @@ def simulate(
             )
         geography = geography_for(settings)
         try:
-            world = scenario_world(geography, chosen)
+            world = scenario_world(geography, chosen, QUOTE_RULE)
         except ScenarioError as error:
             _fail(f"{scenario or 'the demo scenario'}: {error}")
         dispatch = chosen.dispatch
@@ -328,7 +330,7 @@ def _smallest_team(
     """One policy's smallest serving team, each tried size printed as it is measured."""
 
     def run(couriers: int) -> Trial:
-        world = scenario_world(geography, with_changes(scenario, couriers=couriers))
+        world = scenario_world(geography, with_changes(scenario, couriers=couriers), QUOTE_RULE)
         policy = make_policy()
         result = run_simulation(
             world, policy, cycle_s=cycle_s, plan_on_orders=dispatch.plan_on_orders

@@ -16,7 +16,7 @@ from api.models import Role, User
 from api.schemas.accounts import Account
 from api.security import read_access_token
 from api.settings import Settings
-from dispatch.geography import Geography
+from dispatch.geo.geography import Geography
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105  (a path)

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
-from dispatch.profiles import Profile, make_profiles
-from dispatch.solver_model import DEFAULT_OBJECTIVE, Objective
+from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
+from dispatch.geo.profiles import Profile, make_profiles
+from dispatch.planning.problem import DEFAULT_OBJECTIVE, Objective
 
 MIN_SECRET_BYTES: Final = 32
 MIN_SECRET_SYMBOLS: Final = 10

@@ -6,8 +6,8 @@ Each case is ORDERS:COURIERS. A snapshot holds the demo alliance's ten kitchens,
 in the service zone, couriers spread over it on bikes, e-bikes and scooters, a third of the
 orders from 2-3 kitchens and a tenth already on board. A run times what the dispatcher does
 per cycle: the travel matrices of every profile, then the solver with the dispatcher's own
-time budget (`dispatch.solver_model.time_budget_s`) behind its wall-clock guard
-(`dispatch.guard.solve_within`): cold (no previous plan) and warm (the next cycle: the plan of
+time budget (`dispatch.planning.problem.time_budget_s`) behind its wall-clock guard
+(`planning.guard.solve_within`): cold (no previous plan) and warm (the next cycle: the plan of
 90 % of the orders kept, the other 10 % new to it). The default sizes are the growth curve
 from 50 to 2,000 orders. Prints one line per case, then the JSON summary as the last line.
 """
@@ -27,13 +27,13 @@ from numpy.typing import NDArray
 from api.demo.alliance import RESTAURANTS
 from benchmarks.matrix import random_points
 from benchmarks.orders import _percentile
-from dispatch.geography import Geography, load_geography
-from dispatch.guard import solve_within
-from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
-from dispatch.profiles import DEFAULT_PROFILES
-from dispatch.snapping import SnappedPoint
-from dispatch.solver import CourierState, DispatchProblem, OrderTask, PickupTask
-from dispatch.solver_model import time_budget_s
+from dispatch.geo.geography import Geography, load_geography
+from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.geo.profiles import DEFAULT_PROFILES
+from dispatch.geo.snapping import SnappedPoint
+from dispatch.planning.guard import solve_within
+from dispatch.planning.problem import time_budget_s
+from dispatch.planning.solver import CourierState, DispatchProblem, OrderTask, PickupTask
 
 TIME_CAP_S = 2.0
 """The worker's default CHAUD_DISPATCH_TIME_LIMIT_S."""

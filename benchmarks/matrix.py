@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 
 from benchmarks.nx_reference import reference_matrix
-from dispatch.geo import LocalProjection
-from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
-from dispatch.matrix import travel_matrix
-from dispatch.network import EdgeList, StreetNetwork
-from dispatch.network_store import load_network
-from dispatch.profiles import DEFAULT_PROFILES
-from dispatch.snapping import SnapError, SnappedPoint, Snapper
+from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.geo.matrix import travel_matrix
+from dispatch.geo.network import EdgeList, StreetNetwork
+from dispatch.geo.network_store import load_network
+from dispatch.geo.profiles import DEFAULT_PROFILES
+from dispatch.geo.projection import LocalProjection
+from dispatch.geo.snapping import SnapError, SnappedPoint, Snapper
 
 BASELINE_ORIGINS_MAX = 1000
 GRID_BASELINE_ORIGINS = 50
@@ -121,9 +121,9 @@ def run_case(
 SERVICE_PROBE = """
 import json, sys
 from pathlib import Path
-from dispatch.geography import load_geography
-from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
-from dispatch.profiles import DEFAULT_PROFILES
+from dispatch.geo.geography import load_geography
+from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.geo.profiles import DEFAULT_PROFILES
 geography = load_geography(BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, Path(sys.argv[1]), DEFAULT_PROFILES)
 import numpy as np
 rng = np.random.default_rng(3)
@@ -197,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1
         ),
         "notes": (
-            "seconds: median of runs of dispatch.matrix.travel_matrix on snapped points, "
+            "seconds: median of runs of dispatch.geo.matrix.travel_matrix on snapped points, "
             "after the first call (first_call_seconds) has built the street-node time table "
             "that networks up to 3,000 nodes keep per process; "
             "baseline: networkx single-source Dijkstra per origin exit, composed per pair in "

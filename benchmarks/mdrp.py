@@ -8,8 +8,8 @@ carried in the project). Each day is simulated twice on the same instance: with 
 dispatcher (every cycle, warm-started, click-to-door objective, solver time capped at
 `--time-limit`) and with the first-come first-served greedy (every 5 minutes, bundles of up
 to 3 orders of one restaurant). Every simulated day is written as the data set's solution
-files (`dispatch.mdrp_solution`) and is feasible only if both our checkers pass it: the
-simulation's (`dispatch.sim_metrics.check`) and the files' (`dispatch.mdrp_check`).
+files (`dispatch.sim.mdrp_solution`) and is feasible only if both our checkers pass it: the
+simulation's (`dispatch.sim.metrics.check`) and the files' (`dispatch.sim.mdrp_check`).
 Prints one line per instance, then the JSON summary as the last line.
 """
 
@@ -20,12 +20,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from dispatch.mdrp import read_mdrp
-from dispatch.mdrp_check import check_solution
-from dispatch.mdrp_solution import write_solution
-from dispatch.sim_metrics import kpis
-from dispatch.sim_policies import DispatcherPolicy, GreedyPolicy
-from dispatch.simulation import Policy, simulate
+from dispatch.sim.engine import Policy, simulate
+from dispatch.sim.mdrp import read_mdrp
+from dispatch.sim.mdrp_check import check_solution
+from dispatch.sim.mdrp_solution import write_solution
+from dispatch.sim.metrics import kpis
+from dispatch.sim.policies import DispatcherPolicy, GreedyPolicy
 
 KEYS = (
     "orders",

@@ -1,6 +1,6 @@
 """A slow, plainly written reference for travel matrices: networkx Dijkstra per origin.
 
-It shares nothing with dispatch.matrix but the network arrays and the snapped points: each
+It shares nothing with dispatch.geo.matrix but the network arrays and the snapped points: each
 origin leaves its street by either end that its direction allows, each destination is
 reached by either end, and two points on one street may ride straight along it.
 """
@@ -11,8 +11,8 @@ from itertools import pairwise
 import networkx as nx
 import numpy as np
 
-from dispatch.network import StreetNetwork
-from dispatch.snapping import SnappedPoint
+from dispatch.geo.network import StreetNetwork
+from dispatch.geo.snapping import SnappedPoint
 
 Exit = tuple[int, float, float]  # street node, seconds, metres from/to the point
 

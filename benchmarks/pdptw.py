@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.lilim import BestKnown, Instance, check, read_best_known, read_instance
-from dispatch.pdptw import PdptwProblem, solve_pdptw
+from dispatch.planning.pdptw import PdptwProblem, solve_pdptw
 
 
 def problem_of(instance: Instance) -> PdptwProblem:

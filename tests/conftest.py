@@ -18,9 +18,9 @@ from api.clock import FixedClock
 from api.db import create_db_engine
 from api.deps import get_read_session, get_session
 from api.settings import Settings, load_settings
-from dispatch.geography import Geography, load_geography
-from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
-from dispatch.profiles import DEFAULT_PROFILES
+from dispatch.geo.geography import Geography, load_geography
+from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.geo.profiles import DEFAULT_PROFILES
 from tests.databases import (
     BACKENDS,
     FRIDAY_EVENING,
@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Compile the dispatcher's search once, before any test starts a dispatcher process:
     they then load it from numba's cache instead of each compiling it under a deadline."""
-    from dispatch import rounds
+    from dispatch.planning import rounds
 
     rounds.warm_up()
 

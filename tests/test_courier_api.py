@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from api.clock import FixedClock
 from api.models import OutboxEvent
 from api.settings import Settings
-from dispatch.geography import Geography
+from dispatch.geo.geography import Geography
 from tests.accounts import headers_for
 from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, cycle
 

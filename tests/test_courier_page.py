@@ -13,7 +13,7 @@ from sqlmodel import Session
 from api.clock import FixedClock
 from api.dispatcher.cycle import rules_from, run_cycle
 from api.settings import load_settings
-from dispatch.geography import Geography
+from dispatch.geo.geography import Geography
 from tests.browser import page_on
 from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server

@@ -16,8 +16,8 @@ from api.clock import FixedClock
 from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
 from api.models import OutboxEvent, Round, Stop, StopKind
 from api.settings import Settings
-from dispatch.firing import FIRE_AHEAD_S, JOINING_BAG_AHEAD_S
-from dispatch.geography import Geography
+from dispatch.geo.geography import Geography
+from dispatch.planning.firing import FIRE_AHEAD_S, JOINING_BAG_AHEAD_S
 from tests.accounts import headers_for, only_on_shift
 from tests.test_quotes import cart
 

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from dispatch.fleet import Trial, smallest_team
+from dispatch.sim.fleet import Trial, smallest_team
 
 
 def evening(serving_from: int, tried: list[int]) -> Callable[[int], Trial]:

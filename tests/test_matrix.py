@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from benchmarks.nx_reference import reference_matrix
-from dispatch import network as network_module
-from dispatch.geography import Geography
-from dispatch.matrix import Method, route, travel_matrix
-from dispatch.snapping import Snapper
+from dispatch.geo import network as network_module
+from dispatch.geo.geography import Geography
+from dispatch.geo.matrix import Method, route, travel_matrix
+from dispatch.geo.snapping import Snapper
 from tests.tiny_networks import SPEED_MPS, lat_lon, one_way_block, two_way_street
 
 METHODS = ["augmented", "composed", "composed-without-node-table"]

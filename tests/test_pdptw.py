@@ -7,7 +7,7 @@ import pytest
 
 from benchmarks import pdptw
 from benchmarks.lilim import Instance, Task, check, read_instance
-from dispatch.pdptw import solve_pdptw
+from dispatch.planning.pdptw import solve_pdptw
 
 LILIM = Path(__file__).parent.parent / "benchmarks" / "data" / "lilim"
 

@@ -10,15 +10,15 @@ import numpy as np
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from dispatch import round_problem, rounds
-from dispatch.solver import OrToolsModel
-from dispatch.solver_model import (
+from dispatch.planning import round_problem, rounds
+from dispatch.planning.problem import (
     CourierState,
     DispatchPlan,
     DispatchProblem,
     OrderTask,
     PickupTask,
 )
+from dispatch.planning.solver import OrToolsModel
 
 MIN = 60
 SPOTS = [(0, 0), (1, 0), (2, 1), (0, 2), (3, 3), (1, 3), (4, 0), (2, 4)]
@@ -329,7 +329,7 @@ def test_warm_up_compiles_every_function_the_solver_calls_from_python() -> None:
         "diagnose",
     ]
     script = (
-        "from dispatch import rounds; rounds.warm_up(); "
+        "from dispatch.planning import rounds; rounds.warm_up(); "
         f"print([n for n in {names!r} if not getattr(rounds, n).signatures])"
     )
     done = subprocess.run(

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from dispatch import ruin_recreate as rr
+from dispatch.planning import ruin_recreate as rr
 
 
 def line(

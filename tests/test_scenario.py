@@ -5,14 +5,20 @@ from pathlib import Path
 
 import pytest
 
-from api.scenario import Scenario, ScenarioError, load_scenario, with_changes
+from api.demo.simulation import demo_alliance
+from dispatch.sim.scenario import (
+    ScenarioError,
+    demo_scenario,
+    load_scenario,
+    with_changes,
+)
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
 def test_the_bundled_scenarios_load(path: Path) -> None:
-    scenario = load_scenario(path)
+    scenario = load_scenario(path, demo_alliance())
     assert scenario.couriers
     assert scenario.restaurants
 
@@ -23,8 +29,8 @@ def test_a_scenario_names_only_what_it_changes(tmp_path: Path) -> None:
         'name = "lunch"\nhours = 2\n[demand]\norders_per_hour = 30\nhourly_profile = [1, 0.5]\n'
         '[[couriers]]\ncount = 3\nvehicle = "ebike"\nbag_capacity = 6\nend_hour = 2.5\n'
     )
-    scenario = load_scenario(path)
-    default = Scenario()
+    scenario = load_scenario(path, demo_alliance())
+    default = demo_scenario(demo_alliance())
     assert scenario.demand.orders_per_hour == 30
     assert scenario.demand.multi_restaurant_share == default.demand.multi_restaurant_share
     assert scenario.restaurants == default.restaurants
@@ -55,7 +61,7 @@ def test_a_bad_scenario_is_refused_with_the_field_and_the_reason(
     path = tmp_path / "lunch.toml"
     path.write_text(text)
     with pytest.raises(ScenarioError, match=r"lunch\.toml") as refused:
-        load_scenario(path)
+        load_scenario(path, demo_alliance())
     assert reason in str(refused.value)
 
 
@@ -74,7 +80,9 @@ def test_chaud_simulate_refuses_a_bad_scenario_naming_the_field(tmp_path: Path) 
 
 
 def test_a_team_scaled_to_another_size_keeps_its_mix_of_shifts() -> None:
-    friday = load_scenario(SCENARIOS / "friday-dinner.toml")  # 4 bikes, 4 e-bikes, 4 scooters
+    friday = load_scenario(
+        SCENARIOS / "friday-dinner.toml", demo_alliance()
+    )  # 4 bikes, 4 e-bikes, 4 scooters
     assert [(s.count, s.vehicle) for s in with_changes(friday, couriers=18).couriers] == [
         (6, "bike"),
         (6, "ebike"),
@@ -94,7 +102,9 @@ def test_a_team_scaled_to_another_size_keeps_its_mix_of_shifts() -> None:
 
 
 def test_a_change_that_breaks_the_scenario_is_refused_naming_the_field() -> None:
-    friday = load_scenario(SCENARIOS / "friday-dinner.toml")  # an hourly profile of 3 hours
+    friday = load_scenario(
+        SCENARIOS / "friday-dinner.toml", demo_alliance()
+    )  # an hourly profile of 3 hours
     with pytest.raises(ScenarioError, match=r"demand\.hourly_profile: needs a rate for every hour"):
         with_changes(friday, hours=5)
     with pytest.raises(ScenarioError, match=r"demand\.orders_per_hour: Input should be greater"):

@@ -12,7 +12,7 @@ from api.demo.seed import seed_demo
 from api.models import Allergen, Courier, Dish, RelayKind, RelayPoint, Restaurant, Role, User
 from api.security import verify_password
 
-# The bundled extract's bounding box (dispatch/data/osm/README.md).
+# The bundled extract's bounding box (dispatch/geo/data/osm/README.md).
 MIN_LON, MIN_LAT, MAX_LON, MAX_LAT = 2.3514990, 48.8575570, 2.3807200, 48.8700000
 
 

@@ -7,13 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from dispatch.firing import JOINING_BAG_AHEAD_S
-from dispatch.mdrp import EuclideanTravel, load_mdrp, read_mdrp
-from dispatch.mdrp_check import check_solution
-from dispatch.mdrp_solution import ASSIGNMENTS, COURIERS, write_solution
-from dispatch.sim_metrics import check, kpis
-from dispatch.sim_policies import DispatcherPolicy, GreedyPolicy
-from dispatch.simulation import CourierSpec, OrderSpec, TicketSpec, World, simulate
+from dispatch.planning.firing import JOINING_BAG_AHEAD_S
+from dispatch.sim.engine import CourierSpec, OrderSpec, TicketSpec, World, simulate
+from dispatch.sim.mdrp import EuclideanTravel, load_mdrp, read_mdrp
+from dispatch.sim.mdrp_check import check_solution
+from dispatch.sim.mdrp_solution import ASSIGNMENTS, COURIERS, write_solution
+from dispatch.sim.metrics import check, kpis
+from dispatch.sim.policies import DispatcherPolicy, GreedyPolicy
 
 MIN = 60
 

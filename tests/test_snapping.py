@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from api.demo import alliance
-from dispatch.geography import Geography
-from dispatch.snapping import OutsideServiceZoneError, Snapper, TooFarFromStreetError
+from dispatch.geo.geography import Geography
+from dispatch.geo.snapping import OutsideServiceZoneError, Snapper, TooFarFromStreetError
 from tests.tiny_networks import empty_square, lat_lon
 
 

@@ -9,9 +9,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from dispatch import guard
-from dispatch.guard import solve_within
-from dispatch.solver import (
+from dispatch.planning import guard
+from dispatch.planning.guard import solve_within
+from dispatch.planning.problem import Objective, ride_limit
+from dispatch.planning.solver import (
     CourierState,
     DispatchPlan,
     DispatchProblem,
@@ -21,7 +22,6 @@ from dispatch.solver import (
     PlannedStop,
     solve,
 )
-from dispatch.solver_model import Objective, ride_limit
 
 MIN = 60
 
@@ -192,7 +192,7 @@ def test_no_couriers_means_everything_waits() -> None:
 
 def test_many_multi_kitchen_orders_are_all_placed() -> None:
     # OR-Tools inserts one pair at a time and cannot place half an order; our search, which
-    # inserts orders whole (dispatch.rounds), is what gets these in.
+    # inserts orders whole (dispatch.planning.rounds), is what gets these in.
     orders = [order(i, [i, i + 6], door=i + 12, promised_min=90) for i in range(1, 7)]
     plan = solve(problem(orders, [courier(1, at=0), courier(2, at=10), courier(3, at=19)]))
     assert plan.unassigned == []
@@ -206,7 +206,7 @@ def test_many_multi_kitchen_orders_are_all_placed() -> None:
 
 
 def test_our_search_keeps_every_rule_it_checks() -> None:
-    from dispatch import round_problem, rounds
+    from dispatch.planning import round_problem, rounds
 
     orders = [order(i, [i, 19 - i], door=10, promised_min=60) for i in range(1, 5)]
     couriers = [courier(1, at=0, capacity=2), courier(2, at=19, capacity=2)]
@@ -460,7 +460,7 @@ def test_the_guard_reports_no_plan_when_the_search_fails(monkeypatch: pytest.Mon
 
 
 def test_each_unplaced_order_says_why() -> None:
-    from dispatch.solver_model import Unplaced
+    from dispatch.planning.problem import Unplaced
 
     # Three bags for a courier who carries two.
     too_many = OrderTask(1, tuple(PickupTask(10 + k, 2, 0, bags=1) for k in range(3)), 3, 0, 0)
@@ -483,7 +483,7 @@ def test_each_unplaced_order_says_why() -> None:
 
 
 def test_an_order_the_courier_cannot_reach_before_its_hard_maximum_says_so() -> None:
-    from dispatch.solver_model import Unplaced
+    from dispatch.planning.problem import Unplaced
 
     # Placed 85 minutes ago (90 at most), ready now: an hour's grace, but the only courier is
     # free in 62 minutes and 19 minutes away.
@@ -493,7 +493,7 @@ def test_an_order_the_courier_cannot_reach_before_its_hard_maximum_says_so() -> 
 
 
 def test_food_that_cannot_arrive_fresh_says_so() -> None:
-    from dispatch.solver_model import Unplaced
+    from dispatch.planning.problem import Unplaced
 
     # Kitchens at 0 and 19, the door at 10: 28 minutes of riding by bike, 14 by scooter. The
     # food may ride 5 minutes more than the quickest way (19 min): no bike can keep it hot.

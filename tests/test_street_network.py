@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from api.demo import alliance
-from dispatch import network_store
-from dispatch.drawing import ATTRIBUTION, MapStop, draw_round
-from dispatch.geography import Geography, load_geography
-from dispatch.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
-from dispatch.network_store import MapFileMissingError, load_network
-from dispatch.profiles import DEFAULT_PROFILES
+from dispatch.geo import network_store
+from dispatch.geo.drawing import ATTRIBUTION, MapStop, draw_round
+from dispatch.geo.geography import Geography, load_geography
+from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME
+from dispatch.geo.network_store import MapFileMissingError, load_network
+from dispatch.geo.profiles import DEFAULT_PROFILES
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from dispatch.geo import LocalProjection
-from dispatch.network import EdgeList, StreetNetwork
+from dispatch.geo.network import EdgeList, StreetNetwork
+from dispatch.geo.projection import LocalProjection
 
 ORIGIN = LocalProjection(48.86, 2.36)
 SPEED_MPS = 5.0  # 18 km/h: 100 m take 20 s

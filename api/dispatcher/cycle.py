@@ -10,8 +10,8 @@ from api.dispatcher.persist import persist_plan
 from api.dispatcher.snapshot import DispatchRules, take_snapshot
 from api.services.outbox import DISPATCH_CHANNEL, publish
 from api.settings import Settings
-from dispatch.geography import Geography
-from dispatch.guard import solve_within
+from dispatch.geo.geography import Geography
+from dispatch.planning.guard import solve_within
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def run_cycle(
     snapshot = take_snapshot(read, geography, rules, now)
     read.commit()  # end the read transaction: the solver holds nothing open
     solve_began = perf_counter()
-    # In a child process, back by the budget's end whatever OR-Tools does (dispatch.guard).
+    # In a child process, back by the budget's end whatever OR-Tools does (dispatch.planning.guard).
     plan = solve_within(snapshot.problem, warm_start=snapshot.previous)
     solve_s = perf_counter() - solve_began
     # The version is counted in the write transaction: each committed cycle gets the next

@@ -25,8 +25,8 @@ from api.services.outbox import (
     publish_all,
     restaurant_channel,
 )
-from dispatch.firing import cooking_lead_s
-from dispatch.solver_model import DispatchPlan, OrderTask, PlannedStop
+from dispatch.planning.firing import cooking_lead_s
+from dispatch.planning.problem import DispatchPlan, OrderTask, PlannedStop
 
 ETA_CHANGE_S = 60
 """Smaller moves of an ETA are not worth a message to a kitchen, a courier or a customer."""
@@ -287,7 +287,7 @@ def _start_cooking_at(
     pickup_eta: dict[int, datetime],
     now: datetime,
 ) -> datetime:
-    """The planned pickup less the prep time and a margin (dispatch.firing), not before now."""
+    """The planned pickup less the prep time and a margin (planning.firing), not before now."""
     eta = pickup_eta[ticket_id]
     joins = bool(task.onboard) or any(
         other.ticket_id != ticket_id

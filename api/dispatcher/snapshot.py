@@ -28,8 +28,8 @@ from api.models import (
 from api.services.couriers import OPEN_ROUND_STATES
 from api.services.orders import OPEN_TICKET_STATES
 from api.services.views import restaurants_by_id
-from dispatch.geography import Geography
-from dispatch.solver_model import (
+from dispatch.geo.geography import Geography
+from dispatch.planning.problem import (
     DEFAULT_OBJECTIVE,
     CourierState,
     DispatchPlan,

@@ -18,7 +18,7 @@ from api.models import OutboxEvent
 from api.services import idempotency
 from api.services.geo import geography_for
 from api.settings import Settings
-from dispatch import rounds
+from dispatch.planning import rounds
 
 log = logging.getLogger("chaud.dispatcher")
 

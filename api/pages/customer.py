@@ -10,7 +10,7 @@ from api.deps import ClockDep, SessionDep, SettingsDep
 from api.errors import NotFound
 from api.schemas.common import IdPath
 from api.services import catalogue
-from dispatch.drawing import ATTRIBUTION
+from dispatch.geo.drawing import ATTRIBUTION
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 TEMPLATES.env.globals["attribution"] = ATTRIBUTION

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from api.deps import GeographyDep
 from api.errors import InvalidInput, error_responses
 from api.services import geo as service
-from dispatch.drawing import ATTRIBUTION
+from dispatch.geo.drawing import ATTRIBUTION
 
 router = APIRouter(prefix="/geo", tags=["map"])
 

@@ -30,8 +30,8 @@ from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPub
 from api.services.kitchen import announce_ticket
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
 from api.services.outbox import OPERATOR_CHANNEL, courier_channel, publish
-from dispatch.drawing import ATTRIBUTION
-from dispatch.geography import Geography
+from dispatch.geo.drawing import ATTRIBUTION
+from dispatch.geo.geography import Geography
 
 OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
 FALLBACK_SHIFT = timedelta(hours=4)

@@ -5,9 +5,9 @@ from pathlib import Path
 
 from api.errors import InvalidInput
 from api.settings import Settings
-from dispatch.geography import Geography, load_geography
-from dispatch.profiles import Profile
-from dispatch.snapping import SnapError, SnappedPoint
+from dispatch.geo.geography import Geography, load_geography
+from dispatch.geo.profiles import Profile
+from dispatch.geo.snapping import SnapError, SnappedPoint
 
 
 def geography_for(settings: Settings) -> Geography:

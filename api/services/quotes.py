@@ -35,9 +35,9 @@ from api.services.views import (
     dishes_by_id,
     restaurants_by_id,
 )
-from dispatch.geography import Geography
-from dispatch.snapping import SnapError
-from dispatch.solver_model import quickest_collection_s
+from dispatch.geo.geography import Geography
+from dispatch.geo.snapping import SnapError
+from dispatch.planning.problem import quickest_collection_s
 
 COURIER_APPROACH: Final = timedelta(minutes=5)
 PICKUP_SERVICE: Final = timedelta(minutes=2)

@@ -2,8 +2,8 @@
 
 Pure, like the solver: a World describes places, travel, orders and couriers; a Policy turns
 the state at a cycle into routes; the engine rides those routes by the world's rules and
-records what happened. The policies are in `dispatch.sim_policies`, the KPIs and the checker
-in `dispatch.sim_metrics`.
+records what happened. The policies are in `dispatch.sim.policies`, the KPIs and the checker
+in `dispatch.sim.metrics`.
 
 Riding rules: a courier who has set off towards a stop is not diverted (the stop is done as
 planned); a pickup hands the bag over at max(arrival, the bag really ready) and takes the
@@ -20,8 +20,8 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from dispatch.firing import cooking_lead_s
-from dispatch.solver_model import PlannedStop
+from dispatch.planning.firing import cooking_lead_s
+from dispatch.planning.problem import PlannedStop
 
 MAX_HOLD_S = 10 * 60
 """A kitchen told nothing starts cooking this long after the order anyway."""
@@ -316,7 +316,7 @@ def simulate(
 def _fire_kitchens(
     state: SimState, tickets: dict[int, tuple[OrderSpec, TicketSpec]], cycle_s: int
 ) -> None:
-    """Kitchens start each ticket at its start-cooking time (see dispatch.firing) if it falls
+    """Kitchens start each ticket at its start-cooking time (see planning.firing) if it falls
     before the next cycle; one with no courier planned starts once it has waited MAX_HOLD_S."""
     now = state.now
     planned: set[int] = set()

@@ -8,8 +8,15 @@ the routes the couriers have. The greedy policy is the first-come first-served b
 import math
 from functools import partial
 
-from dispatch.simulation import CourierRun, SimState, TicketSpec, World
-from dispatch.solver import (
+from dispatch.planning.problem import (
+    CARRYING_SHIFT_GRACE_S,
+    DEFAULT_OBJECTIVE,
+    Objective,
+    closing_shift,
+    hard_max_for,
+    time_budget_s,
+)
+from dispatch.planning.solver import (
     CourierState,
     DispatchPlan,
     DispatchProblem,
@@ -18,14 +25,7 @@ from dispatch.solver import (
     PlannedStop,
     solve,
 )
-from dispatch.solver_model import (
-    CARRYING_SHIFT_GRACE_S,
-    DEFAULT_OBJECTIVE,
-    Objective,
-    closing_shift,
-    hard_max_for,
-    time_budget_s,
-)
+from dispatch.sim.engine import CourierRun, SimState, TicketSpec, World
 
 
 def _local_problem(

@@ -3,10 +3,10 @@
 import hashlib
 from pathlib import Path
 
-from dispatch.maps import network_file
-from dispatch.network import FORMAT_VERSION, StreetNetwork
-from dispatch.osm_import import KPH_TO_MPS, edges_from_osm
-from dispatch.profiles import Profile
+from dispatch.geo.maps import network_file
+from dispatch.geo.network import FORMAT_VERSION, StreetNetwork
+from dispatch.geo.osm_import import KPH_TO_MPS, edges_from_osm
+from dispatch.geo.profiles import Profile
 
 
 class MapFileMissingError(FileNotFoundError):

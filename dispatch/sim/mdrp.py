@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from dispatch.simulation import CourierSpec, OrderSpec, TicketSpec, World
+from dispatch.sim.engine import CourierSpec, OrderSpec, TicketSpec, World
 
 BAG_CAPACITY = 4
 NO_FRESHNESS_LIMIT_S = 24 * 3600

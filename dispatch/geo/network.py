@@ -10,8 +10,8 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 
-from dispatch.geo import FloatArray, IntArray, LocalProjection
-from dispatch.paths import path_lengths
+from dispatch.geo.paths import path_lengths
+from dispatch.geo.projection import FloatArray, IntArray, LocalProjection
 
 FORMAT_VERSION: Final = 1
 NODE_TABLE_MAX_NODES: Final = 3000

@@ -13,7 +13,7 @@ constant time per pair of gaps, and one pass along the route tries every later g
 
 Times and costs are integers (the caller scales and rounds rides up), so a route feasible here
 is feasible for OR-Tools and in exact arithmetic. No Python object crosses into the compiled
-loops: the caller (dispatch.pdptw) drives them in slices of iterations and keeps the clock.
+loops: the caller (dispatch.planning.pdptw) drives them in slices of iterations and keeps the clock.
 """
 
 from typing import Final, NamedTuple

@@ -1,7 +1,7 @@
 """The dispatcher's own search, compiled with numba: whole orders inserted, ruined, recreated.
 
 The rules a round must keep are stated here once, in `_ride`, over the arrays that
-`dispatch.round_problem` derives from a `DispatchProblem` (the same arrays the OR-Tools model
+`round_problem` derives from a `DispatchProblem` (the same arrays the OR-Tools model
 reads): a courier leaves when available from where it is, waits for food still cooking and
 pays for cooked food left waiting, collects every bag of an order before its door, carries no
 more than it can, keeps each order's first bag within its freshness limit and the door within
@@ -13,7 +13,7 @@ with blinks (SISR, Christiaens & Vanden Berghe 2020) under simulated annealing; 
 fits nowhere stays absent at a price above any lateness. Costs are what OR-Tools counts for
 the same routes: each ride plus the service of the stop left, the counter's service once for
 bags collected there in a row, the waiting food and the promises (tests/test_rounds.py proves
-the two agree). No Python object crosses into the compiled loops: dispatch.solver drives them
+the two agree). No Python object crosses into the compiled loops: solver drives them
 in slices and keeps the clock.
 """
 
@@ -756,7 +756,7 @@ def seed(value: int) -> None:
 
 
 FITS_ALONE, NO_COURIER, BAGS_FULL, FOOD_WOULD_COOL, PAST_DEADLINE, SHIFT_ENDS = range(6)
-"""What `diagnose` finds (dispatch.round_problem names them)."""
+"""What `diagnose` finds (dispatch.planning.round_problem names them)."""
 
 
 @njit(cache=True)
@@ -816,12 +816,12 @@ def diagnose(problem: Problem, o: int) -> int:
 
 def warm_up() -> None:
     """Load (or compile) every compiled function now, on a tiny problem, so that a solve in
-    a forked child does not pay for it within its time limit (dispatch.guard calls this)."""
+    a forked child does not pay for it within its time limit (guard calls this)."""
     global _warm
     if _warm:
         return
-    from dispatch.round_problem import layout  # here: round_problem imports this module
-    from dispatch.solver_model import CourierState, DispatchProblem, OrderTask, PickupTask
+    from dispatch.planning.problem import CourierState, DispatchProblem, OrderTask, PickupTask
+    from dispatch.planning.round_problem import layout  # here: round_problem imports this module
 
     travel = {"bike": np.array([[0, 60, 120], [60, 0, 60], [120, 60, 0]], dtype=np.int64)}
     orders = [
@@ -829,7 +829,7 @@ def warm_up() -> None:
         OrderTask(2, (PickupTask(20, 2, 0),), 1, 0, 1800, earliest_s=1800),
     ]
     tiny = layout(DispatchProblem(travel, orders, [CourierState(1, 0, 0, 7200, 4)]))
-    # Every function dispatch.solver and round_problem call from Python: each is compiled
+    # Every function dispatch.planning.solver and round_problem call from Python: each is compiled
     # apart from the compiled functions that call it.
     seed(1)
     state = empty_rounds(tiny.arrays)

@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from dispatch.network import EdgeList
-from dispatch.profiles import Profile
+from dispatch.geo.network import EdgeList
+from dispatch.geo.profiles import Profile
 
 KPH_TO_MPS = 1 / 3.6
 

@@ -8,8 +8,8 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
-from dispatch.geo import FloatArray, IntArray
-from dispatch.network import StreetNetwork
+from dispatch.geo.network import StreetNetwork
+from dispatch.geo.projection import FloatArray, IntArray
 
 DEFAULT_MAX_SNAP_M = 150.0
 PIECE_M = 25.0

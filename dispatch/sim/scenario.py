@@ -1,17 +1,22 @@
 """Simulation scenarios: restaurants, demand, couriers and dispatch settings, from TOML.
 
-Every field has the Paris demo's value by default, so a scenario file names only what it
-changes. Times are hours from the start of the simulated period.
+A scenario file names only what it changes: its restaurants and couriers default to those of
+the alliance it is read for (an `Alliance`, passed in by the caller: the demo's, for the
+command line), every other figure to the Paris demo's evening. Times are hours from the start
+of the simulated period.
 """
 
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from api.demo.alliance import COURIERS, RESTAURANTS
-from dispatch.solver_model import DEFAULT_OBJECTIVE, Objective
+from dispatch.planning.problem import DEFAULT_OBJECTIVE, Objective
+
+DEFAULT_TEAM: Final = 12
+"""Couriers on duty when a scenario names none: the alliance's roster taken in turn."""
 
 
 class ScenarioError(ValueError):
@@ -74,37 +79,26 @@ class DispatchSettings(_Strict):
     objective: Objective = DEFAULT_OBJECTIVE
 
 
-def demo_restaurants() -> list[ScenarioRestaurant]:
-    return [
-        ScenarioRestaurant(
-            name=r.name,
-            lat=r.lat,
-            lon=r.lon,
-            prep_minutes=r.default_prep_minutes,
-            dishes=[
-                ScenarioDish(prep_minutes=d.prep_minutes, freshness_minutes=d.freshness_minutes)
-                for d in r.dishes
-            ],
-        )
-        for r in RESTAURANTS
-    ]
+@dataclass(frozen=True)
+class Alliance:
+    """What a scenario takes from the alliance it simulates: its restaurants and its roster
+    (one shift per courier, taken in turn to make a team of any size)."""
 
+    restaurants: tuple[ScenarioRestaurant, ...]
+    roster: tuple[CourierShift, ...]
 
-def demo_team(count: int) -> list[CourierShift]:
-    """The demo couriers' vehicles and bags, taken in turn, all on for the whole period."""
-    team = [COURIERS[i % len(COURIERS)] for i in range(count)]
-    return [
-        CourierShift(count=1, vehicle=c.vehicle.value, bag_capacity=c.bag_capacity) for c in team
-    ]
+    def team(self, count: int) -> list[CourierShift]:
+        """`count` couriers of the roster, taken in turn, all on for the whole period."""
+        return [self.roster[i % len(self.roster)] for i in range(count)]
 
 
 class Scenario(_Strict):
     name: str = Field("paris-demo", min_length=1)
     seed: int = 1
     hours: float = Field(3.0, gt=0, le=24)
-    restaurants: list[ScenarioRestaurant] = Field(default_factory=demo_restaurants, min_length=1)
+    restaurants: list[ScenarioRestaurant] = Field(min_length=1)
     demand: Demand = Demand()
-    couriers: list[CourierShift] = Field(default_factory=lambda: demo_team(12), min_length=1)
+    couriers: list[CourierShift] = Field(min_length=1)
     dispatch: DispatchSettings = DispatchSettings()
 
     @model_validator(mode="after")
@@ -119,6 +113,7 @@ class Scenario(_Strict):
 
 
 def demo_scenario(
+    alliance: Alliance,
     *,
     orders_per_hour: float = 120,
     couriers: int = 12,
@@ -126,13 +121,14 @@ def demo_scenario(
     multi_share: float = 1 / 3,
     seed: int = 1,
 ) -> Scenario:
-    """The demo alliance with its demo team, with these figures."""
+    """The alliance's restaurants and roster on a Paris demo evening, with these figures."""
     return Scenario(
         name=f"paris-demo-{orders_per_hour:g}oph-{couriers}c-seed{seed}",
         seed=seed,
         hours=hours,
+        restaurants=list(alliance.restaurants),
         demand=Demand(orders_per_hour=orders_per_hour, multi_restaurant_share=multi_share),
-        couriers=demo_team(couriers),
+        couriers=alliance.team(couriers),
     )
 
 
@@ -199,12 +195,15 @@ def _reasons(error: ValidationError) -> str:
     )
 
 
-def load_scenario(path: Path) -> Scenario:
-    """Read and check a TOML scenario; ScenarioError names the field and the reason."""
+def load_scenario(path: Path, alliance: Alliance) -> Scenario:
+    """Read and check a TOML scenario, the alliance's restaurants and team where it names
+    none; ScenarioError names the field and the reason."""
     try:
-        data = tomllib.loads(path.read_text())
+        data: dict[str, Any] = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ScenarioError(f"{path}: {error}") from error
+    data.setdefault("restaurants", [r.model_dump() for r in alliance.restaurants])
+    data.setdefault("couriers", [c.model_dump() for c in alliance.team(DEFAULT_TEAM)])
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:

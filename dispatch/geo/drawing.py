@@ -10,7 +10,7 @@ from matplotlib import rc_context
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from dispatch.network import StreetNetwork
+from dispatch.geo.network import StreetNetwork
 
 ATTRIBUTION: Final = "© OpenStreetMap contributors (ODbL)"
 MIN_VIEW_M: Final = 400.0

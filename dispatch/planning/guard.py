@@ -14,9 +14,9 @@ from multiprocessing.connection import Connection
 from time import monotonic
 from typing import Final, Literal
 
-from dispatch import rounds
-from dispatch.solver import solve
-from dispatch.solver_model import DispatchPlan, DispatchProblem
+from dispatch.planning import rounds
+from dispatch.planning.problem import DispatchPlan, DispatchProblem
+from dispatch.planning.solver import solve
 
 GRACE_S: Final = 0.5
 """Past the solver's own limit: the fork, and a last plan on its way through the pipe."""

@@ -11,13 +11,13 @@ minutes of the day:
 - `solution_info_couriers.txt`: `courier departure_time origin destination`, one row per ride,
   the first from the courier's own on-duty place (named by the courier).
 
-`dispatch.mdrp_check` reads them back and checks every rule on its own.
+`dispatch.sim.mdrp_check` reads them back and checks every rule on its own.
 """
 
 from pathlib import Path
 
-from dispatch.mdrp import MdrpInstance
-from dispatch.simulation import SimulationResult
+from dispatch.sim.engine import SimulationResult
+from dispatch.sim.mdrp import MdrpInstance
 
 ASSIGNMENTS = "solution_info_assignments.txt"
 ORDERS = "solution_info_orders.txt"

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from dispatch.mdrp import read_table
-from dispatch.mdrp_solution import ASSIGNMENTS, COURIERS, NOT_DELIVERED, ORDERS
+from dispatch.sim.mdrp import read_table
+from dispatch.sim.mdrp_solution import ASSIGNMENTS, COURIERS, NOT_DELIVERED, ORDERS
 
 
 @dataclass

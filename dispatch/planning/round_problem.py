@@ -1,5 +1,5 @@
-"""A `DispatchProblem` as the arrays both planners read: our search (dispatch.rounds) and the
-OR-Tools model (dispatch.solver). Every bound a rule needs is computed here, once.
+"""A `DispatchProblem` as the arrays both planners read: our search (rounds) and the
+OR-Tools model (solver). Every bound a rule needs is computed here, once.
 """
 
 from dataclasses import dataclass, replace
@@ -8,8 +8,8 @@ from typing import Final
 
 import numpy as np
 
-from dispatch import rounds as rr
-from dispatch.solver_model import (
+from dispatch.planning import rounds as rr
+from dispatch.planning.problem import (
     DROP_PENALTY,
     DispatchPlan,
     DispatchProblem,

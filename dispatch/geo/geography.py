@@ -9,12 +9,12 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from dispatch.matrix import Leg, TravelMatrix, route, travel_matrix
-from dispatch.network import StreetNetwork
-from dispatch.network_store import load_network
-from dispatch.profiles import Profile
-from dispatch.snapping import DEFAULT_MAX_SNAP_M, SnappedPoint, Snapper
-from dispatch.streets import StreetIndex
+from dispatch.geo.matrix import Leg, TravelMatrix, route, travel_matrix
+from dispatch.geo.network import StreetNetwork
+from dispatch.geo.network_store import load_network
+from dispatch.geo.profiles import Profile
+from dispatch.geo.snapping import DEFAULT_MAX_SNAP_M, SnappedPoint, Snapper
+from dispatch.geo.streets import StreetIndex
 
 PRIMARY_PROFILE = "bike"
 SNAP_CACHE_SIZE = 50_000

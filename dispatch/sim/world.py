@@ -1,5 +1,4 @@
-"""A scenario on the bundled Paris map as a simulation world (the demo alliance's Friday dinner,
-by default)."""
+"""A scenario on a street map as a simulation world."""
 
 import math
 from collections.abc import Sequence
@@ -8,14 +7,22 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from api.scenario import Demand, Scenario, ScenarioError
-from api.services.quotes import PICKUP_SERVICE, QUOTE_PROFILE
-from dispatch.drawing import MapStop, draw_round
-from dispatch.geography import Geography
-from dispatch.matrix import UNREACHABLE_S
-from dispatch.simulation import CourierSpec, OrderSpec, SimulationResult, TicketSpec, World
-from dispatch.snapping import SnapError, SnappedPoint
-from dispatch.solver_model import quickest_collection_s
+from dispatch.geo.drawing import MapStop, draw_round
+from dispatch.geo.geography import Geography
+from dispatch.geo.matrix import UNREACHABLE_S
+from dispatch.geo.snapping import SnapError, SnappedPoint
+from dispatch.planning.problem import quickest_collection_s
+from dispatch.sim.engine import CourierSpec, OrderSpec, SimulationResult, TicketSpec, World
+from dispatch.sim.scenario import Demand, Scenario, ScenarioError
+
+
+@dataclass(frozen=True)
+class QuoteRule:
+    """How the platform's quote judges a multi-kitchen cart: collected by the quickest route on
+    this profile, with this service at each counter; a cart that cannot arrive hot is refused."""
+
+    profile: str
+    pickup_service_s: int
 
 
 @dataclass(frozen=True)
@@ -72,9 +79,10 @@ def _arrivals(rng: np.random.Generator, demand: Demand, hours: float) -> list[in
             moments.append(int(t))
 
 
-def scenario_world(geography: Geography, scenario: Scenario) -> World:
-    """A scenario on the bundled map: its restaurants, its demand drawn with its seed, its
-    couriers starting at random kitchens, and kitchens firing when the dispatcher says."""
+def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -> World:
+    """A scenario on the map: its restaurants, its demand drawn with its seed (carts the
+    quote would refuse cut to their first kitchen), its couriers starting at random kitchens,
+    and kitchens firing when the dispatcher says."""
     rng = np.random.default_rng(scenario.seed)
     restaurants = scenario.restaurants
     demand = scenario.demand
@@ -96,11 +104,11 @@ def scenario_world(geography: Geography, scenario: Scenario) -> World:
         matrix = geography.matrix(profile, snapped)
         seconds[profile] = matrix.whole_seconds()
         metres[profile] = np.nan_to_num(matrix.distances_m, posinf=UNREACHABLE_S)
-    if QUOTE_PROFILE not in seconds:
-        snapped = geography.snap(QUOTE_PROFILE, [p.lat for p in points], [p.lon for p in points])
-        quote_seconds = geography.matrix(QUOTE_PROFILE, snapped).whole_seconds()
+    if quote.profile not in seconds:
+        snapped = geography.snap(quote.profile, [p.lat for p in points], [p.lon for p in points])
+        quote_seconds = geography.matrix(quote.profile, snapped).whole_seconds()
     else:
-        quote_seconds = seconds[QUOTE_PROFILE]
+        quote_seconds = seconds[quote.profile]
     orders = []
     carts_refused = 0
     ticket_id = 0
@@ -123,8 +131,7 @@ def scenario_world(geography: Geography, scenario: Scenario) -> World:
         door = len(kitchens) + number - 1
         fragile = min(d.freshness_minutes for dishes in carts.values() for d in dishes) * 60
         if len(chosen) > 1 and (
-            quickest_collection_s(quote_seconds, chosen, door, int(PICKUP_SERVICE.total_seconds()))
-            > fragile
+            quickest_collection_s(quote_seconds, chosen, door, quote.pickup_service_s) > fragile
         ):
             # The quote refuses a cart that cannot arrive hot together: this customer orders
             # from the first kitchen only.

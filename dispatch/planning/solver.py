@@ -4,8 +4,8 @@ Pure: plain data in, plain data out. Times are seconds from a reference moment c
 caller. In OR-Tools' model an order with k kitchens becomes k pickup -> drop-off pairs whose
 drop-offs are copies of one door (zero travel between them, visited in a row), all on one
 courier and delivered together: a single drop-off node shared by several pairs crashes or
-starves OR-Tools' insertion heuristics. Our search (dispatch.rounds) reads the same rules from
-the same arrays (dispatch.round_problem); tests/test_rounds.py proves the two agree.
+starves OR-Tools' insertion heuristics. Our search (rounds) reads the same rules from
+the same arrays (round_problem); tests/test_rounds.py proves the two agree.
 """
 
 import logging
@@ -18,8 +18,8 @@ from typing import Any, Final
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from dispatch import round_problem, rounds
-from dispatch.solver_model import (
+from dispatch.planning import round_problem, rounds
+from dispatch.planning.problem import (
     DROP_PENALTY,
     HARD_MAX_S,
     WAITING_FOOD_COST_PER_S,
@@ -77,7 +77,7 @@ class _Node:
 
 
 PlanListener = Callable[[DispatchPlan], None]
-"""Told each better plan as the search finds it (dispatch.guard streams them out)."""
+"""Told each better plan as the search finds it (dispatch.planning.guard streams them out)."""
 REPORT_EVERY_S: Final = 0.2
 """A listener hears of a better plan at most this often: reading one out costs milliseconds."""
 
@@ -106,7 +106,7 @@ def solve(
 ) -> DispatchPlan:
     """The best plan found within the time limit; from a warm start, never a worse one.
 
-    Our compiled search (dispatch.rounds) plans first, for SEARCH_SHARE of the limit; OR-Tools
+    Our compiled search (rounds) plans first, for SEARCH_SHARE of the limit; OR-Tools
     then takes that plan as its start, checks it against its own model and polishes it with
     guided local search for the rest. ``on_plan`` hears of our plan and of better ones as they
     are found, so that a caller that must stop at a deadline (OR-Tools does not always check

@@ -15,10 +15,10 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from dispatch.geo import FloatArray, IntArray
-from dispatch.network import StreetNetwork
-from dispatch.paths import path_lengths
-from dispatch.snapping import SnappedPoint
+from dispatch.geo.network import StreetNetwork
+from dispatch.geo.paths import path_lengths
+from dispatch.geo.projection import FloatArray, IntArray
+from dispatch.geo.snapping import SnappedPoint
 
 UNREACHABLE_S = 10**7
 """A ride no plan can afford (about four months)."""

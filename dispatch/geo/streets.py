@@ -7,7 +7,7 @@ from typing import Final
 
 import numpy as np
 
-from dispatch.network import StreetNetwork
+from dispatch.geo.network import StreetNetwork
 
 # Common French abbreviations, so "bd voltaire" finds "Boulevard Voltaire".
 ABBREVIATIONS: Final = {

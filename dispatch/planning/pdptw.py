@@ -3,7 +3,7 @@
 Used to measure our search on the public Li & Lim set. Pure: plain data in, routes out. Three
 phases share the time limit:
 
-1. fleet minimisation in our compiled search (dispatch.ruin_recreate): a first plan by
+1. fleet minimisation in our compiled search (dispatch.planning.ruin_recreate): a first plan by
    cheapest insertion, then one route emptied at a time while its requests can be placed;
 2. simulated annealing on distance over ruin and recreate, the fleet fixed (ANNEAL_SHARE);
 3. OR-Tools' guided local search polishes that plan, started from it (POLISH_SHARE).
@@ -18,7 +18,7 @@ from typing import Final
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from dispatch import ruin_recreate as rr
+from dispatch.planning import ruin_recreate as rr
 
 SCALE: Final = 1000
 """Times and distances are solved as integers in thousandths; rides are rounded up, so a
@@ -148,7 +148,7 @@ class _Model:
 def solve_pdptw(problem: PdptwProblem, time_limit_s: float, seed: int = 1) -> list[list[int]]:
     """Routes of task indices (depot excluded); empty routes are unused vehicles.
 
-    Our compiled search (dispatch.ruin_recreate) finds the fleet and the distance; OR-Tools
+    Our compiled search (dispatch.planning.ruin_recreate) finds the fleet and the distance; OR-Tools
     checks the plan and polishes it with guided local search for the last POLISH_SHARE of
     the time, from that plan: what it returns is never worse than what it was given.
     """

@@ -15,8 +15,8 @@ from typing import Final, Protocol
 import numpy as np
 from matplotlib.figure import Figure
 
-from dispatch.sim_metrics import durations, kpis
-from dispatch.simulation import SimulationResult
+from dispatch.sim.engine import SimulationResult
+from dispatch.sim.metrics import durations, kpis
 
 COLOURS: Final = ("#d9480f", "#1971c2", "#2f9e44")
 BIN_S: Final = 15 * 60

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dispatch.geo import FloatArray, IntArray
+from dispatch.geo.projection import FloatArray, IntArray
 
 
 def path_lengths(

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dispatch.simulation import SimulationResult, World
+from dispatch.sim.engine import SimulationResult, World
 
 
 def check(result: SimulationResult) -> list[str]:
