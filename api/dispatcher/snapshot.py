@@ -29,18 +29,13 @@ from api.services.couriers import OPEN_ROUND_STATES
 from api.services.orders import OPEN_TICKET_STATES
 from api.services.views import restaurants_by_id
 from dispatch.geo.geography import Geography
+from dispatch.planning.intake import Bag, BagState, OnDuty, OpenOrder, Rules, dispatch_problem
 from dispatch.planning.problem import (
     DEFAULT_OBJECTIVE,
-    CourierState,
     DispatchPlan,
     DispatchProblem,
     Objective,
-    OrderTask,
-    PickupTask,
     PlannedStop,
-    closing_shift,
-    hard_max_for,
-    time_budget_s,
 )
 
 OPEN_ORDER_STATES = (
@@ -49,10 +44,6 @@ OPEN_ORDER_STATES = (
     OrderStatus.IN_PREPARATION,
     OrderStatus.OUT_FOR_DELIVERY,
 )
-SCHEDULED_LOOKAHEAD_S = 75 * 60
-"""A scheduled order is planned once its slot is this close; earlier plans would only churn."""
-SCHEDULED_EARLY_S = 5 * 60
-"""How early before its slot a scheduled order may arrive."""
 
 
 @dataclass(frozen=True)
@@ -96,9 +87,55 @@ def freshness_by_order(session: Session, order_ids: list[int]) -> dict[int, int]
     return {order_id: int(minutes) * 60 for order_id, minutes in rows}
 
 
+LatLon = tuple[float, float]
+
+
 def take_snapshot(
     session: Session, geography: Geography, rules: DispatchRules, now: datetime
 ) -> Snapshot:
+    """The open orders and the couriers on shift, told to the dispatcher (planning.intake)."""
+    open_orders, prep_s = _open_orders(session, rules, now)
+    on_duty, open_stops = _on_duty(session, now)
+    intake_rules = Rules(
+        pickup_service_s=rules.pickup_service_s,
+        dropoff_service_s=rules.dropoff_service_s,
+        time_limit_cap_s=rules.time_limit_s,
+        objective=rules.objective,
+    )
+
+    def matrices(places: list[LatLon], profiles: set[str]) -> dict[str, NDArray[np.int64]]:
+        lats, lons = [p[0] for p in places], [p[1] for p in places]
+        return {profile: geography.ride_seconds(profile, lats, lons) for profile in profiles}
+
+    problem, places = dispatch_problem(open_orders, on_duty, intake_rules, matrices)
+    number = {place: i for i, place in enumerate(places)}
+    previous: dict[int, list[PlannedStop]] = defaultdict(list)
+    for stop, courier_id in open_stops:
+        previous[courier_id].append(
+            PlannedStop(
+                "pickup" if stop.kind is StopKind.PICKUP else "dropoff",
+                stop.order_id,
+                stop.ticket_id,
+                number.get((stop.lat, stop.lon), 0),
+                0,
+            )
+        )
+    return Snapshot(
+        now=now,
+        problem=problem,
+        previous=DispatchPlan(dict(previous), [], 0),
+        prep_s=prep_s,
+        unstarted={p.ticket_id for o in problem.orders for p in o.pickups if not p.cooking},
+        onboard_orders={o.order_id for o in problem.orders if o.onboard},
+        points=places,
+    )
+
+
+def _open_orders(
+    session: Session, rules: DispatchRules, now: datetime
+) -> tuple[list[OpenOrder[LatLon]], dict[int, int]]:
+    """Every open order with its tickets still to collect or on board; each ticket's cooking
+    time."""
     orders = session.exec(select(Order).where(col(Order.status).in_(OPEN_ORDER_STATES))).all()
     order_ids = [o.id for o in orders if o.id is not None]
     tickets = session.exec(
@@ -111,6 +148,49 @@ def take_snapshot(
         r.id: (r.lat, r.lon) for r in restaurants_by_id(session, {t.restaurant_id for t in tickets})
     }
     freshness = freshness_by_order(session, order_ids)
+    carried_by = {
+        ticket_id: courier_id
+        for ticket_id, courier_id in session.exec(
+            select(Stop.ticket_id, Round.courier_id)
+            .join(Round, col(Round.id) == col(Stop.round_id))
+            .join(Ticket, col(Ticket.id) == col(Stop.ticket_id))
+            .where(
+                Stop.kind == StopKind.PICKUP,
+                col(Stop.done_at).is_not(None),
+                Ticket.status == TicketStatus.PICKED_UP,
+                col(Ticket.order_id).in_(order_ids),
+            )
+        ).all()
+        if ticket_id is not None
+    }
+    tickets_by_order: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in tickets:
+        tickets_by_order[ticket.order_id].append(ticket)
+    prep_s = {t.id: t.prep_minutes * 60 for t in tickets if t.id is not None}
+    open_orders = [
+        OpenOrder(
+            order_id=order.id,
+            door=(order.lat, order.lon),
+            placed_s=seconds_from(now, order.placed_at),
+            promised_s=seconds_from(now, order.promised_at),
+            bags=tuple(
+                _bag(ticket, kitchens[ticket.restaurant_id], carried_by, now)
+                for ticket in tickets_by_order.get(order.id, [])
+            ),
+            freshness_s=freshness.get(order.id, 25 * 60),
+            hard_max_s=rules.hard_max_s,
+            slot_s=seconds_from(now, order.deliver_at) if order.deliver_at else None,
+        )
+        for order in orders
+        if order.id is not None
+    ]
+    return open_orders, prep_s
+
+
+def _on_duty(
+    session: Session, now: datetime
+) -> tuple[list[OnDuty[LatLon]], list[tuple[Stop, int]]]:
+    """The couriers on shift with a position, and the stops of their open rounds in order."""
     couriers = session.exec(
         select(Courier, CourierShift)
         .join(CourierShift, col(CourierShift.courier_id) == col(Courier.id))
@@ -127,161 +207,48 @@ def take_snapshot(
         .where(col(Round.status).in_(OPEN_ROUND_STATES), col(Stop.done_at).is_(None))
         .order_by(col(Round.courier_id), col(Stop.position))
     ).all()
-    carried_by = dict(
-        session.exec(
-            select(Stop.ticket_id, Round.courier_id)
-            .join(Round, col(Round.id) == col(Stop.round_id))
-            .join(Ticket, col(Ticket.id) == col(Stop.ticket_id))
-            .where(
-                Stop.kind == StopKind.PICKUP,
-                col(Stop.done_at).is_not(None),
-                Ticket.status == TicketStatus.PICKED_UP,
-                col(Ticket.order_id).in_(order_ids),
-            )
-        ).all()
-    )
-
-    places = _Places()
-    tickets_by_order: dict[int, list[Ticket]] = defaultdict(list)
-    for ticket in tickets:
-        tickets_by_order[ticket.order_id].append(ticket)
-    snapshot_prep: dict[int, int] = {}
-    unstarted: set[int] = set()
-    tasks: list[OrderTask] = []
-    onboard_orders: set[int] = set()
-    for order in orders:
-        assert order.id is not None
-        pickups: list[PickupTask] = []
-        onboard: list[PickupTask] = []
-        courier_id: int | None = None
-        picked_moments: list[datetime] = []
-        for ticket in tickets_by_order.get(order.id, []):
-            assert ticket.id is not None
-            prep_s = ticket.prep_minutes * 60
-            snapshot_prep[ticket.id] = prep_s
-            location = places.index(*kitchens[ticket.restaurant_id])
-            if ticket.status is TicketStatus.PICKED_UP:
-                courier_id = carried_by.get(ticket.id)
-                onboard.append(PickupTask(ticket.id, location, 0))
-                if ticket.picked_up_at is not None:
-                    picked_moments.append(ticket.picked_up_at)
-                continue
-            cooking = True
-            if ticket.status is TicketStatus.READY:
-                ready_s = 0
-            elif ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
-                ready_s = max(0, seconds_from(now, ticket.started_at) + prep_s)
-            else:
-                # Not started: it can be ready one cooking time after the kitchen is told to.
-                ready_s = prep_s
-                unstarted.add(ticket.id)
-                cooking = False
-            pickups.append(PickupTask(ticket.id, location, ready_s, cooking=cooking))
-        if not pickups and not onboard:
-            continue
-        if onboard and courier_id is None:
-            continue  # picked up outside any round: nothing the dispatcher can plan
-        slot_s = seconds_from(now, order.deliver_at) if order.deliver_at else None
-        if slot_s is not None and slot_s > SCHEDULED_LOOKAHEAD_S and not onboard:
-            continue
-        placed_s = seconds_from(now, order.placed_at)
-        tasks.append(
-            OrderTask(
-                order_id=order.id,
-                pickups=tuple(pickups),
-                dropoff_location=places.index(order.lat, order.lon),
-                placed_s=placed_s,
-                promised_s=max(0, seconds_from(now, order.promised_at)),
-                freshness_s=freshness.get(order.id, 25 * 60),
-                hard_max_s=hard_max_for(rules.hard_max_s, placed_s, slot_s),
-                onboard=tuple(onboard),
-                courier_id=courier_id if onboard else None,
-                picked_up_s=seconds_from(now, min(picked_moments)) if picked_moments else None,
-                earliest_s=max(0, slot_s - SCHEDULED_EARLY_S) if slot_s is not None else 0,
-            )
-        )
-        if onboard:
-            onboard_orders.add(order.id)
-
-    onboard_bags: dict[int, int] = defaultdict(int)
-    for task in tasks:
-        if task.courier_id is not None:
-            onboard_bags[task.courier_id] += sum(t.bags for t in task.onboard)
     locked: dict[int, tuple[str, int]] = {}
-    previous_routes: dict[int, list[PlannedStop]] = defaultdict(list)
     for stop, courier_id in open_stops:
-        kind = stop.kind.value
         ident = stop.ticket_id if stop.kind is StopKind.PICKUP else stop.order_id
         assert ident is not None
-        locked.setdefault(courier_id, (kind, ident))
-        previous_routes[courier_id].append(
-            PlannedStop(
-                "pickup" if stop.kind is StopKind.PICKUP else "dropoff",
-                stop.order_id,
-                stop.ticket_id,
-                places.index(stop.lat, stop.lon),
-                0,
-            )
+        locked.setdefault(courier_id, (stop.kind.value, ident))
+    on_duty = [
+        OnDuty(
+            courier_id=courier.id,
+            place=(courier.lat, courier.lon),
+            available_s=0,
+            shift_end_s=seconds_from(now, shift.planned_end_at),
+            capacity=courier.bag_capacity,
+            profile=shift.vehicle.value,
+            locked_next=locked.get(courier.id),
         )
-    states: list[CourierState] = []
-    for courier, shift in couriers:
-        assert courier.id is not None
-        assert courier.lat is not None
-        assert courier.lon is not None
-        carrying = onboard_bags.get(courier.id, 0)
-        shift_end_s, takes_new = closing_shift(
-            seconds_from(now, shift.planned_end_at), carrying > 0
+        for courier, shift in couriers
+        if courier.id is not None and courier.lat is not None and courier.lon is not None
+    ]
+    return on_duty, list(open_stops)
+
+
+def _bag(
+    ticket: Ticket,
+    kitchen: tuple[float, float],
+    carried_by: dict[int, int],
+    now: datetime,
+) -> Bag[tuple[float, float]]:
+    """The ticket as its kitchen screen shows it."""
+    assert ticket.id is not None
+    if ticket.status is TicketStatus.PICKED_UP:
+        collected = seconds_from(now, ticket.picked_up_at) if ticket.picked_up_at else None
+        return Bag(
+            ticket.id,
+            kitchen,
+            BagState.ON_BOARD,
+            carrier=carried_by.get(ticket.id),
+            collected_s=collected,
         )
-        states.append(
-            CourierState(
-                courier_id=courier.id,
-                location=places.index(courier.lat, courier.lon),
-                available_s=0,
-                shift_end_s=shift_end_s,
-                capacity=max(courier.bag_capacity, carrying),
-                profile=shift.vehicle.value,
-                locked_next=locked.get(courier.id),
-                takes_new_orders=takes_new,
-            )
-        )
-
-    travel = places.matrices(geography, {c.profile for c in states})
-    # Food carried by a courier who is off shift cannot be planned (ending a shift while
-    # carrying is refused; this only guards against data written by hand).
-    on_shift = {c.courier_id for c in states}
-    problem = DispatchProblem(
-        travel_s=travel,
-        orders=[t for t in tasks if t.courier_id is None or t.courier_id in on_shift],
-        couriers=states,
-        pickup_service_s=rules.pickup_service_s,
-        dropoff_service_s=rules.dropoff_service_s,
-        time_limit_s=time_budget_s(len(tasks), rules.time_limit_s),
-        objective=rules.objective,
-    )
-    return Snapshot(
-        now=now,
-        problem=problem,
-        previous=DispatchPlan(dict(previous_routes), [], 0),
-        prep_s=snapshot_prep,
-        unstarted=unstarted,
-        onboard_orders=onboard_orders,
-        points=places.points(),
-    )
-
-
-class _Places:
-    """Every map point of the snapshot, numbered once."""
-
-    def __init__(self) -> None:
-        self._numbers: dict[tuple[float, float], int] = {}
-
-    def index(self, lat: float, lon: float) -> int:
-        return self._numbers.setdefault((lat, lon), len(self._numbers))
-
-    def points(self) -> list[tuple[float, float]]:
-        return list(self._numbers)
-
-    def matrices(self, geography: Geography, profiles: set[str]) -> dict[str, NDArray[np.int64]]:
-        points = list(self._numbers)
-        lats, lons = [p[0] for p in points], [p[1] for p in points]
-        return {profile: geography.ride_seconds(profile, lats, lons) for profile in profiles}
+    if ticket.status is TicketStatus.READY:
+        return Bag(ticket.id, kitchen, BagState.READY)
+    prep_s = ticket.prep_minutes * 60
+    if ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
+        ready = seconds_from(now, ticket.started_at) + prep_s
+        return Bag(ticket.id, kitchen, BagState.COOKING, ready_s=ready)
+    return Bag(ticket.id, kitchen, BagState.NOT_STARTED, ready_s=prep_s)

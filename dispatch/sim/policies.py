@@ -8,109 +8,85 @@ the routes the couriers have. The greedy policy is the first-come first-served b
 import math
 from functools import partial
 
-from dispatch.planning.problem import (
-    CARRYING_SHIFT_GRACE_S,
-    DEFAULT_OBJECTIVE,
-    Objective,
-    closing_shift,
-    hard_max_for,
-    time_budget_s,
-)
-from dispatch.planning.solver import (
-    CourierState,
-    DispatchPlan,
-    DispatchProblem,
-    OrderTask,
-    PickupTask,
-    PlannedStop,
-    solve,
-)
+import numpy as np
+from numpy.typing import NDArray
+
+from dispatch.planning.intake import Bag, BagState, OnDuty, OpenOrder, Rules, dispatch_problem
+from dispatch.planning.problem import DEFAULT_OBJECTIVE, Objective
+from dispatch.planning.solver import DispatchPlan, DispatchProblem, PlannedStop, solve
 from dispatch.sim.engine import CourierRun, SimState, TicketSpec, World
 
 
 def _local_problem(
     state: SimState, time_limit_cap_s: float, objective: Objective
 ) -> tuple[DispatchProblem, list[int]] | None:
-    """The state as the dispatcher's problem, on local place numbers (and their global ones)."""
+    """The state told to the dispatcher as the worker tells it (planning.intake), on local
+    place numbers (and their global ones)."""
     world, now = state.world, state.now
     couriers = state.on_duty()
     if not couriers:
         return None
-    places: dict[int, int] = {}
-
-    def local(place: int) -> int:
-        return places.setdefault(place, len(places))
-
     carried_by = {t: c.spec.courier_id for c in couriers for t in c.carrying}
-    handed_before = world.pickup_handover_s
-    tasks = []
-    for order in state.open_orders():
-        pickups, onboard = [], []
-        for ticket in order.tickets:
-            if ticket.ticket_id in state.picked_s:
-                onboard.append(PickupTask(ticket.ticket_id, local(ticket.restaurant), 0))
-                continue
-            # The solver's pickup starts the service: with a split service the bag changes
-            # hands half of it later.
-            ready = _expected_ready(state, ticket) - now - handed_before
-            cooking = not world.fire_for_courier or ticket.ticket_id in state.started_s
-            pickups.append(
-                PickupTask(ticket.ticket_id, local(ticket.restaurant), ready, cooking=cooking)
-            )
-        carrier = next(
-            (carried_by[t.ticket_id] for t in onboard if t.ticket_id in carried_by), None
+    orders: list[OpenOrder[int]] = [
+        OpenOrder(
+            order_id=order.order_id,
+            door=order.door,
+            placed_s=order.placed_s - now,
+            promised_s=order.promised_s - now,
+            bags=tuple(_bag(state, ticket, carried_by) for ticket in order.tickets),
+            freshness_s=order.freshness_s,
+            hard_max_s=order.hard_max_s,
         )
-        if onboard and carrier is None:
-            continue
-        placed = order.placed_s - now
-        picked = [state.picked_s[t.ticket_id] - now for t in onboard]
-        tasks.append(
-            OrderTask(
-                order_id=order.order_id,
-                pickups=tuple(pickups),
-                dropoff_location=local(order.door),
-                placed_s=placed,
-                promised_s=max(0, order.promised_s - now),
-                freshness_s=order.freshness_s,
-                hard_max_s=hard_max_for(order.hard_max_s, placed),
-                onboard=tuple(onboard),
-                courier_id=carrier,
-                picked_up_s=min(picked) if picked else None,
-            )
+        for order in state.open_orders()
+    ]
+    on_duty: list[OnDuty[int]] = [
+        OnDuty(
+            courier_id=c.spec.courier_id,
+            place=c.place,
+            available_s=c.free_s - now,
+            shift_end_s=c.spec.off_s - now,
+            capacity=max(c.spec.capacity, len(c.carrying)),
+            profile=c.spec.profile,
         )
-    states = []
-    for courier in couriers:
-        off = courier.spec.off_s - now
-        last_pickup: int | None = None
-        if world.pickups_by_off_time:
-            shift_end, takes_new = off + CARRYING_SHIFT_GRACE_S, off > 0
-            last_pickup = off - handed_before
-        else:
-            shift_end, takes_new = closing_shift(off, bool(courier.carrying))
-        states.append(
-            CourierState(
-                courier_id=courier.spec.courier_id,
-                location=local(courier.place),
-                available_s=max(0, courier.free_s - now),
-                shift_end_s=shift_end,
-                takes_new_orders=takes_new,
-                last_pickup_s=last_pickup,
-                capacity=max(courier.spec.capacity, len(courier.carrying)),
-                profile=courier.spec.profile,
-            )
-        )
-    ordered = sorted(places, key=places.__getitem__)
-    travel = {p: world.travel.seconds(p, ordered) for p in {c.profile for c in states}}
-    problem = DispatchProblem(
-        travel,
-        tasks,
-        states,
+        for c in couriers
+    ]
+    rules = Rules(
         pickup_service_s=world.pickup_service_s,
         dropoff_service_s=world.dropoff_service_s,
-        time_limit_s=time_budget_s(len(tasks), time_limit_cap_s),
+        time_limit_cap_s=time_limit_cap_s,
         objective=objective,
+        handover_s=world.pickup_handover_s,
+        pickups_by_off_time=world.pickups_by_off_time,
     )
-    return problem, ordered
+
+    def matrices(places: list[int], profiles: set[str]) -> dict[str, NDArray[np.int64]]:
+        return {p: world.travel.seconds(p, places) for p in profiles}
+
+    return dispatch_problem(orders, on_duty, rules, matrices)
+
+
+def _bag(state: SimState, ticket: TicketSpec, carried_by: dict[int, int]) -> Bag[int]:
+    """The ticket as the kitchen screen would show it."""
+    picked = state.picked_s.get(ticket.ticket_id)
+    if picked is not None:
+        return Bag(
+            ticket.ticket_id,
+            ticket.restaurant,
+            BagState.ON_BOARD,
+            carrier=carried_by.get(ticket.ticket_id),
+            collected_s=picked - state.now,
+        )
+    actual = state.ready_at(ticket)
+    if actual is not None and actual <= state.now:
+        return Bag(ticket.ticket_id, ticket.restaurant, BagState.READY)
+    # Kitchens that cook for the courier wait to be told; the others cook from placement.
+    told = not state.world.fire_for_courier or ticket.ticket_id in state.started_s
+    return Bag(
+        ticket.ticket_id,
+        ticket.restaurant,
+        BagState.COOKING if told else BagState.NOT_STARTED,
+        ready_s=_expected_ready(state, ticket) - state.now,
+    )
 
 
 def _expected_ready(state: SimState, ticket: TicketSpec) -> int:
