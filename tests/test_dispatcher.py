@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from api.clock import FixedClock
 from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
+from api.dispatcher.snapshot import take_snapshot
 from api.models import OutboxEvent, Round, Stop, StopKind
 from api.settings import Settings
 from dispatch.geo.geography import Geography
@@ -224,3 +225,30 @@ def test_with_no_courier_on_shift_cycles_go_on_numbered_and_the_order_waits(
     # Each cycle its own number, though neither wrote a round.
     assert second.version == first.version + 1
     assert session.exec(select(Stop)).all() == []
+
+
+def test_a_courier_is_committed_to_a_pickup_only_once_it_is_time_to_set_off(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
+    alliance.order(("comptoir-oberkampf", "Croque-monsieur", 1), key="soon")
+    cycle(session, geography, settings, clock)
+    pickup = session.exec(select(Stop).where(Stop.kind == StopKind.PICKUP)).one()
+    assert pickup.eta is not None
+    assert pickup.leave_at is not None
+    # The kitchen cooks for the courier, a few minutes' ride away: it leaves just in time.
+    assert clock.now() < pickup.leave_at < pickup.eta
+    listed = client.get("/api/v1/courier/round", headers=alliance.courier(1)).json()
+    assert listed["stops"][0]["leave_at"] is not None
+
+    rules = replace(rules_from(settings), time_limit_s=0.3)
+    (rider,) = take_snapshot(session, geography, rules, clock.now()).problem.couriers
+    assert rider.locked_next is None, "not set off yet: the next plan may send it elsewhere"
+    clock.moment = pickup.leave_at + timedelta(seconds=1)
+    (rider,) = take_snapshot(session, geography, rules, clock.now()).problem.couriers
+    assert rider.locked_next == ("pickup", pickup.ticket_id)

@@ -54,6 +54,22 @@ def test_a_courier_rides_to_the_kitchen_waits_for_the_bag_and_delivers() -> None
     assert figures["r2p_mean"] == 0.0
 
 
+def test_a_courier_sets_off_for_a_pickup_just_in_time_and_is_free_until_then() -> None:
+    # The courier at 0 is planned to collect order 1 at kitchen 10 when it is ready (30 min).
+    # It sets off at 20 min, not at once, so an order placed at 5 min next door (kitchen 1,
+    # ready at 6, door at 2) is done first, and order 1 is still collected the moment it is
+    # ready.
+    first = order(1, kitchen=10, door=11, placed_min=0, ready_min=30)
+    nearby = order(2, kitchen=1, door=2, placed_min=5, ready_min=6)
+    world = replace(one_courier_world(), orders=(first, nearby))
+    result = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2), plan_on_orders=True)
+    state = result.state
+    assert state.delivered_s[2] < state.picked_s[1] == 30 * MIN
+    alone = simulate(one_courier_world(), DispatcherPolicy(time_limit_cap_s=0.2)).state
+    (departure, origin, kitchen) = alone.couriers[1].legs[0]
+    assert (departure, origin, kitchen) == (8 * MIN, 0, 2), "2 minutes' ride, ready at 10"
+
+
 def test_an_order_arriving_between_cycles_is_planned_at_once_when_asked() -> None:
     # Placed 30 s into a 60 s cycle, ready at once, 2 minutes' ride from the idle courier.
     ticket = TicketSpec(1, 2, 30, 30)

@@ -26,7 +26,7 @@ from api.services.outbox import (
     restaurant_channel,
 )
 from dispatch.planning.firing import cooking_lead_s
-from dispatch.planning.problem import DispatchPlan, OrderTask, PlannedStop
+from dispatch.planning.problem import DispatchPlan, OrderTask, PlannedStop, sets_off_s
 
 ETA_CHANGE_S = 60
 """Smaller moves of an ETA are not worth a message to a kitchen, a courier or a customer."""
@@ -134,9 +134,12 @@ def persist_plan(
         round_.updated_at = now
         session.add(round_)
         changed = False
+        sets_off = _sets_off(snapshot, courier_id, route)
         for offset, planned in enumerate(wanted):
             position = last_done_position[round_.id] + 1 + offset
             eta = now + timedelta(seconds=planned.eta_s)
+            leave_s = sets_off.get(_key(planned.kind, planned.order_id, planned.ticket_id))
+            leave_at = now + timedelta(seconds=leave_s) if leave_s is not None else None
             key = _key(planned.kind, planned.order_id, planned.ticket_id)
             existing = undone.pop(key, None)
             if existing is None:
@@ -152,6 +155,7 @@ def persist_plan(
                     stop.round_id != round_.id or stop.position != position or _moved(stop.eta, eta)
                 )
                 stop.round_id, stop.position, stop.eta = round_.id, position, eta
+            stop.leave_at = leave_at
             session.add(stop)
             if planned.kind == StopKind.PICKUP.value and planned.ticket_id is not None:
                 pickup_eta[planned.ticket_id] = eta
@@ -203,6 +207,25 @@ def persist_plan(
     publish_all(session, events)
     session.flush()
     return PersistReport(len(told), len(scheduled), updated)
+
+
+def _sets_off(snapshot: Snapshot, courier_id: int, route: list[PlannedStop]) -> dict[StopKey, int]:
+    """When the courier sets off for each pickup of its route (seconds from the snapshot):
+    just in time for its planned moment, from where it is or from the stop before."""
+    courier = next((c for c in snapshot.problem.couriers if c.courier_id == courier_id), None)
+    if courier is None:
+        return {}
+    travel = snapshot.problem.travel_s[courier.profile]
+    here, free = courier.location, courier.available_s
+    times: dict[StopKey, int] = {}
+    for planned in route:
+        ride = int(travel[here, planned.location])
+        if planned.kind == StopKind.PICKUP.value:
+            times[_key(planned.kind, planned.order_id, planned.ticket_id)] = sets_off_s(
+                planned.kind, planned.eta_s, ride, free
+            )
+        here, free = planned.location, planned.eta_s
+    return times
 
 
 def _new_stop(

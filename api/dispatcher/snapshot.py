@@ -207,11 +207,14 @@ def _on_duty(
         .where(col(Round.status).in_(OPEN_ROUND_STATES), col(Stop.done_at).is_(None))
         .order_by(col(Round.courier_id), col(Stop.position))
     ).all()
-    locked: dict[int, tuple[str, int]] = {}
+    locked: dict[int, tuple[str, int] | None] = {}
     for stop, courier_id in open_stops:
         ident = stop.ticket_id if stop.kind is StopKind.PICKUP else stop.order_id
         assert ident is not None
-        locked.setdefault(courier_id, (stop.kind.value, ident))
+        # Committed to its next stop once it has set off for it (a pickup's set-off time is
+        # planning.problem.sets_off_s, stored with the stop); until then it may be re-planned.
+        set_off = stop.arrived_at is not None or stop.leave_at is None or stop.leave_at <= now
+        locked.setdefault(courier_id, (stop.kind.value, ident) if set_off else None)
     on_duty = [
         OnDuty(
             courier_id=courier.id,

@@ -101,6 +101,10 @@ class Stop(SQLModel, table=True):
     lat: float
     lon: float
     eta: datetime | None = moment_field()
+    leave_at: datetime | None = moment_field(
+        description="When the courier sets off for this pickup (planning.problem.sets_off_s): "
+        "until then the dispatcher may plan the courier otherwise"
+    )
     arrived_at: datetime | None = moment_field()
     done_at: datetime | None = moment_field()
     code_attempts: int = Field(

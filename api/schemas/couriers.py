@@ -45,6 +45,10 @@ class StopPublic(BaseModel):
     lat: float
     lon: float
     eta: datetime | None
+    leave_at: datetime | None = Field(
+        description="A pickup's set-off time: leave then to arrive as planned; before it the "
+        "dispatcher may still change the round"
+    )
     instructions: str
     needs_code: bool = Field(description="A relay drop-off: done only with the order's relay code")
     arrived_at: datetime | None

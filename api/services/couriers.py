@@ -270,6 +270,7 @@ def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
                 lat=stop.lat,
                 lon=stop.lon,
                 eta=stop.eta,
+                leave_at=stop.leave_at,
                 instructions=text,
                 needs_code=stop.kind is StopKind.DROPOFF
                 and order.destination_kind is DestinationKind.RELAY_POINT,

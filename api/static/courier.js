@@ -69,6 +69,14 @@ function stopItem(stop, round) {
   item.innerHTML = `<span class="kind">${stop.kind === "pickup" ? "Pick up" : "Deliver"}</span>
     <span class="eta">${stop.done_at ? "done" : eta}</span><p class="instructions"></p>`;
   item.querySelector(".instructions").textContent = stop.instructions;
+  if (next && !stop.arrived_at && stop.leave_at && new Date(stop.leave_at) > new Date()) {
+    // Until then the dispatcher may still give this courier a better round.
+    const leave = new Date(stop.leave_at).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+    const hint = document.createElement("p");
+    hint.className = "leave-at";
+    hint.textContent = `Leave at ${leave}`;
+    item.appendChild(hint);
+  }
   if (!next) return item;
   const actions = document.createElement("div");
   actions.className = "actions";
@@ -111,7 +119,7 @@ async function refreshRound() {
   }
   if (!result.ok) { showCourierProblem(result.body); return; }
   const round = result.body;
-  const signature = JSON.stringify([round.stops.map((s) => [s.id, s.eta, s.arrived_at, s.done_at]), round.next_stop_id]);
+  const signature = JSON.stringify([round.stops.map((s) => [s.id, s.eta, s.leave_at, s.arrived_at, s.done_at]), round.next_stop_id]);
   if (signature === lastRound) return;  // redraw only when the plan changed
   lastRound = signature;
   const list = document.getElementById("round-stops");

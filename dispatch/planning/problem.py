@@ -249,6 +249,15 @@ def closing_shift(shift_end_s: int, carrying: bool) -> tuple[int, bool]:
     return max(0, shift_end_s), True
 
 
+def sets_off_s(kind: StopKind, eta_s: int, ride_s: int, free_s: int) -> int:
+    """When a courier sets off for its next stop: for a pickup, just in time for the planned
+    moment (until then it is not committed to it, and a new plan may send it elsewhere); for
+    a door, as soon as it is free. Never before it is free."""
+    if kind == "pickup":
+        return max(free_s, eta_s - ride_s)
+    return free_s
+
+
 def committed_couriers(problem: DispatchProblem) -> dict[int, int]:
     """Per order, the courier it must stay with: the one carrying part of it, or the one
     riding to one of its stops now (``locked_next``). Every plan gives it to that courier."""

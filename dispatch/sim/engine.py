@@ -5,10 +5,12 @@ the state at a cycle into routes; the engine rides those routes by the world's r
 records what happened. The policies are in `dispatch.sim.policies`, the KPIs and the checker
 in `dispatch.sim.metrics`.
 
-Riding rules: a courier who has set off towards a stop is not diverted (the stop is done as
-planned); a pickup hands the bag over at max(arrival, the bag really ready) and takes the
-pickup service time, bags collected in a row at one counter sharing one service; a drop-off
-takes the drop-off service time (World.split_service gives MDRP's split services instead).
+Riding rules: a courier sets off for a pickup just in time for its planned moment, for a door
+as soon as it is free (planning.problem.sets_off_s); once it has set off towards a stop it is
+not diverted (the stop is done as planned); a pickup hands the bag over at max(arrival, the
+bag really ready) and takes the pickup service time, bags collected in a row at one counter
+sharing one service; a drop-off takes the drop-off service time (World.split_service gives
+MDRP's split services instead).
 Times are integer seconds.
 """
 
@@ -21,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dispatch.planning.firing import cooking_lead_s
-from dispatch.planning.problem import PlannedStop
+from dispatch.planning.problem import PlannedStop, sets_off_s
 
 MAX_HOLD_S = 10 * 60
 """A kitchen told nothing starts cooking this long after the order anyway."""
@@ -207,11 +209,15 @@ def _ride(
             arrival = courier.counter_arrival_s
         else:
             ride = world.travel.ride(courier.spec.profile, courier.place, stop.location)
-            arrival = courier.free_s + ride
+            leave = sets_off_s(stop.kind, stop.eta_s, ride, courier.free_s)
+            if leave > state.now:
+                courier.route.insert(0, stop)  # not set off yet: free to be planned otherwise
+                return
+            arrival = leave + ride
             courier.metres += world.travel.metres(
                 courier.spec.profile, courier.place, stop.location
             )
-            courier.legs.append((courier.free_s, courier.place, stop.location))
+            courier.legs.append((leave, courier.place, stop.location))
         if stop.kind == "pickup":
             assert stop.ticket_id is not None
             _, ticket = tickets[stop.ticket_id]
