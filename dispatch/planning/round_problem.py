@@ -11,6 +11,7 @@ import numpy as np
 from dispatch.planning import rounds as rr
 from dispatch.planning.problem import (
     DROP_PENALTY,
+    WAITING_FOOD_COST_PER_S,
     DispatchPlan,
     DispatchProblem,
     Objective,
@@ -170,6 +171,7 @@ def layout(problem: DispatchProblem) -> Layout:
         neighbours=_neighbours(problem, orders, profiles[0]),
         pickup_service=problem.pickup_service_s,
         dropoff_service=problem.dropoff_service_s,
+        waiting_cost=WAITING_FOOD_COST_PER_S,
     )
     return Layout(
         arrays,

@@ -27,7 +27,6 @@ Ints = NDArray[np.int64]
 
 NEVER: Final = 2**60
 """A bound that never binds (food on board has no hard deadline)."""
-WAITING_FOOD_COST_PER_S: Final = 3
 BLINK_RATE: Final = 0.01
 CANDIDATES: Final = 8
 """Couriers tried first per order by each of two measures: nearest now, free soonest."""
@@ -83,6 +82,9 @@ class Problem(NamedTuple):
     """Per order, the nearest orders by their doors: where a ruin spreads."""
     pickup_service: int
     dropoff_service: int
+    waiting_cost: int
+    """Per second cooked food waits at the counter (planning.problem.WAITING_FOOD_COST_PER_S,
+    passed in rather than imported: a compiled function keeps the globals it was cached with)."""
 
 
 class Rounds(NamedTuple):
@@ -192,7 +194,7 @@ def _collect(
     ready = problem.ready[s]
     moment = max(moment, no_sooner)
     if problem.cooking[s] and moment > max(0, ready):
-        cost += (moment - max(0, ready)) * WAITING_FOOD_COST_PER_S
+        cost += (moment - max(0, ready)) * problem.waiting_cost
     moment = max(moment, ready)
     load += problem.bags[s]
     return moment, load, cost, moment <= problem.last_pickup[c] and load <= problem.capacity[c]
