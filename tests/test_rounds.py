@@ -120,7 +120,7 @@ def stops_of(layout: round_problem.Layout, plan: DispatchPlan, courier_id: int) 
 def test_or_tools_accepts_every_plan_of_ours_at_the_same_cost(problem: DispatchProblem) -> None:
     layout = round_problem.layout(problem)
     plan = our_plan(layout)
-    model = OrToolsModel(layout.problem)
+    model = OrToolsModel(layout)
     assignment = model.read(plan)
     if assignment is None:
         # Refused only when the model has no plan at all: food on board or a stop being
@@ -142,7 +142,7 @@ def test_every_or_tools_plan_keeps_our_rules_at_the_same_cost(
 ) -> None:
     """OR-Tools' own first plans, and the plans its search reaches from ours."""
     layout = round_problem.layout(problem)
-    model = OrToolsModel(layout.problem)
+    model = OrToolsModel(layout)
     start = model.read(our_plan(layout, iterations=5)) if from_ours else None
     found = model.search(start, 0.3, solution_limit=None if from_ours else 3)
     if found is None:

@@ -132,7 +132,7 @@ def solve(
         # Too large for OR-Tools' model to be built in the time left: our plan stands (the
         # property tests of tests/test_rounds.py hold it to the same rules).
         return ours
-    polished = _polish(layout.problem, ours, began + limit, on_plan)
+    polished = _polish(layout, ours, began + limit, on_plan)
     return polished if polished is ours else round_problem.with_reasons(layout, polished)
 
 
@@ -189,10 +189,13 @@ def _search(
 
 
 def _polish(
-    problem: DispatchProblem, ours: DispatchPlan, finish_by: float, on_plan: PlanListener | None
+    layout: round_problem.Layout,
+    ours: DispatchPlan,
+    finish_by: float,
+    on_plan: PlanListener | None,
 ) -> DispatchPlan:
     """OR-Tools, started from our plan: its result, never worse than the start."""
-    model = OrToolsModel(problem)
+    model = OrToolsModel(layout)
     initial = model.read(ours)
     if initial is None:
         # Our search and this model read the same rules: a refusal is a bug to fix.
@@ -207,8 +210,11 @@ def _polish(
 class OrToolsModel:
     """The rules as OR-Tools' routing model: nodes, dimensions and constraints."""
 
-    def __init__(self, problem: DispatchProblem) -> None:
-        """``problem``'s orders carry their ride limits (round_problem.Layout.problem)."""
+    def __init__(self, layout: round_problem.Layout) -> None:
+        """The layout's problem (its orders carry their ride limits), bounded by the layout's
+        arrays: the same capacities, shift ends, last pickups and door windows our search
+        reads."""
+        problem, arrays = layout.problem, layout.arrays
         couriers = list(problem.couriers)
         by_courier = {c.courier_id: v for v, c in enumerate(couriers)}
         nodes: list[_Node] = []
@@ -304,16 +310,10 @@ class OrToolsModel:
             # A drop-off unloads its ticket's bags; on-board ones are in the start load below.
             bags[i] = node.ticket.bags if node.kind == "pickup" else -node.ticket.bags
         demand = routing.RegisterUnaryTransitVector(bags)
-        bags_on_board = {
-            c.courier_id: sum(
-                t.bags for o in problem.orders if o.courier_id == c.courier_id for t in o.onboard
-            )
-            for c in couriers
-        }
         routing.AddDimensionWithVehicleCapacity(
             demand,
             0,
-            [max(c.capacity, bags_on_board[c.courier_id]) for c in couriers],
+            [int(c) for c in arrays.capacity],
             False,
             "bags",
         )
@@ -324,17 +324,15 @@ class OrToolsModel:
             time.CumulVar(start).SetRange(courier.available_s, courier.available_s)
             # A courier still busy at its shift end (a last drop-off) goes home after it: a bound
             # before its start would make the whole model impossible.
-            time.CumulVar(routing.End(v)).SetMax(max(courier.shift_end_s, courier.available_s))
-            load.CumulVar(start).SetValue(bags_on_board[courier.courier_id])
+            time.CumulVar(routing.End(v)).SetMax(int(arrays.shift_end[v]))
+            load.CumulVar(start).SetValue(int(arrays.on_board[v]))
             routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
 
         closing = [v for v, c in enumerate(couriers) if not c.takes_new_orders]
         committed = committed_couriers(problem)
         # Per courier, when its pickups must have started (index 0: the pickup is not performed).
-        pickup_bounds = [horizon] + [
-            c.shift_end_s if c.last_pickup_s is None else max(0, c.last_pickup_s) for c in couriers
-        ]
-        bound_pickups = any(c.last_pickup_s is not None for c in couriers)
+        pickup_bounds = [horizon] + [int(b) for b in arrays.last_pickup]
+        bound_pickups = bool(len(couriers)) and int(arrays.last_pickup.min()) < rounds.NEVER
         for pickup, dropoff in pairs:
             p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
             routing.AddPickupAndDelivery(p, d)
@@ -375,11 +373,11 @@ class OrToolsModel:
                 # where the door is, to carry more than the courier can).
                 active = routing.ActiveVar(a)
                 solver.Add(active * routing.NextVar(a) == active * b)
-            deadline = door_deadline(order)
+            door = layout.door_of_order[order.order_id]
+            earliest, deadline = int(arrays.earliest[door]), int(arrays.deadline[door])
             for index in drops:
-                # An impossible pair of bounds would fail the whole model, not just this order.
-                time.CumulVar(index).SetMin(min(order.earliest_s, deadline))
-                if not order.onboard:  # carried food is delivered however late (see soft_due)
+                time.CumulVar(index).SetMin(earliest)
+                if deadline < rounds.NEVER:  # carried food is delivered however late
                     time.CumulVar(index).SetMax(deadline)
             for index, (due, cost_per_s) in zip(
                 drops, soft_due(order, problem.objective), strict=False
