@@ -1,11 +1,13 @@
 """Li & Lim PDPTW benchmark: vehicles first, then distance; every plan checked independently.
 
-    python -m benchmarks.pdptw --instances ../shared/data/lilim [--time-limit 10]
+    python -m benchmarks.pdptw --instances ../shared/data/lilim [--time-limit 2 10 30]
         [--best-known FILE] [--only lc101 lr201]
 
 `--instances` is any folder of Li & Lim files; best-known results are read from
-`--best-known`, or from a `bks.csv` in that folder when present. One solver thread. Prints one
-line per instance, then the JSON summary as the last line.
+`--best-known`, or from a `bks.csv` in that folder when present. Every instance is solved once
+per time limit given (10 s by default), one solver thread. Prints one line per instance and
+limit, then the JSON summary as the last line: one run per limit, each with its instances and
+summary.
 """
 
 import argparse
@@ -73,7 +75,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--instances", type=Path, required=True)
-    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--time-limit", type=float, nargs="+", default=[10.0])
     parser.add_argument("--best-known", type=Path, default=None)
     parser.add_argument("--only", nargs="*", default=None)
     args = parser.parse_args(argv)
@@ -82,27 +84,22 @@ def main(argv: list[str] | None = None) -> None:
     files = sorted(args.instances.glob("*.txt"))
     if args.only:
         files = [f for f in files if f.stem in args.only]
-    rows = []
-    for path in files:
-        instance = read_instance(path)
-        row = run_instance(instance, best.get(instance.name), args.time_limit)
-        rows.append(row)
-        print(
-            f"{row['name']}: {row['vehicles']} vehicles (best known {row['bks_vehicles']}), "
-            f"distance {row['distance']} (best known {row['bks_distance']}), "
-            f"{'feasible' if row['feasible'] else 'INFEASIBLE'}, {row['seconds']} s",
-            flush=True,
-        )
-    print(
-        json.dumps(
-            {
-                "benchmark": "pdptw",
-                "time_limit_s": args.time_limit,
-                "instances": rows,
-                "summary": summary(rows),
-            }
-        )
-    )
+    runs = []
+    for limit in args.time_limit:
+        rows = []
+        for path in files:
+            instance = read_instance(path)
+            row = run_instance(instance, best.get(instance.name), limit)
+            rows.append(row)
+            print(
+                f"{row['name']} at {limit:g} s: {row['vehicles']} vehicles (best known "
+                f"{row['bks_vehicles']}), distance {row['distance']} (best known "
+                f"{row['bks_distance']}), {'feasible' if row['feasible'] else 'INFEASIBLE'}, "
+                f"{row['seconds']} s",
+                flush=True,
+            )
+        runs.append({"time_limit_s": limit, "instances": rows, "summary": summary(rows)})
+    print(json.dumps({"benchmark": "pdptw", "runs": runs}))
 
 
 if __name__ == "__main__":

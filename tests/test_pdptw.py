@@ -76,12 +76,14 @@ def test_the_solver_plans_the_tiny_instance_on_one_vehicle() -> None:
 
 
 def test_the_benchmark_reports_a_checked_real_instance(capsys: pytest.CaptureFixture[str]) -> None:
-    pdptw.main(["--instances", str(LILIM), "--only", "lc101", "--time-limit", "2"])
+    pdptw.main(["--instances", str(LILIM), "--only", "lc101", "--time-limit", "0.5", "1"])
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    (row,) = report["instances"]
-    assert row["name"] == "lc101"
-    assert row["feasible"] is True
-    assert row["bks_vehicles"] == 10
-    assert report["summary"]["count"] == 1
-    assert report["summary"]["all_feasible"] is True
+    assert [run["time_limit_s"] for run in report["runs"]] == [0.5, 1.0]
+    for run in report["runs"]:
+        (row,) = run["instances"]
+        assert row["name"] == "lc101"
+        assert row["feasible"] is True
+        assert row["bks_vehicles"] == 10
+        assert run["summary"]["count"] == 1
+        assert run["summary"]["all_feasible"] is True
     assert read_instance(LILIM / "lc101.txt").vehicles == 25

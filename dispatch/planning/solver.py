@@ -214,17 +214,37 @@ class OrToolsModel:
         """The layout's problem (its orders carry their ride limits), bounded by the layout's
         arrays: the same capacities, shift ends, last pickups and door windows our search
         reads."""
-        problem, arrays = layout.problem, layout.arrays
-        couriers = list(problem.couriers)
-        by_courier = {c.courier_id: v for v, c in enumerate(couriers)}
-        nodes: list[_Node] = []
-        locations = [c.location for c in couriers] + [0]  # starts, then the open end
-        end_node = len(couriers)
-        pairs: list[tuple[int, int]] = []
-        order_nodes: dict[int, list[int]] = {}
-        onboard_nodes: dict[int, tuple[int, list[int]]] = {}
-        base = len(locations)
-        for order in problem.orders:
+        self.layout, self.problem, self.arrays = layout, layout.problem, layout.arrays
+        self.couriers = list(self.problem.couriers)
+        self._lay_out_nodes()
+        self.manager = pywrapcp.RoutingIndexManager(
+            len(self.locations),
+            len(self.couriers),
+            list(range(len(self.couriers))),
+            [self.end_node] * len(self.couriers),
+        )
+        self.routing = pywrapcp.RoutingModel(self.manager)
+        self.solver = self.routing.solver()
+        transits = self._register_rides()
+        self._add_time(transits)
+        self._add_bags()
+        self._add_pairs()
+        for order in self.problem.orders:
+            self._add_order(order)
+        self._lock_next_stops()
+
+    def _lay_out_nodes(self) -> None:
+        """Node numbers: couriers' starts, the open end, then per order a pickup and a door
+        copy per ticket to collect, a door copy per bag on board, and empty copies."""
+        by_courier = {c.courier_id: v for v, c in enumerate(self.couriers)}
+        self.nodes: list[_Node] = []
+        self.end_node = len(self.couriers)
+        self.base = self.end_node + 1
+        self.pairs: list[tuple[int, int]] = []
+        self.order_nodes: dict[int, list[int]] = {}
+        self.onboard_nodes: dict[int, tuple[int, list[int]]] = {}
+        base, nodes = self.base, self.nodes
+        for order in self.problem.orders:
             own: list[int] = []
             for ticket in order.pickups:
                 pickup, dropoff = base + len(nodes), base + len(nodes) + 1
@@ -232,33 +252,30 @@ class OrToolsModel:
                     _Node("pickup", order, ticket, ticket.location),
                     _Node("dropoff", order, ticket, order.dropoff_location),
                 ]
-                pairs.append((pickup, dropoff))
+                self.pairs.append((pickup, dropoff))
                 own += [pickup, dropoff]
             carried: list[int] = []
             for ticket in order.onboard:
-                dropoff = base + len(nodes)
+                carried.append(base + len(nodes))
                 nodes.append(_Node("dropoff", order, ticket, order.dropoff_location))
-                carried.append(dropoff)
             # OR-Tools takes one soft bound per node: an order with more bounds than door copies
             # gets empty copies to hold the others.
             copies = len(order.pickups) + len(order.onboard)
-            for _ in range(len(soft_due(order, problem.objective)) - copies):
+            for _ in range(len(soft_due(order, self.problem.objective)) - copies):
                 carried.append(base + len(nodes))
                 nodes.append(_Node("dropoff", order, None, order.dropoff_location))
             if carried:
                 assert order.courier_id is not None, "on-board food needs its courier"
-                onboard_nodes[order.order_id] = (by_courier[order.courier_id], carried)
-            order_nodes[order.order_id] = own + carried
-        locations += [n.location for n in nodes]
-        node_count = len(locations)
+                self.onboard_nodes[order.order_id] = (by_courier[order.courier_id], carried)
+            self.order_nodes[order.order_id] = own + carried
+        # Starts, then the open end (anywhere), then the nodes.
+        self.locations = [c.location for c in self.couriers] + [0] + [n.location for n in nodes]
 
-        manager = pywrapcp.RoutingIndexManager(
-            node_count, len(couriers), list(range(len(couriers))), [end_node] * len(couriers)
-        )
-        routing = pywrapcp.RoutingModel(manager)
-        solver = routing.solver()
-
-        service = np.zeros(node_count, dtype=np.int64)
+    def _register_rides(self) -> dict[str, int]:
+        """Per profile, the ride plus the service of the stop left, as a transit callback."""
+        problem, nodes, base, end_node = self.problem, self.nodes, self.base, self.end_node
+        locations = self.locations
+        service = np.zeros(len(locations), dtype=np.int64)
         for i, node in enumerate(nodes, start=base):
             service[i] = (
                 problem.pickup_service_s if node.kind == "pickup" else problem.dropoff_service_s
@@ -268,7 +285,7 @@ class OrToolsModel:
             if node.kind == "pickup":
                 counter_visits.setdefault(node.location, []).append(i)
         transit_by_profile: dict[str, int] = {}
-        for profile in {c.profile for c in couriers}:
+        for profile in {c.profile for c in self.couriers}:
             travel = np.asarray(problem.travel_s[profile], dtype=np.int64)
             matrix = travel[np.ix_(locations, locations)] + service[:, None]
             matrix[:, end_node] = 0  # routes end wherever the last drop-off is
@@ -278,18 +295,22 @@ class OrToolsModel:
                 if len(group) > 1:
                     matrix[np.ix_(group, group)] = 0
             # Drop-off copies of one order are one door: no ride and one service between them.
-            for own in order_nodes.values():
+            for own in self.order_nodes.values():
                 drops = [n for n in own if nodes[n - base].kind == "dropoff"]
                 for a in drops:
                     for b in drops:
                         if a != b:
                             matrix[a, b] = 0
-            transit_by_profile[profile] = routing.RegisterTransitMatrix(matrix.tolist())
-        for v, courier in enumerate(couriers):
-            routing.SetArcCostEvaluatorOfVehicle(transit_by_profile[courier.profile], v)
+            transit_by_profile[profile] = self.routing.RegisterTransitMatrix(matrix.tolist())
+        for v, courier in enumerate(self.couriers):
+            self.routing.SetArcCostEvaluatorOfVehicle(transit_by_profile[courier.profile], v)
+        return transit_by_profile
 
+    def _add_time(self, transit_by_profile: dict[str, int]) -> None:
+        """The time dimension: couriers leave when available and end by their shift end."""
+        problem, couriers, routing = self.problem, self.couriers, self.routing
         # Every bound set below must fit in the horizon: one that does not fails the whole model.
-        horizon = (
+        self.horizon = (
             max(
                 [c.shift_end_s for c in couriers]
                 + [c.available_s for c in couriers]
@@ -300,49 +321,55 @@ class OrToolsModel:
             + 3600
         )
         routing.AddDimensionWithVehicleTransits(
-            [transit_by_profile[c.profile] for c in couriers], horizon, horizon, False, "time"
-        )
-        time = routing.GetDimensionOrDie("time")
-        bags = [0] * node_count
-        for i, node in enumerate(nodes, start=base):
-            if node.ticket is None:
-                continue  # an empty door copy (see above)
-            # A drop-off unloads its ticket's bags; on-board ones are in the start load below.
-            bags[i] = node.ticket.bags if node.kind == "pickup" else -node.ticket.bags
-        demand = routing.RegisterUnaryTransitVector(bags)
-        routing.AddDimensionWithVehicleCapacity(
-            demand,
-            0,
-            [int(c) for c in arrays.capacity],
+            [transit_by_profile[c.profile] for c in couriers],
+            self.horizon,
+            self.horizon,
             False,
-            "bags",
+            "time",
         )
-        load = routing.GetDimensionOrDie("bags")
-
+        self.time = routing.GetDimensionOrDie("time")
         for v, courier in enumerate(couriers):
             start = routing.Start(v)
-            time.CumulVar(start).SetRange(courier.available_s, courier.available_s)
-            # A courier still busy at its shift end (a last drop-off) goes home after it: a bound
-            # before its start would make the whole model impossible.
-            time.CumulVar(routing.End(v)).SetMax(int(arrays.shift_end[v]))
-            load.CumulVar(start).SetValue(int(arrays.on_board[v]))
-            routing.AddVariableMinimizedByFinalizer(time.CumulVar(routing.End(v)))
+            self.time.CumulVar(start).SetRange(courier.available_s, courier.available_s)
+            # A courier still busy at its shift end (a last drop-off) goes home after it.
+            self.time.CumulVar(routing.End(v)).SetMax(int(self.arrays.shift_end[v]))
+            routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.End(v)))
 
-        closing = [v for v, c in enumerate(couriers) if not c.takes_new_orders]
-        committed = committed_couriers(problem)
+    def _add_bags(self) -> None:
+        """The bags dimension: loaded at pickups, unloaded at doors, food on board at the
+        start, never over capacity."""
+        bags = [0] * len(self.locations)
+        for i, node in enumerate(self.nodes, start=self.base):
+            if node.ticket is None:
+                continue  # an empty door copy (see _lay_out_nodes)
+            # A drop-off unloads its ticket's bags; on-board ones are in the start load below.
+            bags[i] = node.ticket.bags if node.kind == "pickup" else -node.ticket.bags
+        demand = self.routing.RegisterUnaryTransitVector(bags)
+        capacities = [int(c) for c in self.arrays.capacity]
+        self.routing.AddDimensionWithVehicleCapacity(demand, 0, capacities, False, "bags")
+        load = self.routing.GetDimensionOrDie("bags")
+        for v in range(len(self.couriers)):
+            load.CumulVar(self.routing.Start(v)).SetValue(int(self.arrays.on_board[v]))
+
+    def _add_pairs(self) -> None:
+        """Each bag: collected when ready, before its door, by the door's courier, within
+        the ride limit and the courier's last pickup; none new for a closing shift."""
+        routing, solver, time, nodes = self.routing, self.solver, self.time, self.nodes
+        closing = [v for v, c in enumerate(self.couriers) if not c.takes_new_orders]
+        committed = committed_couriers(self.problem)
         # Per courier, when its pickups must have started (index 0: the pickup is not performed).
-        pickup_bounds = [horizon] + [int(b) for b in arrays.last_pickup]
-        bound_pickups = bool(len(couriers)) and int(arrays.last_pickup.min()) < rounds.NEVER
-        for pickup, dropoff in pairs:
-            p, d = manager.NodeToIndex(pickup), manager.NodeToIndex(dropoff)
+        pickup_bounds = [self.horizon] + [int(b) for b in self.arrays.last_pickup]
+        bound_pickups = bool(self.couriers) and int(self.arrays.last_pickup.min()) < rounds.NEVER
+        for pickup, dropoff in self.pairs:
+            p, d = self.manager.NodeToIndex(pickup), self.manager.NodeToIndex(dropoff)
             routing.AddPickupAndDelivery(p, d)
-            owner = committed.get(nodes[pickup - base].order.order_id)
+            node = nodes[pickup - self.base]
+            owner = committed.get(node.order.order_id)
             for v in closing:
-                if couriers[v].courier_id != owner:
+                if self.couriers[v].courier_id != owner:
                     routing.VehicleVar(p).RemoveValue(v)
             solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
             solver.Add(time.CumulVar(p) <= time.CumulVar(d))
-            node = nodes[pickup - base]
             assert node.ticket is not None
             time.CumulVar(p).SetMin(node.ticket.ready_s)
             if node.ticket.cooking:
@@ -354,53 +381,59 @@ class OrToolsModel:
                 solver.Add(time.CumulVar(p) <= shift_of_courier)
             solver.Add(time.CumulVar(d) - time.CumulVar(p) <= node.order.freshness_s)
 
-        for order in problem.orders:
-            own = [manager.NodeToIndex(n) for n in order_nodes[order.order_id]]
-            if not own:
-                continue
-            drops = [
-                i
-                for i, n in zip(own, order_nodes[order.order_id], strict=True)
-                if nodes[n - base].kind == "dropoff"
-            ]
-            for index in own[1:]:
-                solver.Add(routing.VehicleVar(index) == routing.VehicleVar(own[0]))
-            for index in drops[1:]:
-                solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
-            for a, b in pairwise(drops):
-                # The copies are one door, visited once: none of them in between (with no
-                # service, bags could otherwise be dropped and collected again at a counter
-                # where the door is, to carry more than the courier can).
-                active = routing.ActiveVar(a)
-                solver.Add(active * routing.NextVar(a) == active * b)
-            door = layout.door_of_order[order.order_id]
-            earliest, deadline = int(arrays.earliest[door]), int(arrays.deadline[door])
-            for index in drops:
-                time.CumulVar(index).SetMin(earliest)
-                if deadline < rounds.NEVER:  # carried food is delivered however late
-                    time.CumulVar(index).SetMax(deadline)
-            for index, (due, cost_per_s) in zip(
-                drops, soft_due(order, problem.objective), strict=False
-            ):
-                time.SetCumulVarSoftUpperBound(index, due, cost_per_s)
-            if order.order_id in onboard_nodes:
-                vehicle, carried = onboard_nodes[order.order_id]
-                for n in carried:
-                    routing.VehicleVar(manager.NodeToIndex(n)).SetValue(vehicle)
-            else:
-                # Every node of the order may be left out, each at the penalty; the same-courier
-                # constraints above make it all of them or none.
-                for node_number in order_nodes[order.order_id]:
-                    routing.AddDisjunction([manager.NodeToIndex(node_number)], DROP_PENALTY)
+    def _add_order(self, order: OrderTask) -> None:
+        """One courier for all of an order, its door copies as one visit within the door's
+        window and soft bounds; food on board stays on its courier, the rest may be dropped."""
+        routing, solver, time, manager = self.routing, self.solver, self.time, self.manager
+        numbers = self.order_nodes[order.order_id]
+        own = [manager.NodeToIndex(n) for n in numbers]
+        if not own:
+            return
+        drops = [
+            i
+            for i, n in zip(own, numbers, strict=True)
+            if self.nodes[n - self.base].kind == "dropoff"
+        ]
+        for index in own[1:]:
+            solver.Add(routing.VehicleVar(index) == routing.VehicleVar(own[0]))
+        for index in drops[1:]:
+            solver.Add(time.CumulVar(index) == time.CumulVar(drops[0]))
+        for a, b in pairwise(drops):
+            # The copies are one door, visited once: none of them in between (with no
+            # service, bags could otherwise be dropped and collected again at a counter
+            # where the door is, to carry more than the courier can).
+            active = routing.ActiveVar(a)
+            solver.Add(active * routing.NextVar(a) == active * b)
+        door = self.layout.door_of_order[order.order_id]
+        earliest, deadline = int(self.arrays.earliest[door]), int(self.arrays.deadline[door])
+        for index in drops:
+            time.CumulVar(index).SetMin(earliest)
+            if deadline < rounds.NEVER:  # carried food is delivered however late
+                time.CumulVar(index).SetMax(deadline)
+        for index, (due, cost_per_s) in zip(
+            drops, soft_due(order, self.problem.objective), strict=False
+        ):
+            time.SetCumulVarSoftUpperBound(index, due, cost_per_s)
+        if order.order_id in self.onboard_nodes:
+            vehicle, carried = self.onboard_nodes[order.order_id]
+            for n in carried:
+                routing.VehicleVar(manager.NodeToIndex(n)).SetValue(vehicle)
+        else:
+            # Every node of the order may be left out, each at the penalty; the same-courier
+            # constraints above make it all of them or none.
+            for number in numbers:
+                routing.AddDisjunction([manager.NodeToIndex(number)], DROP_PENALTY)
 
-        for v, courier in enumerate(couriers):
+    def _lock_next_stops(self) -> None:
+        """A courier riding to a stop goes there first."""
+        for v, courier in enumerate(self.couriers):
             if courier.locked_next is None:
                 continue
             kind, ident = courier.locked_next
             target = next(
                 (
                     i
-                    for i, n in enumerate(nodes, start=base)
+                    for i, n in enumerate(self.nodes, start=self.base)
                     if n.kind == kind
                     and (
                         n.ticket is not None and n.ticket.ticket_id == ident
@@ -411,9 +444,9 @@ class OrToolsModel:
                 None,
             )
             if target is not None:
-                routing.NextVar(routing.Start(v)).SetValue(manager.NodeToIndex(target))
-        self.problem, self.couriers, self.nodes, self.base = problem, couriers, nodes, base
-        self.routing, self.manager, self.time = routing, manager, time
+                self.routing.NextVar(self.routing.Start(v)).SetValue(
+                    self.manager.NodeToIndex(target)
+                )
 
     def read(self, plan: DispatchPlan) -> pywrapcp.Assignment | None:
         """The plan as an assignment of this model, or None if it breaks one of its rules."""
