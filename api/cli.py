@@ -226,6 +226,8 @@ def simulate(
         )
     if fleet_search and (mdrp is not None or couriers is not None):
         _fail("--fleet-search chooses the team size itself: drop --mdrp and --couriers")
+    if fleet_search and (report is not None or solutions is not None):
+        _fail("--fleet-search simulates many evenings: drop --report and --solutions")
     if mdrp is not None:
         instance = read_mdrp(mdrp)
         world = instance.world
@@ -274,7 +276,10 @@ def simulate(
             maker().name: _smallest_team(chosen, geography, maker, cycle_s, dispatch, high, r2d_p90)
             for maker in makers
         }
-        typer.echo(json.dumps({"world": chosen.name, "r2d_p90_target_min": r2d_p90, **answers}))
+        found = json.dumps({"world": chosen.name, "r2d_p90_target_min": r2d_p90, **answers})
+        if out is not None:
+            out.write_text(found)
+        typer.echo(found)
         return
     if solutions is not None and (instance is None or cycle_s % 60):
         _fail("--solutions needs --mdrp and a cycle of whole minutes")

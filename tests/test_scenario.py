@@ -138,11 +138,13 @@ def test_chaud_simulate_fleet_search_answers_each_policys_smallest_serving_team(
         [
             *("simulate", "--orders-per-hour", "8", "--hours", "0.25", "--time-limit", "0.1"),
             *("--fleet-search", "--fleet-max", "2", "--r2d-p90", "30"),
+            *("--out", str(tmp_path / "fleet.json")),
         ],
         env={"CHAUD_DATA_DIR": str(tmp_path)},
     )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert json.loads((tmp_path / "fleet.json").read_text()) == summary
     assert summary["r2d_p90_target_min"] == 30
     for policy in ("dispatcher", "greedy"):
         answer = summary[policy]
@@ -163,10 +165,12 @@ def test_chaud_simulate_fleet_search_chooses_the_team_itself(tmp_path: Path) -> 
 
     from api.cli import app
 
-    result = CliRunner().invoke(
-        app,
-        ["simulate", "--fleet-search", "--couriers", "5"],
-        env={"CHAUD_DATA_DIR": str(tmp_path)},
-    )
+    env = {"CHAUD_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["simulate", "--fleet-search", "--couriers", "5"], env=env)
     assert result.exit_code == 2
     assert "--fleet-search chooses the team size itself" in result.output
+    result = CliRunner().invoke(
+        app, ["simulate", "--fleet-search", "--report", str(tmp_path / "r")], env=env
+    )
+    assert result.exit_code == 2
+    assert "drop --report and --solutions" in result.output
