@@ -150,7 +150,19 @@ def _ride_from_start(
     first stop that broke a rule or -1, and the moment, place and service owed after)."""
     picked = np.full(len(problem.location), -NEVER, dtype=np.int64)
     stamp = np.zeros(len(problem.location), dtype=np.int64)
-    cost, failed, moment, place, _, owed, _, _ = _ride(
+    cost, failed, moment, place, _, owed, _, _ = _ride_from_start_marked(
+        problem, c, seq, n, times, picked, stamp, 1
+    )
+    return cost, failed, moment, place, owed
+
+
+@njit(cache=True)
+def _ride_from_start_marked(
+    problem: Problem, c: int, seq: Ints, n: int, times: Ints, picked: Ints, stamp: Ints, mark: int
+) -> tuple[int, int, int, int, int, int, bool, int]:
+    """_ride from the courier's start with nothing collected, reusing the caller's pickup
+    scratch (picked, stamp) under a new ``mark``: _ride's whole result."""
+    return _ride(
         problem,
         c,
         seq,
@@ -163,12 +175,11 @@ def _ride_from_start(
         False,
         picked,
         stamp,
-        1,
+        mark,
         picked,
         times,
         np.zeros((0, 6), dtype=np.int64),
     )
-    return cost, failed, moment, place, owed
 
 
 @njit(cache=True)
@@ -781,23 +792,8 @@ def diagnose(problem: Problem, o: int) -> int:
                 seq[k] = problem.pickups[o, problem.perms[kitchens, p, k]]
             seq[kitchens] = problem.door[o]
             mark += 1
-            _, failed, moment, _, _, _, at_pickup, _ = _ride(
-                problem,
-                c,
-                seq,
-                len(seq),
-                problem.available[c],
-                problem.start[c],
-                problem.on_board[c],
-                0,
-                0,
-                False,
-                picked,
-                stamp,
-                mark,
-                picked,
-                times,
-                np.zeros((0, 6), dtype=np.int64),
+            _, failed, moment, _, _, _, at_pickup, _ = _ride_from_start_marked(
+                problem, c, seq, len(seq), times, picked, stamp, mark
             )
             if failed < 0:
                 return FITS_ALONE
