@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -13,17 +14,20 @@ from typing import Annotated, Any, NoReturn
 import sqlalchemy as sa
 import typer
 import uvicorn
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api import migrate
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.demo.simulation import QUOTE_RULE, demo_alliance
 from api.dispatcher.worker import Dispatcher
+from api.dispatcher.zones import zone_map_for
 from api.logs import configure_logging
+from api.models import Restaurant
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
 from dispatch.geo.geography import Geography
+from dispatch.planning.zones import ZoneError, suggest_zones
 from dispatch.sim.engine import Policy
 from dispatch.sim.engine import simulate as run_simulation
 from dispatch.sim.fleet import DEFAULT_R2D_P90_MIN, Trial, smallest_team
@@ -48,6 +52,8 @@ db_app = typer.Typer(help="Database schema migrations.")
 app.add_typer(db_app, name="db")
 dispatcher_app = typer.Typer(help="The dispatcher: delivery rounds over all couriers.")
 app.add_typer(dispatcher_app, name="dispatcher")
+zones_app = typer.Typer(help="Dispatch zones: a city split, one dispatcher each.")
+app.add_typer(zones_app, name="zones")
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -125,7 +131,8 @@ def serve(
         _seed(settings)
     # The dispatcher plans in a process of its own, never inside a request. It watches this
     # process: uvicorn re-raises SIGTERM after its shutdown, so `finally` may never run.
-    dispatcher = (
+    # One dispatcher per zone of the city.
+    dispatchers = [
         subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
             [
                 sys.executable,
@@ -133,13 +140,14 @@ def serve(
                 "api.cli",
                 "dispatcher",
                 "run",
+                "--zone",
+                zone,
                 "--parent-pid",
                 str(os.getpid()),
             ]
         )
-        if demo
-        else None
-    )
+        for zone in (zone_map_for(settings).names if demo else ())
+    ]
     try:
         uvicorn.run(
             "api.app:create_app",
@@ -151,8 +159,9 @@ def serve(
             **uvicorn_options(settings),
         )
     finally:
-        if dispatcher is not None:
+        for dispatcher in dispatchers:
             dispatcher.terminate()
+        for dispatcher in dispatchers:
             dispatcher.wait(timeout=10)
 
 
@@ -365,6 +374,9 @@ def _float_or_none(value: object) -> float | None:
 @dispatcher_app.command("run")
 def dispatcher_run(
     once: Annotated[bool, typer.Option(help="Plan once (when leading) and exit.")] = False,
+    zone: Annotated[
+        str | None, typer.Option(help="The zone to plan, when the city has several.")
+    ] = None,
     parent_pid: Annotated[
         int | None, typer.Option(hidden=True, help="Stop when this process is gone.")
     ] = None,
@@ -373,7 +385,9 @@ def dispatcher_run(
     settings = _settings()
     configure_logging(settings.log_level, settings.log_json)
     try:
-        worker = Dispatcher(settings, parent_pid=parent_pid)
+        worker = Dispatcher(settings, parent_pid=parent_pid, zone=zone)
+    except ZoneError as error:
+        _fail(str(error))
     except ValueError as error:
         _fail(f"CHAUD_DATABASE_URL: {error}")
     if once:
@@ -393,6 +407,33 @@ def dispatcher_run(
         worker.run()
     except KeyboardInterrupt:
         worker.stopping.set()
+
+
+@zones_app.command("suggest")
+def zones_suggest(
+    count: Annotated[int, typer.Option(min=1, max=50, help="How many zones.")] = 3,
+    out: Annotated[Path | None, typer.Option(help="Write the GeoJSON here, not to stdout.")] = None,
+) -> None:
+    """Suggest zones around clusters of the alliance's kitchens, for CHAUD_DISPATCH_ZONES_FILE."""
+    settings = _settings()
+    engine = create_db_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            kitchens = [(r.lat, r.lon) for r in session.exec(select(Restaurant)).all()]
+    finally:
+        engine.dispose()
+    try:
+        zones = suggest_zones(kitchens, count, geography_for(settings).bounds())
+    except ZoneError as error:
+        _fail(f"--count: {error}")
+    text = zones.to_geojson()
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+    held = Counter(zones.zone_of(lat, lon) for lat, lon in kitchens)
+    for name in zones.names:
+        typer.echo(f"{name}: {held[name]} kitchens", err=True)
 
 
 @app.command()

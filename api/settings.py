@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
 from dispatch.geo.profiles import Profile, make_profiles
 from dispatch.planning.problem import DEFAULT_OBJECTIVE, Objective
+from dispatch.planning.zones import LEND_RESERVE
 
 MIN_SECRET_BYTES: Final = 32
 MIN_SECRET_SYMBOLS: Final = 10
@@ -77,6 +78,13 @@ class Settings(BaseSettings):
     dispatch_cycle_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
     dispatch_time_limit_s: Annotated[float, Field(gt=0, le=60)] = 2.0
     dispatch_poll_s: Annotated[float, Field(gt=0, le=60)] = 1.0
+    dispatch_zones_file: Path | None = Field(
+        default=None,
+        description="A GeoJSON FeatureCollection of named Polygons splitting the city into "
+        "dispatch zones, one dispatcher each (`chaud zones suggest` writes one); unset: one zone",
+    )
+    dispatch_lend_reserve: Annotated[int, Field(ge=0, le=100)] = LEND_RESERVE
+    """Idle couriers a zone keeps before it lends one to a zone whose orders wait."""
     dispatch_objective: Objective = DEFAULT_OBJECTIVE
     """click_to_door: every second to the door costs (hot food); promise: only lateness."""
     pickup_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0

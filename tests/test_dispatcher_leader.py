@@ -16,14 +16,16 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from api.app import create_app
 from api.clock import FixedClock
 from api.db import create_db_engine
+from api.models import Order
 from api.settings import load_settings
 from tests.accounts import headers_for
 from tests.databases import FRIDAY_EVENING, drop_database, seeded_database
+from tests.test_dispatch_zones import CREPE, CROQUE, NEMS, WEST_EAST
 from tests.test_quotes import cart
 
 CYCLE_S = 2.0
@@ -46,7 +48,15 @@ def fresh_database(backend: str, tmp_path: Path) -> Iterator[str]:
 
 
 class DispatcherProcess:
-    def __init__(self, name: str, database_url: str, folder: Path, cache: Path) -> None:
+    def __init__(
+        self,
+        name: str,
+        database_url: str,
+        folder: Path,
+        cache: Path,
+        zone: str | None = None,
+        zones_file: Path | None = None,
+    ) -> None:
         self.log = folder / f"{name}.log"
         env = {
             **os.environ,
@@ -58,10 +68,18 @@ class DispatcherProcess:
             "CHAUD_DISPATCH_POLL_S": "0.2",
             # The dispatcher lives on the test's Friday evening, not on today's calendar.
             "CHAUD_CLOCK_START": FRIDAY_EVENING.isoformat(),
+            **({"CHAUD_DISPATCH_ZONES_FILE": str(zones_file)} if zones_file else {}),
         }
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "api.cli", "dispatcher", "run"],
+                [
+                    sys.executable,
+                    "-m",
+                    "api.cli",
+                    "dispatcher",
+                    "run",
+                    *(["--zone", zone] if zone else []),
+                ],
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -162,4 +180,91 @@ def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
             second.stop()
         engine.dispose()
     assert second.process.returncode == 0, second.log.read_text()
+    assert violations == []
+
+
+def test_each_zone_has_its_own_leader_and_standby(
+    fresh_database: str, tmp_path: Path, graph_cache: Path
+) -> None:
+    """West and east of Rue de Turenne: kill the west's leader, the west's standby takes over,
+    the east's leader plans on undisturbed, and no order is ever on two couriers."""
+    zones_file = tmp_path / "zones.geojson"
+    zones_file.write_text(WEST_EAST.to_geojson())
+    engine = create_db_engine(fresh_database)
+    settings = load_settings(database_url=fresh_database, data_dir=tmp_path, cache_dir=graph_cache)
+    clock = FixedClock(FRIDAY_EVENING)
+    app = create_app(settings, engine=engine, clock=clock)
+    violations: list[list[int]] = []
+    watching = threading.Event()
+
+    def watch() -> None:
+        with engine.connect() as connection:
+            while not watching.is_set():
+                found = [row[0] for row in connection.execute(TWO_COURIERS_FOR_ONE_ORDER)]
+                connection.rollback()
+                if found:
+                    violations.append(found)
+                time.sleep(0.02)
+
+    def start(name: str, zone: str) -> DispatcherProcess:
+        return DispatcherProcess(name, fresh_database, tmp_path, graph_cache, zone, zones_file)
+
+    east = start("east", "east")
+    west = start("west", "west")
+    standby: DispatcherProcess | None = None
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        wait_for(lambda: east.leading() and west.leading(), 60)
+        standby = start("west-standby", "west")
+        time.sleep(3)
+        assert not standby.leading(), "two dispatchers lead the west at once"
+
+        with Session(engine) as session, TestClient(app) as client:
+            customer = headers_for(session, settings, clock, "customer@chaud.demo")
+            for number, where in ((1, (48.8646, 2.3700)), (2, (48.8628, 2.3640))):
+                courier = headers_for(session, settings, clock, f"courier-{number}@chaud.demo")
+                r = client.post(
+                    "/api/v1/courier/shift/start",
+                    json={"lat": where[0], "lon": where[1]},
+                    headers=courier,
+                )
+                assert r.status_code == 200, r.text
+
+            def place(key: str, *picks: tuple[str, str, int]) -> None:
+                r = client.post(
+                    "/api/v1/orders",
+                    json=cart(session, *picks),
+                    headers={**customer, "Idempotency-Key": key},
+                )
+                assert r.status_code == 201, r.text
+
+            def all_planned() -> bool:
+                with engine.connect() as connection:
+                    return int(connection.execute(UNPLANNED_ORDERS).scalar_one()) == 0
+
+            place("east", CROQUE)
+            place("west", CREPE)
+            place("both", CROQUE, CREPE, NEMS)
+            wait_for(all_planned, 30)
+            west.stop(signal.SIGKILL)
+            takeover_s = wait_for(standby.leading, 30)
+            print(f"the west's standby took the lead {takeover_s:.2f} s after its leader died")
+            assert takeover_s <= CYCLE_S + 2
+            place("west-again", NEMS)
+            place("east-again", CROQUE)
+            wait_for(all_planned, 30)
+            with engine.connect() as connection:
+                zones = connection.execute(sa.select(col(Order.zone))).scalars().all()
+            assert sorted(z or "" for z in zones) == ["east", "east", "west", "west", "west"]
+    finally:
+        watching.set()
+        watcher.join()
+        west.stop(signal.SIGKILL)
+        east.stop()
+        if standby is not None:
+            standby.stop()
+        engine.dispose()
+    assert east.process.returncode == 0, east.log.read_text()
+    assert standby.process.returncode == 0, standby.log.read_text()
     assert violations == []

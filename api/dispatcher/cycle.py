@@ -1,6 +1,6 @@
 """One dispatcher cycle: snapshot, solve, write back."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from time import perf_counter
 
@@ -8,10 +8,12 @@ from sqlmodel import Session
 
 from api.dispatcher.persist import persist_plan
 from api.dispatcher.snapshot import DispatchRules, take_snapshot
+from api.dispatcher.zones import claim, lend
 from api.services.outbox import DISPATCH_CHANNEL, publish
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from dispatch.planning.guard import solve_within
+from dispatch.planning.zones import CURED_BY_A_COURIER, LEND_RESERVE, WHOLE_CITY, ZoneMap
 
 
 @dataclass(frozen=True)
@@ -35,15 +37,35 @@ def rules_from(settings: Settings) -> DispatchRules:
     )
 
 
-def run_cycle(
-    read: Session, write: Session, geography: Geography, rules: DispatchRules, now: datetime
-) -> CycleReport:
-    """Plan from what ``read`` sees; write the plan with ``write`` (the caller commits).
+@dataclass(frozen=True)
+class ZoneScope:
+    """Which zone a dispatcher plans, in which map of zones, and what it keeps before lending."""
 
-    The solver runs between the two, holding no transaction open.
+    zones: ZoneMap = field(default_factory=ZoneMap.whole_city)
+    zone: str = WHOLE_CITY
+    lend_reserve: int = LEND_RESERVE
+
+
+def run_cycle(
+    read: Session,
+    write: Session,
+    geography: Geography,
+    rules: DispatchRules,
+    now: datetime,
+    scope: ZoneScope | None = None,
+) -> CycleReport:
+    """Claim the zone's new orders and shifts, plan from what ``read`` sees, write the plan
+    with ``write``, then lend or take back couriers; each step commits.
+
+    The solver runs between the two, holding no transaction open. Lending has a transaction
+    of its own: it locks another zone's couriers, which the plan's write-back must not hold
+    while it waits (two zones would wait on each other).
     """
+    scope = scope or ZoneScope()
     began = perf_counter()
-    snapshot = take_snapshot(read, geography, rules, now)
+    claim(write, scope.zones, scope.zone)
+    write.commit()
+    snapshot = take_snapshot(read, geography, rules, now, scope.zone)
     read.commit()  # end the read transaction: the solver holds nothing open
     solve_began = perf_counter()
     # In a child process, back by the budget's end whatever OR-Tools does (dispatch.planning.guard).
@@ -56,6 +78,7 @@ def run_cycle(
         DISPATCH_CHANNEL,
         "plan.made",
         {
+            "zone": scope.zone,
             "orders": len(snapshot.problem.orders),
             "couriers": len(snapshot.problem.couriers),
             "unassigned": plan.unassigned,
@@ -66,6 +89,11 @@ def run_cycle(
     )
     if plan.found:
         persist_plan(write, snapshot, plan, version)
+    write.commit()
+    if plan.found:
+        waiting = [o for o, why in plan.reasons.items() if why in CURED_BY_A_COURIER]
+        lend(write, scope.zone, sorted(waiting), scope.lend_reserve)
+        write.commit()
     return CycleReport(
         version=version,
         orders=len(snapshot.problem.orders),

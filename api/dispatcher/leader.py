@@ -1,6 +1,7 @@
-"""Exactly one active dispatcher: whoever holds the lock plans; the others wait for it."""
+"""Exactly one active dispatcher per zone: whoever holds its lock plans; the others wait."""
 
 import contextlib
+import zlib
 from pathlib import Path
 from typing import Protocol
 
@@ -8,7 +9,12 @@ import sqlalchemy as sa
 from filelock import FileLock, Timeout
 
 ADVISORY_LOCK_KEY = 0x43484155
-"""pg_advisory_lock key of the dispatcher ("CHAU")."""
+"""First pg_advisory_lock key of every dispatcher ("CHAU"); the second is its zone's."""
+
+
+def zone_key(zone: str) -> int:
+    """The zone's advisory lock key: a stable 31-bit number from its name."""
+    return zlib.crc32(zone.encode()) & 0x7FFFFFFF
 
 
 class Leadership(Protocol):
@@ -27,8 +33,9 @@ class PostgresLeadership:
     PostgreSQL releases it when that connection ends, so a killed leader frees it at once.
     """
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, zone: str) -> None:
         self._engine = engine
+        self._keys = {"key": ADVISORY_LOCK_KEY, "zone": zone_key(zone)}
         self._connection: sa.Connection | None = None
 
     def try_acquire(self) -> bool:
@@ -36,7 +43,7 @@ class PostgresLeadership:
             self._connection = self._engine.connect()
         try:
             got = self._connection.execute(
-                sa.text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+                sa.text("SELECT pg_try_advisory_lock(:key, :zone)"), self._keys
             ).scalar_one()
             self._connection.commit()
         except sa.exc.DBAPIError:
@@ -51,9 +58,10 @@ class PostgresLeadership:
             held = self._connection.execute(
                 sa.text(
                     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                    "AND objid = :key AND pid = pg_backend_pid() AND granted"
+                    "AND classid = CAST(:key AS oid) AND objid = CAST(:zone AS oid) "
+                    "AND objsubid = 2 AND pid = pg_backend_pid() AND granted"
                 ),
-                {"key": ADVISORY_LOCK_KEY},
+                self._keys,
             ).scalar_one()
             self._connection.commit()
         except sa.exc.DBAPIError:
@@ -92,9 +100,12 @@ class FileLeadership:
             self._lock.release(force=True)
 
 
-def leadership_for(engine: sa.Engine, sqlite_file: Path | None) -> Leadership:
+def leadership_for(engine: sa.Engine, sqlite_file: Path | None, zone: str) -> Leadership:
+    """The lead of one zone's dispatchers."""
     if engine.dialect.name == "postgresql":
-        return PostgresLeadership(engine)
+        return PostgresLeadership(engine, zone)
     if sqlite_file is None:
         raise ValueError("an in-memory SQLite database cannot be shared with a dispatcher")
-    return FileLeadership(sqlite_file.with_name(sqlite_file.name + ".dispatcher.lock"))
+    return FileLeadership(
+        sqlite_file.with_name(f"{sqlite_file.name}.dispatcher.{zone_key(zone)}.lock")
+    )

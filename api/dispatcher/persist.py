@@ -11,11 +11,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db import for_update
 from api.dispatcher.snapshot import OPEN_ORDER_STATES, Snapshot
-from api.models import Courier, Order, Round, RoundStatus, Stop, StopKind, Ticket, TicketStatus
+from api.models import (
+    Courier,
+    CourierShift,
+    Order,
+    Round,
+    RoundStatus,
+    Stop,
+    StopKind,
+    Ticket,
+    TicketStatus,
+)
 from api.services.couriers import OPEN_ROUND_STATES
 from api.services.orders import OPEN_TICKET_STATES
 from api.services.outbox import (
@@ -61,7 +72,10 @@ def persist_plan(
     # Locks in the service's one order (couriers, then orders, then tickets, each by id): a
     # courier's or kitchen's move waits for the write-back, or the write-back for it, and what
     # is checked below is what is written.
-    couriers = session.exec(for_update(select(Courier).order_by(col(Courier.id)))).all()
+    mine = [c.courier_id for c in snapshot.problem.couriers]
+    couriers = session.exec(
+        for_update(select(Courier).where(col(Courier.id).in_(mine)).order_by(col(Courier.id)))
+    ).all()
     orders = {
         o.id: o
         for o in session.exec(
@@ -80,7 +94,18 @@ def persist_plan(
             )
         ).all()
     }
-    working = {courier.id for courier in couriers if courier.on_shift}
+    # Read under the couriers' locks: a courier lent to another zone while this one solved
+    # (planning.zones) is no longer this zone's to plan.
+    in_zone = set(
+        session.exec(
+            select(CourierShift.courier_id).where(
+                col(CourierShift.courier_id).in_(mine),
+                col(CourierShift.ended_at).is_(None),
+                CourierShift.zone == snapshot.zone,
+            )
+        ).all()
+    )
+    working = {courier.id for courier in couriers if courier.on_shift and courier.id in in_zone}
     expected_pickups = {
         o.order_id: {p.ticket_id for p in o.pickups} for o in snapshot.problem.orders
     }
@@ -95,10 +120,15 @@ def persist_plan(
             for t in expected_pickups[order_id]
         )
     }
+    # This zone's rounds, and wherever its orders' stops are (a shift ended under them):
+    # another zone's stops are that zone's dispatcher's to move.
     rows = session.exec(
         select(Stop, Round)
         .join(Round, col(Round.id) == col(Stop.round_id))
-        .where(col(Round.status).in_(OPEN_ROUND_STATES))
+        .where(
+            col(Round.status).in_(OPEN_ROUND_STATES),
+            sa.or_(col(Round.courier_id).in_(mine), col(Stop.order_id).in_(planned_orders)),
+        )
     ).all()
     rounds: dict[int, Round] = {}
     undone: dict[StopKey, Stop] = {}
@@ -110,7 +140,11 @@ def persist_plan(
             undone[_key(stop.kind.value, stop.order_id, stop.ticket_id)] = stop
         else:
             last_done_position[holder.id] = max(last_done_position[holder.id], stop.position)
-    for empty in session.exec(select(Round).where(col(Round.status).in_(OPEN_ROUND_STATES))):
+    for empty in session.exec(
+        select(Round).where(
+            col(Round.status).in_(OPEN_ROUND_STATES), col(Round.courier_id).in_(mine)
+        )
+    ):
         rounds.setdefault(empty.courier_id, empty)
     stop_owner = {key: stop.round_id for key, stop in undone.items()}
     courier_of_round = {r.id: courier for courier, r in rounds.items()}

@@ -37,6 +37,7 @@ from dispatch.planning.problem import (
     Objective,
     PlannedStop,
 )
+from dispatch.planning.zones import WHOLE_CITY
 
 OPEN_ORDER_STATES = (
     OrderStatus.PLACED,
@@ -68,6 +69,8 @@ class Snapshot:
     onboard_orders: set[int] = field(default_factory=set)
     points: list[tuple[float, float]] = field(default_factory=list)
     """(lat, lon) of each location index."""
+    zone: str = WHOLE_CITY
+    """The dispatch zone planned: its orders and the couriers working in it."""
 
 
 def seconds_from(now: datetime, moment: datetime) -> int:
@@ -91,11 +94,15 @@ LatLon = tuple[float, float]
 
 
 def take_snapshot(
-    session: Session, geography: Geography, rules: DispatchRules, now: datetime
+    session: Session,
+    geography: Geography,
+    rules: DispatchRules,
+    now: datetime,
+    zone: str = WHOLE_CITY,
 ) -> Snapshot:
-    """The open orders and the couriers on shift, told to the dispatcher (planning.intake)."""
-    open_orders, prep_s = _open_orders(session, rules, now)
-    on_duty, open_stops = _on_duty(session, now)
+    """The zone's open orders and couriers on shift, told to the dispatcher (planning.intake)."""
+    open_orders, prep_s = _open_orders(session, rules, now, zone)
+    on_duty, open_stops = _on_duty(session, now, zone)
     intake_rules = Rules(
         pickup_service_s=rules.pickup_service_s,
         dropoff_service_s=rules.dropoff_service_s,
@@ -128,15 +135,18 @@ def take_snapshot(
         unstarted={p.ticket_id for o in problem.orders for p in o.pickups if not p.cooking},
         onboard_orders={o.order_id for o in problem.orders if o.onboard},
         points=places,
+        zone=zone,
     )
 
 
 def _open_orders(
-    session: Session, rules: DispatchRules, now: datetime
+    session: Session, rules: DispatchRules, now: datetime, zone: str
 ) -> tuple[list[OpenOrder[LatLon]], dict[int, int]]:
-    """Every open order with its tickets still to collect or on board; each ticket's cooking
-    time."""
-    orders = session.exec(select(Order).where(col(Order.status).in_(OPEN_ORDER_STATES))).all()
+    """Every open order of the zone with its tickets still to collect or on board; each
+    ticket's cooking time."""
+    orders = session.exec(
+        select(Order).where(col(Order.status).in_(OPEN_ORDER_STATES), Order.zone == zone)
+    ).all()
     order_ids = [o.id for o in orders if o.id is not None]
     tickets = session.exec(
         select(Ticket).where(
@@ -188,15 +198,17 @@ def _open_orders(
 
 
 def _on_duty(
-    session: Session, now: datetime
+    session: Session, now: datetime, zone: str
 ) -> tuple[list[OnDuty[LatLon]], list[tuple[Stop, int]]]:
-    """The couriers on shift with a position, and the stops of their open rounds in order."""
+    """The zone's couriers on shift with a position, and the stops of their open rounds in
+    order."""
     couriers = session.exec(
         select(Courier, CourierShift)
         .join(CourierShift, col(CourierShift.courier_id) == col(Courier.id))
         .where(
             col(Courier.on_shift),
             col(CourierShift.ended_at).is_(None),
+            CourierShift.zone == zone,
             col(Courier.lat).is_not(None),
         )
         .order_by(col(Courier.id))
@@ -204,7 +216,11 @@ def _on_duty(
     open_stops = session.exec(
         select(Stop, Round.courier_id)
         .join(Round, col(Round.id) == col(Stop.round_id))
-        .where(col(Round.status).in_(OPEN_ROUND_STATES), col(Stop.done_at).is_(None))
+        .where(
+            col(Round.status).in_(OPEN_ROUND_STATES),
+            col(Stop.done_at).is_(None),
+            col(Round.courier_id).in_([courier.id for courier, _ in couriers]),
+        )
         .order_by(col(Round.courier_id), col(Stop.position))
     ).all()
     locked: dict[int, tuple[str, int] | None] = {}

@@ -11,14 +11,16 @@ from sqlmodel import Session
 
 from api.clock import Clock, clock_starting
 from api.db import create_db_engine, writer
-from api.dispatcher.cycle import CycleReport, rules_from, run_cycle
+from api.dispatcher.cycle import CycleReport, ZoneScope, rules_from, run_cycle
 from api.dispatcher.leader import Leadership, leadership_for
 from api.dispatcher.persist import DISPATCHER_EVENT_KINDS
+from api.dispatcher.zones import zone_map_for
 from api.models import OutboxEvent
 from api.services import idempotency
 from api.services.geo import geography_for
 from api.settings import Settings
 from dispatch.planning import rounds
+from dispatch.planning.zones import ZoneError
 
 log = logging.getLogger("chaud.dispatcher")
 
@@ -38,9 +40,24 @@ class Dispatcher:
     """The worker loop, stoppable from another thread (tests, signals)."""
 
     def __init__(
-        self, settings: Settings, clock: Clock | None = None, parent_pid: int | None = None
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        parent_pid: int | None = None,
+        zone: str | None = None,
     ) -> None:
+        """Plans `zone` of the configured zones (dispatch_zones_file); without zones, the city.
+
+        Raises ZoneError when the zone is not one of them, or is needed and not given."""
         self.settings = settings
+        zones = zone_map_for(settings)
+        if zone is None and len(zones.names) > 1:
+            raise ZoneError(f"--zone: the city has zones {', '.join(zones.names)}; name one")
+        if zone is not None and zone not in zones.names:
+            raise ZoneError(f"--zone: no zone {zone!r}; the zones are {', '.join(zones.names)}")
+        self.scope = ZoneScope(
+            zones, zone or zones.names[0], lend_reserve=settings.dispatch_lend_reserve
+        )
         self.parent_pid = parent_pid
         """Started by `chaud serve`: stop when that process is gone, however it ended."""
         self.clock = clock or clock_starting(settings.clock_start)
@@ -48,7 +65,9 @@ class Dispatcher:
         self.geography = geography_for(settings)
         self.rules = rules_from(settings)
         self.stopping = threading.Event()
-        self.leadership: Leadership = leadership_for(self.engine, sqlite_file(self.engine))
+        self.leadership: Leadership = leadership_for(
+            self.engine, sqlite_file(self.engine), self.scope.zone
+        )
         self._last_event_id = 0
 
     def _wait(self, seconds: float) -> None:
@@ -63,9 +82,9 @@ class Dispatcher:
         try:
             while not self.stopping.is_set():
                 if self.leadership.try_acquire():
-                    log.info("dispatcher leading")
+                    log.info("dispatcher leading zone %s", self.scope.zone)
                     self._lead()
-                    log.info("dispatcher lost the lead")
+                    log.info("dispatcher lost the lead of zone %s", self.scope.zone)
                 else:
                     self._wait(self.settings.dispatch_poll_s)
         finally:
@@ -121,6 +140,7 @@ class Dispatcher:
 
     def cycle(self) -> CycleReport:
         with Session(self.engine) as read, Session(writer(self.engine)) as write:
-            report = run_cycle(read, write, self.geography, self.rules, self.clock.now())
-            write.commit()
+            report = run_cycle(
+                read, write, self.geography, self.rules, self.clock.now(), self.scope
+            )
         return report

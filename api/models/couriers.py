@@ -42,6 +42,10 @@ class CourierShift(SQLModel, table=True):
     started_at: datetime = created_at_field()
     planned_end_at: datetime = moment_field(nullable=False)
     ended_at: datetime | None = moment_field()
+    zone: str | None = Field(default=None, max_length=60, index=True)
+    """The dispatch zone planning this courier now; None until a zone's dispatcher claims it."""
+    home_zone: str | None = Field(default=None, max_length=60)
+    """Where the shift began: a courier lent elsewhere comes back here."""
 
 
 class CourierPosition(SQLModel, table=True):

@@ -43,6 +43,12 @@ class Order(SQLModel, table=True):
     fee_breakdown: dict[str, int] = Field(
         default_factory=dict, sa_type=sa.JSON, description="Itemised delivery fee, in cents"
     )
+    zone: str | None = Field(
+        default=None,
+        max_length=60,
+        index=True,
+        description="The dispatch zone that plans it (dispatch.planning.zones), set once",
+    )
 
 
 class Ticket(SQLModel, table=True):

@@ -32,6 +32,12 @@ class Geography:
     snappers: Mapping[str, Snapper]
     streets: StreetIndex
 
+    def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """((south, west), (north, east)) of every street of the map."""
+        lats = np.concatenate([n.node_lat for n in self.networks.values()])
+        lons = np.concatenate([n.node_lon for n in self.networks.values()])
+        return (float(lats.min()), float(lons.min())), (float(lats.max()), float(lons.max()))
+
     def locate(self, lat: float, lon: float) -> SnappedPoint:
         """Check a customer-facing location: inside the zone and near a usable street."""
         return self._cached_snap(PRIMARY_PROFILE, float(lat), float(lon))
