@@ -54,6 +54,24 @@ def test_dispatch_latency_benchmark_reports_its_figures(
     assert 0 <= case["unassigned"] <= 12
 
 
+def test_zones_benchmark_reports_quality_lost_and_time_saved(
+    capsys: pytest.CaptureFixture[str], graph_cache: Path
+) -> None:
+    from benchmarks import zones
+
+    summary = zones.main(
+        ["--scale", "0.25", "--hours", "0.5", "--zones", "2", "--cache-dir", str(graph_cache)]
+    )
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == summary
+    one, split = summary["one_solve"], summary["zoned"]
+    assert one["orders"] == split["orders"] > 0
+    assert (one["feasible"], split["feasible"]) == (True, True)
+    assert set(split["kitchens_per_zone"]) == {"zone-1", "zone-2"}
+    assert sum(split["orders_per_zone"].values()) == split["orders"]
+    assert split["plan_slowest_zone"]["p95_s"] <= split["plan_all_zones"]["p95_s"]
+    assert {"ctd_mean_lost_min", "r2d_p90_lost_min", "plan_p95_saved_s"} <= summary.keys()
+
+
 @pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="needs CHAUD_TEST_DATABASE_URL (set in CI)")
 def test_kitchen_benchmark_reports_its_figures() -> None:
     assert POSTGRES_ADMIN_URL is not None

@@ -62,6 +62,7 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
         placed = -draw(st.integers(0, 20)) * MIN
         carried = draw(st.integers(0, 7)) == 0
         carrier = draw(st.sampled_from(couriers))
+        slot = draw(st.sampled_from([None, None, None, -5, 35, 55]))  # minutes from now
         orders.append(
             OrderTask(
                 order_id=o,
@@ -73,7 +74,8 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
                 onboard=tickets[:1] if carried else (),
                 courier_id=carrier.courier_id if carried else None,
                 picked_up_s=-draw(st.integers(0, 10)) * MIN if carried else None,
-                earliest_s=draw(st.sampled_from([0, 0, 0, 30, 50])) * MIN,
+                earliest_s=max(0, slot - 5) * MIN if slot is not None else 0,
+                slot_s=slot * MIN if slot is not None else None,
             )
         )
     if draw(st.integers(0, 2)) == 0:  # one courier is riding to a stop of an order

@@ -5,13 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from api.demo.simulation import demo_alliance
+from api.demo.simulation import QUOTE_RULE, demo_alliance
+from dispatch.geo.geography import Geography
 from dispatch.sim.scenario import (
     ScenarioError,
     demo_scenario,
     load_scenario,
     with_changes,
 )
+from dispatch.sim.world import scenario_world
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -174,3 +176,27 @@ def test_chaud_simulate_fleet_search_chooses_the_team_itself(tmp_path: Path) -> 
     )
     assert result.exit_code == 2
     assert "drop --report and --solutions" in result.output
+
+
+def test_scheduled_orders_take_a_slot_and_leave_the_rest_of_the_world_as_it_was(
+    geography: Geography,
+) -> None:
+    alliance = demo_alliance()
+    asap = demo_scenario(alliance, orders_per_hour=60, couriers=6, hours=3)
+    demand = asap.demand.model_copy(update={"scheduled_share": 0.5})
+    mixed = asap.model_copy(update={"demand": demand})
+    before = scenario_world(geography, asap, QUOTE_RULE)
+    after = scenario_world(geography, mixed, QUOTE_RULE)
+    assert [(o.placed_s, o.door) for o in after.orders] == [
+        (o.placed_s, o.door) for o in before.orders
+    ]
+    scheduled = [o for o in after.orders if o.slot_s is not None]
+    # Half the customers would book; those ordering within the hour before closing cannot.
+    assert 0.15 < len(scheduled) / len(after.orders) < 0.5
+    for order in scheduled:
+        assert order.slot_s is not None
+        assert 60 * 60 <= order.slot_s - order.placed_s <= 150 * 60
+        assert order.slot_s <= 3 * 3600
+        assert order.promised_s == order.slot_s
+        # Cooked for the slot, not at once.
+        assert all(t.estimated_ready_s > order.placed_s + t.prep_s for t in order.tickets)

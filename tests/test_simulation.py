@@ -8,12 +8,21 @@ from typing import Any
 import numpy as np
 
 from dispatch.planning.firing import JOINING_BAG_AHEAD_S
-from dispatch.sim.engine import CourierSpec, OrderSpec, TicketSpec, World, simulate
+from dispatch.planning.intake import door_opens_s, plans_from_s
+from dispatch.planning.zones import Zone, ZoneMap
+from dispatch.sim.engine import (
+    UNTOLD_SLOT_LEAD_S,
+    CourierSpec,
+    OrderSpec,
+    TicketSpec,
+    World,
+    simulate,
+)
 from dispatch.sim.mdrp import EuclideanTravel, load_mdrp, read_mdrp
 from dispatch.sim.mdrp_check import check_solution
 from dispatch.sim.mdrp_solution import ASSIGNMENTS, COURIERS, write_solution
-from dispatch.sim.metrics import check, kpis
-from dispatch.sim.policies import DispatcherPolicy, GreedyPolicy
+from dispatch.sim.metrics import SLOT_GRACE_S, check, kpis
+from dispatch.sim.policies import DispatcherPolicy, GreedyPolicy, ZonedDispatcherPolicy
 
 MIN = 60
 
@@ -331,3 +340,69 @@ def test_chaud_simulate_writes_and_checks_mdrp_solution_files(
         assert summary[policy]["solution_problems"] == []
         assert summary[policy]["feasible"] is True
         assert check_solution(instance, solutions / policy) == []
+
+
+def test_zones_plan_their_own_orders_and_a_zone_without_couriers_borrows_one() -> None:
+    # A street of 12 places split in the middle: west 0-5, east 6-11. Three couriers start in
+    # the east; an order waits in each zone. The east plans its own on one courier and lends
+    # the west the nearer of its two idle ones (keeping one, its reserve), which delivers it.
+    west = Zone("west", ((-1.0, -1.0), (1.0, -1.0), (1.0, 0.055), (-1.0, 0.055)))
+    east = Zone("east", ((-1.0, 0.055), (1.0, 0.055), (1.0, 1.0), (-1.0, 1.0)))
+    world = replace(
+        one_courier_world(),
+        orders=(
+            order(1, kitchen=2, door=3, placed_min=0, ready_min=10),
+            order(2, kitchen=8, door=9, placed_min=0, ready_min=10),
+            order(3, kitchen=10, door=11, placed_min=60, ready_min=70),  # the evening goes on
+        ),
+        couriers=tuple(CourierSpec(n, start=n + 7, on_s=0, off_s=4 * 3600) for n in (1, 2, 3)),
+        points=tuple((0.0, place * 0.01) for place in range(12)),
+    )
+    policy = ZonedDispatcherPolicy(ZoneMap([west, east]), time_limit_cap_s=0.2)
+    result = simulate(world, policy)
+    assert check(result) == []
+    assert sorted(result.state.delivered_s) == [1, 2, 3]
+    assert policy.order_zone == {1: "west", 2: "east", 3: "east"}
+    assert policy.lent == 1
+    # Courier 1 (at 8) takes the east's order at its door; courier 2 (at 9) is the nearer
+    # of the two idle ones to the west's kitchen.
+    assert (result.state.picked_by[2], result.state.picked_by[1]) == (1, 2)
+    assert policy.courier_zone[2] == ("east", "east")  # home once nothing waited
+    assert all(set(cycle) == {"west", "east"} for cycle in policy.zone_seconds)
+
+
+def scheduled_world(slot_min: int) -> World:
+    """One courier, one order placed at 0 for a slot: kitchen at 2, door at 5 (3 minutes'
+    ride), 10 minutes' cooking, kitchens firing when told."""
+    ticket = TicketSpec(1, 2, 10 * MIN, 10 * MIN, prep_s=10 * MIN)
+    slot = slot_min * MIN
+    return replace(
+        one_courier_world(),
+        orders=(OrderSpec(1, 0, 5, (ticket,), slot, slot_s=slot),),
+        fire_for_courier=True,
+    )
+
+
+def test_a_scheduled_order_is_cooked_and_delivered_for_its_slot_not_at_once() -> None:
+    world = scheduled_world(slot_min=150)
+    result = simulate(world, DispatcherPolicy(time_limit_cap_s=0.2), plan_on_orders=True)
+    state, slot = result.state, 150 * MIN
+    assert check(result) == []
+    assert door_opens_s(slot) <= state.delivered_s[1] <= slot + SLOT_GRACE_S
+    # Nobody rides for it before it is planned, and the kitchen cooks for the courier.
+    (departure, _, _) = state.couriers[1].legs[0]
+    assert departure >= plans_from_s(slot)
+    assert state.started_s[1] >= slot - 30 * MIN
+    figures = kpis(result)
+    assert (figures["scheduled"], figures["scheduled_on_time_share"]) == (1, 1.0)
+    assert figures["ctd_mean"] is None  # no order as soon as possible
+    assert isinstance(figures["r2d_max"], float)
+    assert figures["r2d_max"] <= 15
+
+
+def test_the_greedy_baseline_cooks_for_the_slot_and_waits_at_the_door_until_it_opens() -> None:
+    result = simulate(scheduled_world(slot_min=150), GreedyPolicy())
+    state, slot = result.state, 150 * MIN
+    assert check(result) == []
+    assert state.started_s[1] == slot - UNTOLD_SLOT_LEAD_S - 10 * MIN
+    assert door_opens_s(slot) <= state.delivered_s[1] <= slot + SLOT_GRACE_S

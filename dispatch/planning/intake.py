@@ -39,6 +39,16 @@ SCHEDULED_EARLY_S: Final = 5 * 60
 """How early before its slot a scheduled order may arrive."""
 
 
+def plans_from_s(slot_s: int) -> int:
+    """When a scheduled order starts being planned (on any clock its slot is on)."""
+    return slot_s - SCHEDULED_LOOKAHEAD_S
+
+
+def door_opens_s(slot_s: int) -> int:
+    """The earliest a scheduled order may reach its door."""
+    return slot_s - SCHEDULED_EARLY_S
+
+
 class BagState(StrEnum):
     NOT_STARTED = "not_started"
     """The kitchen cooks when told: ready one cooking time after the start-cooking time."""
@@ -150,7 +160,7 @@ def _task(
     carrier = next((b.carrier for b in onboard if b.carrier is not None), None)
     if not order.bags or (onboard and carrier not in on_duty):
         return None
-    if order.slot_s is not None and order.slot_s > SCHEDULED_LOOKAHEAD_S and not onboard:
+    if order.slot_s is not None and plans_from_s(order.slot_s) > 0 and not onboard:
         return None
     collected = [b.collected_s for b in onboard if b.collected_s is not None]
     return OrderTask(
@@ -164,7 +174,8 @@ def _task(
         onboard=tuple(PickupTask(b.ticket_id, places(b.kitchen), 0) for b in onboard),
         courier_id=carrier if onboard else None,
         picked_up_s=min(collected) if collected else None,
-        earliest_s=max(0, order.slot_s - SCHEDULED_EARLY_S) if order.slot_s is not None else 0,
+        earliest_s=max(0, door_opens_s(order.slot_s)) if order.slot_s is not None else 0,
+        slot_s=order.slot_s,
     )
 
 

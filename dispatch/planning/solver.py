@@ -259,10 +259,10 @@ class OrToolsModel:
                 carried.append(base + len(nodes))
                 nodes.append(_Node("dropoff", order, ticket, order.dropoff_location))
             # OR-Tools takes one soft bound per node: an order with more bounds than door copies
-            # gets empty copies to hold the others.
+            # gets empty copies to hold the others (with its courier when one carries it).
             copies = len(order.pickups) + len(order.onboard)
             for _ in range(len(soft_due(order, self.problem.objective)) - copies):
-                carried.append(base + len(nodes))
+                (carried if order.onboard else own).append(base + len(nodes))
                 nodes.append(_Node("dropoff", order, None, order.dropoff_location))
             if carried:
                 assert order.courier_id is not None, "on-board food needs its courier"

@@ -23,10 +23,22 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dispatch.planning.firing import cooking_lead_s
+from dispatch.planning.intake import door_opens_s, plans_from_s
 from dispatch.planning.problem import PlannedStop, sets_off_s
 
 MAX_HOLD_S = 10 * 60
-"""A kitchen told nothing starts cooking this long after the order anyway."""
+"""A kitchen told nothing starts cooking this long after the order (a scheduled one: after the
+dispatcher starts planning it) anyway."""
+UNTOLD_SLOT_LEAD_S = 20 * 60
+"""A kitchen that no dispatcher tells when to cook has a scheduled order ready this long
+before its slot: time for a courier to collect it and ride."""
+
+
+def untold_start_s(order: "OrderSpec", ticket: "TicketSpec") -> int:
+    """When a kitchen cooking on its own starts a ticket: at once, or for a scheduled slot."""
+    if order.slot_s is None:
+        return order.placed_s
+    return max(order.placed_s, order.slot_s - UNTOLD_SLOT_LEAD_S - ticket.prep_s)
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,8 @@ class OrderSpec:
     promised_s: int
     freshness_s: int = 25 * 60
     hard_max_s: int = 90 * 60
+    slot_s: int | None = None
+    """The delivery moment the customer chose; None: as soon as possible."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +113,8 @@ class World:
     pickups_by_off_time: bool = False
     """A courier must pick up before its off time but may deliver after it (the MDRP rule).
     Otherwise its whole route ends by the off time, except food already on board."""
+    points: tuple[tuple[float, float], ...] = ()
+    """(lat, lon) of each place, when the world is on a map (dispatch zones need it)."""
 
     @property
     def pickup_handover_s(self) -> int:
@@ -241,8 +257,11 @@ def _ride(
             courier.carrying[ticket.ticket_id] = stop.order_id
             courier.counter_arrival_s = arrival
         else:
-            moment = arrival + world.dropoff_handover_s
-            done = arrival + world.dropoff_service_s
+            slot = state.released[stop.order_id].slot_s
+            # A scheduled order is not handed over before its door opens: the courier waits.
+            at_door = arrival if slot is None else max(arrival, door_opens_s(slot))
+            moment = at_door + world.dropoff_handover_s
+            done = at_door + world.dropoff_service_s
             state.delivered_s[stop.order_id] = moment
             courier.log.append(("dropoff", stop.order_id, None, moment))
             courier.carrying = {t: o for t, o in courier.carrying.items() if o != stop.order_id}
@@ -294,7 +313,7 @@ def simulate(
             state.released[order.order_id] = order
             if world.fire_for_courier and not policy.fires_kitchens:
                 for ticket in order.tickets:
-                    state.started_s[ticket.ticket_id] = order.placed_s
+                    state.started_s[ticket.ticket_id] = untold_start_s(order, ticket)
         for courier in state.couriers.values():
             _ride(state, courier, tickets)
             if not courier.route and courier.free_s < state.now:
@@ -342,7 +361,10 @@ def _fire_kitchens(
             if start < now + cycle_s:
                 state.started_s[ticket.ticket_id] = max(now, start)
     for order in state.open_orders():
+        held_from = order.placed_s
+        if order.slot_s is not None:
+            held_from = max(held_from, plans_from_s(order.slot_s))
         for ticket in order.tickets:
             waiting = ticket.ticket_id not in state.started_s and ticket.ticket_id not in planned
-            if waiting and now >= order.placed_s + MAX_HOLD_S:
+            if waiting and now >= held_from + MAX_HOLD_S:
                 state.started_s[ticket.ticket_id] = now

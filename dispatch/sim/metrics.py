@@ -4,15 +4,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dispatch.planning.intake import door_opens_s
 from dispatch.sim.engine import SimulationResult, World
+
+SLOT_GRACE_S = 10 * 60
+"""A scheduled order is on time from its door opening until this long after its slot."""
 
 
 def check(result: SimulationResult) -> list[str]:
     """Everything the simulated day did against the rules; empty when it is feasible.
 
     Each order's bags collected by one courier, not before placement nor before they were
-    ready, all before the door; never more bags than the courier's capacity; pickups within
-    the courier's duty (on time to off time).
+    ready, all before the door, a scheduled one not before its door opens; never more bags
+    than the courier's capacity; pickups within the courier's duty (on time to off time).
     """
     world, state = result.world, result.state
     orders = {o.order_id: o for o in world.orders}
@@ -38,6 +42,8 @@ def check(result: SimulationResult) -> list[str]:
                 missing = [t.ticket_id for t in order.tickets if t.ticket_id not in picked]
                 if missing:
                     problems.append(f"order {order_id}: at the door without tickets {missing}")
+                if order.slot_s is not None and moment < door_opens_s(order.slot_s):
+                    problems.append(f"order {order_id}: at the door before its slot")
                 load -= len(order.tickets)
     for order in world.orders:
         takers = {state.picked_by.get(t.ticket_id) for t in order.tickets}
@@ -59,12 +65,18 @@ def _minutes(value: float | None) -> float | None:
 
 
 def durations(result: SimulationResult) -> dict[str, list[int]]:
-    """Seconds of every delivered order: click-to-door and ready-to-door (from its last bag
-    ready), and of every bag collected: ready-to-pickup."""
+    """Seconds of every delivered order: click-to-door (as soon as possible) or past its slot
+    (scheduled, negative when early), ready-to-door (from its last bag ready); and of every
+    bag collected: ready-to-pickup."""
     world, state = result.world, result.state
     delivered = [o for o in world.orders if o.order_id in state.delivered_s]
     return {
-        "click-to-door": [state.delivered_s[o.order_id] - o.placed_s for o in delivered],
+        "click-to-door": [
+            state.delivered_s[o.order_id] - o.placed_s for o in delivered if o.slot_s is None
+        ],
+        "past-slot": [
+            state.delivered_s[o.order_id] - o.slot_s for o in delivered if o.slot_s is not None
+        ],
         "ready-to-door": [
             state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)
             for o in delivered
@@ -94,6 +106,7 @@ def kpis(result: SimulationResult) -> dict[str, object]:
     click_to_door = times["click-to-door"]
     ready_to_door = times["ready-to-door"]
     ready_to_pickup = times["ready-to-pickup"]
+    past_slot = times["past-slot"]
     spreads = [
         max(state.picked_s[t.ticket_id] for t in o.tickets)
         - min(state.picked_s[t.ticket_id] for t in o.tickets)
@@ -119,6 +132,7 @@ def kpis(result: SimulationResult) -> dict[str, object]:
         for c in state.couriers.values()
     )
     count = len(world.orders)
+    asap = max(1, sum(1 for o in world.orders if o.slot_s is None))
     return {
         "orders": count,
         "delivered": len(delivered),
@@ -127,8 +141,15 @@ def kpis(result: SimulationResult) -> dict[str, object]:
         "carts_refused": world.carts_refused,
         "ctd_mean": _minutes(float(np.mean(click_to_door)) if click_to_door else None),
         "ctd_p90": _minutes(_percentile(click_to_door, 0.9)),
-        "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / count, 4),
-        "ctd_share_gt_90": round(sum(v > 90 * 60 for v in click_to_door) / count, 4),
+        "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / asap, 4),
+        "ctd_share_gt_90": round(sum(v > 90 * 60 for v in click_to_door) / asap, 4),
+        "scheduled": sum(1 for o in world.orders if o.slot_s is not None),
+        "scheduled_on_time_share": (
+            round(sum(v <= SLOT_GRACE_S for v in past_slot) / len(past_slot), 4)
+            if past_slot
+            else None
+        ),
+        "past_slot_p90": _minutes(_percentile(past_slot, 0.9)),
         "r2d_p50": _minutes(_percentile(ready_to_door, 0.5)),
         "r2d_p90": _minutes(_percentile(ready_to_door, 0.9)),
         "r2d_max": _minutes(max(ready_to_door) if ready_to_door else None),

@@ -6,6 +6,8 @@ the routes the couriers have. The greedy policy is the first-come first-served b
 """
 
 import math
+import time
+from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
@@ -14,16 +16,29 @@ from numpy.typing import NDArray
 from dispatch.planning.intake import Bag, BagState, OnDuty, OpenOrder, Rules, dispatch_problem
 from dispatch.planning.problem import DEFAULT_OBJECTIVE, Objective
 from dispatch.planning.solver import DispatchPlan, DispatchProblem, PlannedStop, solve
-from dispatch.sim.engine import CourierRun, SimState, TicketSpec, World
+from dispatch.planning.zones import (
+    CURED_BY_A_COURIER,
+    LEND_RESERVE,
+    IdleCourier,
+    ZoneMap,
+    goes_home,
+    order_zone,
+    to_borrow,
+)
+from dispatch.sim.engine import CourierRun, OrderSpec, SimState, TicketSpec, World
 
 
 def _local_problem(
-    state: SimState, time_limit_cap_s: float, objective: Objective
+    state: SimState,
+    time_limit_cap_s: float,
+    objective: Objective,
+    orders_in: Sequence[OrderSpec] | None = None,
+    couriers_in: Sequence[CourierRun] | None = None,
 ) -> tuple[DispatchProblem, list[int]] | None:
-    """The state told to the dispatcher as the worker tells it (planning.intake), on local
-    place numbers (and their global ones)."""
+    """The state (or these of its orders and couriers: a zone's) told to the dispatcher as the
+    worker tells it (planning.intake), on local place numbers (and their global ones)."""
     world, now = state.world, state.now
-    couriers = state.on_duty()
+    couriers = list(state.on_duty() if couriers_in is None else couriers_in)
     if not couriers:
         return None
     carried_by = {t: c.spec.courier_id for c in couriers for t in c.carrying}
@@ -36,8 +51,9 @@ def _local_problem(
             bags=tuple(_bag(state, ticket, carried_by) for ticket in order.tickets),
             freshness_s=order.freshness_s,
             hard_max_s=order.hard_max_s,
+            slot_s=order.slot_s - now if order.slot_s is not None else None,
         )
-        for order in state.open_orders()
+        for order in (state.open_orders() if orders_in is None else orders_in)
     ]
     on_duty: list[OnDuty[int]] = [
         OnDuty(
@@ -116,36 +132,131 @@ class DispatcherPolicy:
         self.objective = objective
 
     def plan(self, state: SimState) -> dict[int, list[PlannedStop]] | None:
-        built = _local_problem(state, self.time_limit_cap_s, self.objective)
-        if built is None:
-            return None
-        problem, places = built
-        local = {place: i for i, place in enumerate(places)}
-        previous = DispatchPlan(
-            {
-                c.courier_id: [
-                    PlannedStop(s.kind, s.order_id, s.ticket_id, local.get(s.location, 0), 0)
-                    for s in state.couriers[c.courier_id].route
-                ]
-                for c in problem.couriers
-            },
-            [],
-            0,
-        )
-        plan = solve(problem, warm_start=previous)
-        if not plan.found:
-            return None
-        routes = {
-            courier_id: [
-                PlannedStop(
-                    s.kind, s.order_id, s.ticket_id, places[s.location], state.now + s.eta_s
-                )
-                for s in route
+        planned = _plan(state, self.time_limit_cap_s, self.objective)
+        return None if planned is None else planned[0]
+
+
+def _plan(
+    state: SimState,
+    time_limit_cap_s: float,
+    objective: Objective,
+    orders: Sequence[OrderSpec] | None = None,
+    couriers: Sequence[CourierRun] | None = None,
+) -> tuple[dict[int, list[PlannedStop]], DispatchPlan] | None:
+    """The dispatcher's routes for these orders and couriers (all by default), warm-started
+    from the couriers' routes; None when there is no courier or no plan."""
+    built = _local_problem(state, time_limit_cap_s, objective, orders, couriers)
+    if built is None:
+        return None
+    problem, places = built
+    local = {place: i for i, place in enumerate(places)}
+    previous = DispatchPlan(
+        {
+            c.courier_id: [
+                PlannedStop(s.kind, s.order_id, s.ticket_id, local.get(s.location, 0), 0)
+                for s in state.couriers[c.courier_id].route
             ]
-            for courier_id, route in plan.routes.items()
-        }
-        # Couriers no longer in the problem (off duty, empty) keep nothing planned.
+            for c in problem.couriers
+        },
+        [],
+        0,
+    )
+    plan = solve(problem, warm_start=previous)
+    if not plan.found:
+        return None
+    routes = {
+        courier_id: [
+            PlannedStop(s.kind, s.order_id, s.ticket_id, places[s.location], state.now + s.eta_s)
+            for s in route
+        ]
+        for courier_id, route in plan.routes.items()
+    }
+    # Couriers no longer in the problem (off duty, empty) keep nothing planned.
+    return routes, plan
+
+
+class ZonedDispatcherPolicy:
+    """A dispatcher per zone (dispatch.planning.zones): each cycle, every zone plans its own
+    orders on its own couriers, after lending idle couriers by the worker's rule."""
+
+    name = "zoned"
+    fires_kitchens = True
+    plans_on_orders = True
+
+    def __init__(
+        self,
+        zones: ZoneMap,
+        time_limit_cap_s: float = 2.0,
+        objective: Objective = DEFAULT_OBJECTIVE,
+        reserve: int = LEND_RESERVE,
+    ) -> None:
+        self.zones = zones
+        self.time_limit_cap_s = time_limit_cap_s
+        self.objective = objective
+        self.reserve = reserve
+        self.order_zone: dict[int, str] = {}
+        self.courier_zone: dict[int, tuple[str, str]] = {}
+        """Where each courier works now, and its home zone."""
+        self.waiting: dict[str, list[int]] = {}
+        """Per zone, its orders the last plan left waiting for a courier."""
+        self.zone_seconds: list[dict[str, float]] = []
+        """Per cycle, each zone's planning time: zones plan in processes of their own."""
+        self.lent = 0
+
+    def plan(self, state: SimState) -> dict[int, list[PlannedStop]] | None:
+        points = state.world.points
+        open_orders = state.open_orders()
+        for order in open_orders:
+            if order.order_id not in self.order_zone:
+                kitchens = [self.zones.zone_of(*points[t.restaurant]) for t in order.tickets]
+                self.order_zone[order.order_id] = order_zone(kitchens)
+        on_duty = state.on_duty()
+        for courier in on_duty:
+            if courier.spec.courier_id not in self.courier_zone:
+                zone = self.zones.zone_of(*points[courier.place])
+                self.courier_zone[courier.spec.courier_id] = (zone, zone)
+        self._lend(state, on_duty)
+        routes: dict[int, list[PlannedStop]] = {}
+        seconds: dict[str, float] = {}
+        for zone in self.zones.names:
+            orders = [o for o in open_orders if self.order_zone[o.order_id] == zone]
+            couriers = [c for c in on_duty if self.courier_zone[c.spec.courier_id][0] == zone]
+            began = time.perf_counter()
+            planned = (
+                _plan(state, self.time_limit_cap_s, self.objective, orders, couriers)
+                if orders and couriers
+                else None
+            )
+            seconds[zone] = time.perf_counter() - began
+            if planned is None:
+                self.waiting[zone] = [o.order_id for o in orders] if not couriers else []
+                continue
+            zone_routes, plan = planned
+            routes.update(zone_routes)
+            self.waiting[zone] = sorted(
+                o for o, why in plan.reasons.items() if why in CURED_BY_A_COURIER
+            )
+        self.zone_seconds.append(seconds)
         return routes
+
+    def _lend(self, state: SimState, on_duty: Sequence[CourierRun]) -> None:
+        """The worker's lending, zone by zone, from what each zone's last plan left waiting."""
+        points = state.world.points
+        first_kitchen = {o.order_id: points[o.tickets[0].restaurant] for o in state.open_orders()}
+        idle_ids = {c.spec.courier_id for c in on_duty if not c.route and not c.carrying}
+        places = {c.spec.courier_id: points[c.place] for c in on_duty}
+        for zone in self.zones.names:
+            waiting = [o for o in self.waiting.get(zone, []) if o in first_kitchen]
+            idle = [IdleCourier(c, self.courier_zone[c][0], places[c]) for c in sorted(idle_ids)]
+            for courier_id in to_borrow(
+                zone, [first_kitchen[o] for o in waiting], idle, self.reserve
+            ):
+                self.courier_zone[courier_id] = (zone, self.courier_zone[courier_id][1])
+                self.lent += 1
+            for courier_id in sorted(idle_ids):
+                here, home = self.courier_zone[courier_id]
+                if here == zone and goes_home(zone, home, True, len(waiting)):
+                    self.courier_zone[courier_id] = (home, home)
 
 
 def _pickup_at(world: World, now: int, ticket: TicketSpec, courier: CourierRun) -> int:
@@ -177,8 +288,14 @@ class GreedyPolicy:
         planned = {s.order_id for c in state.couriers.values() for s in c.route} | {
             o for c in state.couriers.values() for o in c.carrying.values()
         }
+        # A scheduled order waits until its first bag is due within the next round of plans.
         waiting = sorted(
-            (o for o in state.open_orders() if o.order_id not in planned),
+            (
+                o
+                for o in state.open_orders()
+                if o.order_id not in planned
+                and (o.slot_s is None or o.tickets[0].estimated_ready_s <= now + self.every_s)
+            ),
             key=lambda o: o.placed_s,
         )
         idle = [

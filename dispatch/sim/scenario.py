@@ -52,12 +52,19 @@ class Demand(_Strict):
     kitchen_spread_minutes: float = Field(3, ge=0, le=60)
     """Standard deviation of a kitchen's real cooking time around its estimate."""
     promise_minutes: int = Field(40, ge=10, le=180)
+    scheduled_share: float = Field(0, ge=0, le=1)
+    """Share of the orders placed for a chosen delivery time rather than as soon as possible."""
+    scheduled_ahead_minutes: tuple[int, int] = (60, 150)
+    """How long after placement a scheduled order's slot falls, drawn evenly in this range."""
 
     @model_validator(mode="after")
     def _profile_has_a_busy_hour(self) -> "Demand":
         profile = self.hourly_profile
         if profile is not None and (min(profile, default=-1) < 0 or max(profile) <= 0):
             raise ValueError("hourly_profile needs non-negative rates, one of them positive")
+        low, high = self.scheduled_ahead_minutes
+        if not 15 <= low <= high <= 24 * 60:
+            raise ValueError("scheduled_ahead_minutes: 15 <= earliest <= latest <= 1440")
         return self
 
 

@@ -12,7 +12,14 @@ from dispatch.geo.geography import Geography
 from dispatch.geo.matrix import UNREACHABLE_S
 from dispatch.geo.snapping import SnapError, SnappedPoint
 from dispatch.planning.problem import quickest_collection_s
-from dispatch.sim.engine import CourierSpec, OrderSpec, SimulationResult, TicketSpec, World
+from dispatch.sim.engine import (
+    UNTOLD_SLOT_LEAD_S,
+    CourierSpec,
+    OrderSpec,
+    SimulationResult,
+    TicketSpec,
+    World,
+)
 from dispatch.sim.scenario import Demand, Scenario, ScenarioError
 
 
@@ -79,6 +86,20 @@ def _arrivals(rng: np.random.Generator, demand: Demand, hours: float) -> list[in
             moments.append(int(t))
 
 
+def _slots(
+    rng: np.random.Generator, demand: Demand, moments: list[int], hours: float
+) -> list[int | None]:
+    """Each order's delivery slot within the service period, or None for as soon as possible
+    (also when the period ends before the earliest slot it could book)."""
+    low, high = demand.scheduled_ahead_minutes
+    slots: list[int | None] = []
+    for placed in moments:
+        latest = min(high, int(hours * 60 - placed / 60))
+        booked = rng.random() < demand.scheduled_share and latest >= low
+        slots.append(placed + int(rng.integers(low, latest + 1)) * 60 if booked else None)
+    return slots
+
+
 def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -> World:
     """A scenario on the map: its restaurants, its demand drawn with its seed (carts the
     quote would refuse cut to their first kitchen), its couriers starting at random kitchens,
@@ -109,6 +130,8 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
         quote_seconds = geography.matrix(quote.profile, snapped).whole_seconds()
     else:
         quote_seconds = seconds[quote.profile]
+    # Slots from a stream of their own: a world without scheduled orders stays as it was.
+    slots = _slots(np.random.default_rng([scenario.seed, 7]), demand, moments, scenario.hours)
     orders = []
     carts_refused = 0
     ticket_id = 0
@@ -137,13 +160,15 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
             # from the first kitchen only.
             carts_refused += 1
             chosen = chosen[:1]
+        slot = slots[number - 1]
         tickets = []
         freshness = []
         for k in chosen:
             restaurant = restaurants[k]
             dishes = carts[k]
             prep = max(restaurant.prep_minutes, *(d.prep_minutes for d in dishes)) * 60
-            estimate = placed + prep
+            start = placed if slot is None else max(placed, slot - UNTOLD_SLOT_LEAD_S - prep)
+            estimate = start + prep
             actual = max(placed + 120, int(estimate + rng.normal(0, spread_s)))
             ticket_id += 1
             tickets.append(TicketSpec(ticket_id, k, estimate, actual, prep_s=prep))
@@ -154,8 +179,9 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
                 placed_s=placed,
                 door=door,
                 tickets=tuple(tickets),
-                promised_s=placed + demand.promise_minutes * 60,
+                promised_s=placed + demand.promise_minutes * 60 if slot is None else slot,
                 freshness_s=min(freshness),
+                slot_s=slot,
             )
         )
     default_end = scenario.hours + 1
@@ -177,6 +203,7 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
         couriers=team_specs,
         fire_for_courier=True,
         carts_refused=carts_refused,
+        points=tuple((p.lat, p.lon) for p in points),
     )
 
 
