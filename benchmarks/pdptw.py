@@ -5,18 +5,21 @@
 
 `--instances` is any folder of Li & Lim files; best-known results are read from
 `--best-known`, or from a `bks.csv` in that folder when present. Every instance is solved once
-per time limit given (10 s by default), one solver thread. Prints one line per instance and
-limit, then the JSON summary as the last line: one run per limit, each with its instances and
-summary.
+per time limit given (10 s by default), one solver thread, and so is each peer solver that is
+installed (benchmarks/peers.py; `--no-peers` skips them). Prints one line per instance, limit
+and solver, then the JSON summary as the last line: one run per limit, each with its
+instances and summary, and the peers' beside them.
 """
 
 import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks import peers
 from benchmarks.lilim import BestKnown, Instance, check, read_best_known, read_instance
 from dispatch.planning.pdptw import PdptwProblem, solve_pdptw
 
@@ -36,9 +39,18 @@ def problem_of(instance: Instance) -> PdptwProblem:
     )
 
 
-def run_instance(instance: Instance, best: BestKnown | None, time_limit_s: float) -> dict[str, Any]:
+Solver = Callable[[Instance, float], list[list[int]]]
+
+
+def ours(instance: Instance, time_limit_s: float) -> list[list[int]]:
+    return solve_pdptw(problem_of(instance), time_limit_s)
+
+
+def run_instance(
+    instance: Instance, best: BestKnown | None, time_limit_s: float, solver: Solver = ours
+) -> dict[str, Any]:
     began = time.perf_counter()
-    routes = solve_pdptw(problem_of(instance), time_limit_s)
+    routes = solver(instance, time_limit_s)
     seconds = time.perf_counter() - began
     result = check(instance, routes)
     row: dict[str, Any] = {
@@ -78,7 +90,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, nargs="+", default=[10.0])
     parser.add_argument("--best-known", type=Path, default=None)
     parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument(
+        "--no-peers", action="store_true", help="Skip the peer solvers (benchmarks/peers.py)."
+    )
     args = parser.parse_args(argv)
+    solvers: dict[str, Solver] = {"ours": ours}
+    if not args.no_peers and peers.vroom_available():
+        solvers["vroom"] = peers.vroom_routes
     best_file = args.best_known or (args.instances / "bks.csv")
     best = read_best_known(best_file) if best_file.exists() else {}
     files = sorted(args.instances.glob("*.txt"))
@@ -86,19 +104,33 @@ def main(argv: list[str] | None = None) -> None:
         files = [f for f in files if f.stem in args.only]
     runs = []
     for limit in args.time_limit:
-        rows = []
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in solvers}
         for path in files:
             instance = read_instance(path)
-            row = run_instance(instance, best.get(instance.name), limit)
-            rows.append(row)
-            print(
-                f"{row['name']} at {limit:g} s: {row['vehicles']} vehicles (best known "
-                f"{row['bks_vehicles']}), distance {row['distance']} (best known "
-                f"{row['bks_distance']}), {'feasible' if row['feasible'] else 'INFEASIBLE'}, "
-                f"{row['seconds']} s",
-                flush=True,
-            )
-        runs.append({"time_limit_s": limit, "instances": rows, "summary": summary(rows)})
+            for name, solver in solvers.items():
+                row = run_instance(instance, best.get(instance.name), limit, solver)
+                rows[name].append(row)
+                print(
+                    f"{row['name']} at {limit:g} s, {name}: {row['vehicles']} vehicles (best "
+                    f"known {row['bks_vehicles']}), distance {row['distance']} (best known "
+                    f"{row['bks_distance']}), {'feasible' if row['feasible'] else 'INFEASIBLE'}, "
+                    f"{row['seconds']} s",
+                    flush=True,
+                )
+        run: dict[str, Any] = {
+            "time_limit_s": limit,
+            "instances": rows["ours"],
+            "summary": summary(rows["ours"]),
+        }
+        if not args.no_peers:
+            run["peers"] = {
+                name: {"instances": found, "summary": summary(found)}
+                for name, found in rows.items()
+                if name != "ours"
+            } | {"pyvrp": {"not_applicable": peers.PYVRP_NOT_APPLICABLE}}
+            if "vroom" not in solvers:
+                run["peers"]["vroom"] = {"not_installed": "pip install -e '.[bench]'"}
+        runs.append(run)
     print(json.dumps({"benchmark": "pdptw", "runs": runs}))
 
 

@@ -72,6 +72,23 @@ def test_zones_benchmark_reports_quality_lost_and_time_saved(
     assert {"ctd_mean_lost_min", "r2d_p90_lost_min", "plan_p95_saved_s"} <= summary.keys()
 
 
+def test_pdptw_benchmark_runs_vroom_beside_ours_through_the_same_checker(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import pdptw
+
+    lilim = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "lilim"
+    pdptw.main(["--instances", str(lilim), "--only", "lc101", "--time-limit", "0.5"])
+    (run,) = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["runs"]
+    (ours,) = run["instances"]
+    (theirs,) = run["peers"]["vroom"]["instances"]
+    assert ours["name"] == theirs["name"] == "lc101"
+    assert ours["feasible"]
+    assert theirs["feasible"], theirs.get("errors")
+    assert theirs["vehicles"] >= theirs["bks_vehicles"] == 10
+    assert "not_applicable" in run["peers"]["pyvrp"]
+
+
 @pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="needs CHAUD_TEST_DATABASE_URL (set in CI)")
 def test_kitchen_benchmark_reports_its_figures() -> None:
     assert POSTGRES_ADMIN_URL is not None
