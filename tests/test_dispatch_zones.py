@@ -4,6 +4,7 @@ orders on its own couriers, lends an idle courier to the other and gets it back.
 Cycles run in the test's transaction, as in test_dispatcher.
 """
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -13,8 +14,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
 from api.app import create_app
+from api.cli import app as cli
 from api.clock import FixedClock
 from api.db import create_db_engine, writer
 from api.dispatcher.cycle import CycleReport, ZoneScope, rules_from, run_cycle
@@ -309,3 +312,41 @@ def test_the_plan_says_why_the_west_waits(
     ).all()[-1]
     assert made.payload["zone"] == "west"
     assert made.payload["unplaced"] == {str(west["id"]): Unplaced.NO_COURIER.value}
+
+
+def test_chaud_zones_suggest_holds_every_kitchen_and_a_dispatcher_must_name_a_real_zone(
+    tmp_path: Path, graph_cache: Path
+) -> None:
+    runner = CliRunner()
+    env = {
+        "CHAUD_DATABASE_URL": f"sqlite:///{(tmp_path / 'zones.db').as_posix()}",
+        "CHAUD_CACHE_DIR": str(graph_cache),
+    }
+    assert runner.invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["seed", "--demo"], env=env).exit_code == 0
+    out = tmp_path / "zones.geojson"
+    result = runner.invoke(cli, ["zones", "suggest", "--count", "2", "--out", str(out)], env=env)
+    assert result.exit_code == 0, result.output
+    zones = ZoneMap.from_geojson(out.read_text())
+    assert zones.names == ("zone-1", "zone-2")
+    held = re.findall(r"(zone-\d): (\d+) kitchens", result.output)
+    assert {name for name, _ in held} == {"zone-1", "zone-2"}
+    assert sum(int(count) for _, count in held) == 10
+    assert all(int(count) > 0 for _, count in held)
+
+    # A dispatcher must be told which of the zones it plans, and only one that exists.
+    zoned = {**env, "CHAUD_DISPATCH_ZONES_FILE": str(out)}
+    for args, reason in (
+        ([], "the city has zones zone-1, zone-2; name one"),
+        (["--zone", "zone-9"], "no zone 'zone-9'; the zones are zone-1, zone-2"),
+    ):
+        refused = runner.invoke(cli, ["dispatcher", "run", "--once", *args], env=zoned)
+        assert refused.exit_code != 0
+        assert reason in refused.output
+    broken = tmp_path / "broken.geojson"
+    broken.write_text("{")
+    refused = runner.invoke(
+        cli, ["dispatcher", "run", "--once"], env={**env, "CHAUD_DISPATCH_ZONES_FILE": str(broken)}
+    )
+    assert refused.exit_code != 0
+    assert "CHAUD_DISPATCH_ZONES_FILE" in refused.output
