@@ -1,6 +1,7 @@
 """The courier page in headless Chromium: start a shift, see the round appear live on the
 list and the street map, then arrive, pick up and deliver with its buttons."""
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ def dispatch_once(server: LiveServer, geography: Geography, tmp_path: Path, cach
 def test_a_courier_rides_a_round_from_the_page(
     page: Page, server: LiveServer, geography: Geography, tmp_path: Path, graph_cache: Path
 ) -> None:
+    # The browser lives on the server's Friday evening too: the "Leave at" hint compares the
+    # stop's set-off time with the browser's clock.
+    page.clock.set_fixed_time(FRIDAY_EVENING)
     page.goto("/login?next=/courier")
     page.fill("input[name=username]", "courier-1@chaud.demo")
     page.fill("input[name=password]", "chaud-demo")
@@ -84,6 +88,9 @@ def test_a_courier_rides_a_round_from_the_page(
     expect(stops).to_have_count(2)
     expect(stops.nth(0)).to_have_class("stop pickup next")
     expect(stops.nth(0)).to_contain_text("Le Comptoir d'Oberkampf")
+    # The kitchen has not started: the courier is told when to set off, not to go at once.
+    expect(stops.nth(0).locator(".leave-at")).to_have_text(re.compile(r"^Leave at \d\d:\d\d$"))
+    page.screenshot(path=str(tmp_path / "leave-at.png"))
     expect(page.locator("#round-map polyline").first).to_be_attached()
     expect(page.locator("#map-attribution")).to_contain_text("OpenStreetMap")
 
