@@ -11,6 +11,7 @@ from dispatch.planning.zones import (
     ZoneError,
     ZoneMap,
     goes_home,
+    lending_moves,
     order_zone,
     suggest_zones,
     to_borrow,
@@ -134,3 +135,13 @@ def test_a_lent_courier_goes_home_idle_once_nothing_waits() -> None:
     assert not goes_home("west", "east", idle=True, waiting=1)  # still needed here
     assert not goes_home("west", "east", idle=False, waiting=0)  # food to carry
     assert not goes_home("east", "east", idle=True, waiting=0)  # at home already
+
+
+def test_after_its_plan_a_zone_borrows_for_what_waits_or_sends_its_lent_couriers_home() -> None:
+    lent_here = (idle(4, "west", 0.2), "east")
+    spare_east = [(idle(1, "east", 1.9), "east"), (idle(2, "east", 1.1), "east")]
+    # Its own idle courier (lent, but idle here) would take the order: nobody moves.
+    assert lending_moves("west", [KITCHEN_WEST], [*spare_east, lent_here], reserve=1) == {}
+    assert lending_moves("west", [KITCHEN_WEST], spare_east, reserve=1) == {2: ("east", "west")}
+    # Nothing waits: the lent courier goes home, the others stay where they are.
+    assert lending_moves("west", [], [*spare_east, lent_here], reserve=1) == {4: ("west", "east")}

@@ -20,14 +20,7 @@ from api.models import Courier, CourierShift, Order, Restaurant, Round, Stop, Ti
 from api.services.couriers import OPEN_ROUND_STATES
 from api.services.outbox import DISPATCH_CHANNEL, Event, publish_all
 from api.settings import Settings
-from dispatch.planning.zones import (
-    IdleCourier,
-    ZoneError,
-    ZoneMap,
-    goes_home,
-    order_zone,
-    to_borrow,
-)
+from dispatch.planning.zones import IdleCourier, ZoneError, ZoneMap, lending_moves, order_zone
 
 ZONE_EVENT = "courier.zone"
 """A courier lent to another zone or back home: every zone re-plans with it."""
@@ -165,14 +158,8 @@ def lend(session: Session, zone: str, waiting: list[int], reserve: int) -> list[
     kitchens: dict[int, tuple[float, float]] = {}
     for order_id, lat, lon in first_kitchens:
         kitchens.setdefault(order_id, (lat, lon))
-    moves: dict[int, tuple[str, str]] = {}
-    for courier_id in to_borrow(
-        zone, [kitchens[o] for o in waiting if o in kitchens], (c for c, _ in idle), reserve
-    ):
-        moves[courier_id] = (next(c.zone for c, _ in idle if c.courier_id == courier_id), zone)
-    for courier, home in idle:
-        if courier.zone == zone and goes_home(zone, home, True, len(waiting)):
-            moves[courier.courier_id] = (zone, home)
+    waiting_kitchens = [kitchens[o] for o in waiting if o in kitchens]
+    moves = lending_moves(zone, waiting_kitchens, idle, reserve)
     events: list[Event] = []
     for courier_id in sorted(moves):  # couriers locked by id, as every writer does
         source, target = moves[courier_id]

@@ -222,3 +222,23 @@ def goes_home(zone: str, home: str, idle: bool, waiting: int) -> bool:
     """A lent courier returns to its home zone once it has nothing planned and the zone that
     borrowed it has no order waiting for a courier."""
     return zone != home and idle and waiting == 0
+
+
+def lending_moves(
+    zone: str,
+    waiting_kitchens: Sequence[LatLon],
+    idle: Sequence[tuple[IdleCourier, str]],
+    reserve: int = LEND_RESERVE,
+) -> dict[int, tuple[str, str]]:
+    """What a zone's dispatcher does after its plan, courier id -> (from zone, to zone): borrow
+    for its orders waiting for a courier (at each one's first kitchen), or send its lent idle
+    couriers home when none waits. `idle`: every idle courier, each with its home zone."""
+    source = {courier.courier_id: courier.zone for courier, _ in idle}
+    moves = {
+        courier_id: (source[courier_id], zone)
+        for courier_id in to_borrow(zone, waiting_kitchens, [c for c, _ in idle], reserve)
+    }
+    for courier, home in idle:
+        if courier.zone == zone and goes_home(zone, home, True, len(waiting_kitchens)):
+            moves[courier.courier_id] = (zone, home)
+    return moves

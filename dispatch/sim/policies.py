@@ -21,9 +21,8 @@ from dispatch.planning.zones import (
     LEND_RESERVE,
     IdleCourier,
     ZoneMap,
-    goes_home,
+    lending_moves,
     order_zone,
-    to_borrow,
 )
 from dispatch.sim.engine import CourierRun, OrderSpec, SimState, TicketSpec, World
 
@@ -247,16 +246,14 @@ class ZonedDispatcherPolicy:
         places = {c.spec.courier_id: points[c.place] for c in on_duty}
         for zone in self.zones.names:
             waiting = [o for o in self.waiting.get(zone, []) if o in first_kitchen]
-            idle = [IdleCourier(c, self.courier_zone[c][0], places[c]) for c in sorted(idle_ids)]
-            for courier_id in to_borrow(
-                zone, [first_kitchen[o] for o in waiting], idle, self.reserve
-            ):
-                self.courier_zone[courier_id] = (zone, self.courier_zone[courier_id][1])
-                self.lent += 1
-            for courier_id in sorted(idle_ids):
-                here, home = self.courier_zone[courier_id]
-                if here == zone and goes_home(zone, home, True, len(waiting)):
-                    self.courier_zone[courier_id] = (home, home)
+            idle = [
+                (IdleCourier(c, self.courier_zone[c][0], places[c]), self.courier_zone[c][1])
+                for c in sorted(idle_ids)
+            ]
+            moves = lending_moves(zone, [first_kitchen[o] for o in waiting], idle, self.reserve)
+            for courier_id, (_, target) in moves.items():
+                self.lent += target == zone  # borrowed here, not sent home from here
+                self.courier_zone[courier_id] = (target, self.courier_zone[courier_id][1])
 
 
 def _pickup_at(world: World, now: int, ticket: TicketSpec, courier: CourierRun) -> int:
