@@ -34,11 +34,11 @@ UNTOLD_SLOT_LEAD_S = 20 * 60
 before its slot: time for a courier to collect it and ride."""
 
 
-def untold_start_s(order: "OrderSpec", ticket: "TicketSpec") -> int:
+def untold_start_s(placed_s: int, slot_s: int | None, prep_s: int) -> int:
     """When a kitchen cooking on its own starts a ticket: at once, or for a scheduled slot."""
-    if order.slot_s is None:
-        return order.placed_s
-    return max(order.placed_s, order.slot_s - UNTOLD_SLOT_LEAD_S - ticket.prep_s)
+    if slot_s is None:
+        return placed_s
+    return max(placed_s, slot_s - UNTOLD_SLOT_LEAD_S - prep_s)
 
 
 @dataclass(frozen=True)
@@ -313,7 +313,9 @@ def simulate(
             state.released[order.order_id] = order
             if world.fire_for_courier and not policy.fires_kitchens:
                 for ticket in order.tickets:
-                    state.started_s[ticket.ticket_id] = untold_start_s(order, ticket)
+                    state.started_s[ticket.ticket_id] = untold_start_s(
+                        order.placed_s, order.slot_s, ticket.prep_s
+                    )
         for courier in state.couriers.values():
             _ride(state, courier, tickets)
             if not courier.route and courier.free_s < state.now:

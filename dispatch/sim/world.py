@@ -13,12 +13,12 @@ from dispatch.geo.matrix import UNREACHABLE_S
 from dispatch.geo.snapping import SnapError, SnappedPoint
 from dispatch.planning.problem import quickest_collection_s
 from dispatch.sim.engine import (
-    UNTOLD_SLOT_LEAD_S,
     CourierSpec,
     OrderSpec,
     SimulationResult,
     TicketSpec,
     World,
+    untold_start_s,
 )
 from dispatch.sim.scenario import Demand, Scenario, ScenarioError
 
@@ -167,8 +167,8 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
             restaurant = restaurants[k]
             dishes = carts[k]
             prep = max(restaurant.prep_minutes, *(d.prep_minutes for d in dishes)) * 60
-            start = placed if slot is None else max(placed, slot - UNTOLD_SLOT_LEAD_S - prep)
-            estimate = start + prep
+            # Scheduled or not, the estimate is the kitchen's own start plus its cooking time.
+            estimate = untold_start_s(placed, slot, prep) + prep
             actual = max(placed + 120, int(estimate + rng.normal(0, spread_s)))
             ticket_id += 1
             tickets.append(TicketSpec(ticket_id, k, estimate, actual, prep_s=prep))
