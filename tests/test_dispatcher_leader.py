@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -104,13 +105,10 @@ def wait_for(condition: object, timeout_s: float) -> float:
     raise AssertionError(f"not within {timeout_s} s")
 
 
-def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
-    fresh_database: str, tmp_path: Path, graph_cache: Path
-) -> None:
-    engine = create_db_engine(fresh_database)
-    settings = load_settings(database_url=fresh_database, data_dir=tmp_path, cache_dir=graph_cache)
-    clock = FixedClock(FRIDAY_EVENING)
-    app = create_app(settings, engine=engine, clock=clock)
+@contextmanager
+def two_couriers_watch(engine: sa.Engine) -> Iterator[list[list[int]]]:
+    """The orders found on two couriers at once, looked for every 20 ms in a thread of its own
+    until the block ends."""
     violations: list[list[int]] = []
     watching = threading.Event()
 
@@ -123,58 +121,84 @@ def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
                     violations.append(found)
                 time.sleep(0.02)
 
-    first = DispatcherProcess("first", fresh_database, tmp_path, graph_cache)
-    second: DispatcherProcess | None = None
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        wait_for(first.leading, 60)
-        second = DispatcherProcess("second", fresh_database, tmp_path, graph_cache)
-        time.sleep(3)
-        assert not second.leading(), "two dispatchers lead at once"
-
-        with Session(engine) as session, TestClient(app) as client:
-            customer = headers_for(session, settings, clock, "customer@chaud.demo")
-            for number, where in ((1, (48.8646, 2.3700)), (2, (48.8628, 2.3640))):
-                courier = headers_for(session, settings, clock, f"courier-{number}@chaud.demo")
-                r = client.post(
-                    "/api/v1/courier/shift/start",
-                    json={"lat": where[0], "lon": where[1]},
-                    headers=courier,
-                )
-                assert r.status_code == 200, r.text
-
-            def place(key: str, *picks: tuple[str, str, int]) -> None:
-                r = client.post(
-                    "/api/v1/orders",
-                    json=cart(session, *picks),
-                    headers={**customer, "Idempotency-Key": key},
-                )
-                assert r.status_code == 201, r.text
-
-            place("a", ("pho-turenne", "Nems (4)", 1))
-            place(
-                "b",
-                ("comptoir-oberkampf", "Croque-monsieur", 1),
-                ("creperie-bretagne", "Galette complète", 1),
-                ("pho-turenne", "Nems (4)", 1),
-            )
-            place("c", ("creperie-bretagne", "Crêpe beurre sucre", 2))
-
-            def all_planned() -> bool:
-                with engine.connect() as connection:
-                    return int(connection.execute(UNPLANNED_ORDERS).scalar_one()) == 0
-
-            wait_for(all_planned, 30)
-            first.stop(signal.SIGKILL)
-            takeover_s = wait_for(second.leading, 30)
-            print(f"standby took the lead {takeover_s:.2f} s after the leader was killed")
-            assert takeover_s <= CYCLE_S + 2
-            place("d", ("comptoir-oberkampf", "Croque-monsieur", 2))
-            wait_for(all_planned, 30)
+        yield violations
     finally:
         watching.set()
         watcher.join()
+
+
+class Evening:
+    """Couriers 1 (near Oberkampf) and 2 (near Bretagne) on shift, and a customer who orders,
+    through the API of the database the dispatchers plan."""
+
+    def __init__(self, engine: sa.Engine, database_url: str, folder: Path, cache: Path) -> None:
+        self.engine = engine
+        self.settings = load_settings(database_url=database_url, data_dir=folder, cache_dir=cache)
+        self.clock = FixedClock(FRIDAY_EVENING)
+        self.app = create_app(self.settings, engine=engine, clock=self.clock)
+
+    @contextmanager
+    def open(self) -> Iterator["Evening"]:
+        with Session(self.engine) as session, TestClient(self.app) as client:
+            self.session, self.client = session, client
+            self.customer = headers_for(session, self.settings, self.clock, "customer@chaud.demo")
+            for number, where in ((1, (48.8646, 2.3700)), (2, (48.8628, 2.3640))):
+                email = f"courier-{number}@chaud.demo"
+                r = client.post(
+                    "/api/v1/courier/shift/start",
+                    json={"lat": where[0], "lon": where[1]},
+                    headers=headers_for(session, self.settings, self.clock, email),
+                )
+                assert r.status_code == 200, r.text
+            yield self
+
+    def place(self, key: str, *picks: tuple[str, str, int]) -> None:
+        r = self.client.post(
+            "/api/v1/orders",
+            json=cart(self.session, *picks),
+            headers={**self.customer, "Idempotency-Key": key},
+        )
+        assert r.status_code == 201, r.text
+
+    def all_planned(self) -> bool:
+        with self.engine.connect() as connection:
+            return int(connection.execute(UNPLANNED_ORDERS).scalar_one()) == 0
+
+
+def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
+    fresh_database: str, tmp_path: Path, graph_cache: Path
+) -> None:
+    engine = create_db_engine(fresh_database)
+    evening = Evening(engine, fresh_database, tmp_path, graph_cache)
+    first = DispatcherProcess("first", fresh_database, tmp_path, graph_cache)
+    second: DispatcherProcess | None = None
+    try:
+        with two_couriers_watch(engine) as violations:
+            wait_for(first.leading, 60)
+            second = DispatcherProcess("second", fresh_database, tmp_path, graph_cache)
+            time.sleep(3)
+            assert not second.leading(), "two dispatchers lead at once"
+
+            with evening.open():
+                evening.place("a", ("pho-turenne", "Nems (4)", 1))
+                evening.place(
+                    "b",
+                    ("comptoir-oberkampf", "Croque-monsieur", 1),
+                    ("creperie-bretagne", "Galette complète", 1),
+                    ("pho-turenne", "Nems (4)", 1),
+                )
+                evening.place("c", ("creperie-bretagne", "Crêpe beurre sucre", 2))
+                wait_for(evening.all_planned, 30)
+                first.stop(signal.SIGKILL)
+                takeover_s = wait_for(second.leading, 30)
+                print(f"standby took the lead {takeover_s:.2f} s after the leader was killed")
+                assert takeover_s <= CYCLE_S + 2
+                evening.place("d", ("comptoir-oberkampf", "Croque-monsieur", 2))
+                wait_for(evening.all_planned, 30)
+    finally:
         first.stop(signal.SIGKILL)
         if second is not None:
             second.stop()
@@ -191,20 +215,7 @@ def test_each_zone_has_its_own_leader_and_standby(
     zones_file = tmp_path / "zones.geojson"
     zones_file.write_text(WEST_EAST.to_geojson())
     engine = create_db_engine(fresh_database)
-    settings = load_settings(database_url=fresh_database, data_dir=tmp_path, cache_dir=graph_cache)
-    clock = FixedClock(FRIDAY_EVENING)
-    app = create_app(settings, engine=engine, clock=clock)
-    violations: list[list[int]] = []
-    watching = threading.Event()
-
-    def watch() -> None:
-        with engine.connect() as connection:
-            while not watching.is_set():
-                found = [row[0] for row in connection.execute(TWO_COURIERS_FOR_ONE_ORDER)]
-                connection.rollback()
-                if found:
-                    violations.append(found)
-                time.sleep(0.02)
+    evening = Evening(engine, fresh_database, tmp_path, graph_cache)
 
     def start(name: str, zone: str) -> DispatcherProcess:
         return DispatcherProcess(name, fresh_database, tmp_path, graph_cache, zone, zones_file)
@@ -212,54 +223,29 @@ def test_each_zone_has_its_own_leader_and_standby(
     east = start("east", "east")
     west = start("west", "west")
     standby: DispatcherProcess | None = None
-    watcher = threading.Thread(target=watch)
-    watcher.start()
     try:
-        wait_for(lambda: east.leading() and west.leading(), 60)
-        standby = start("west-standby", "west")
-        time.sleep(3)
-        assert not standby.leading(), "two dispatchers lead the west at once"
+        with two_couriers_watch(engine) as violations:
+            wait_for(lambda: east.leading() and west.leading(), 60)
+            standby = start("west-standby", "west")
+            time.sleep(3)
+            assert not standby.leading(), "two dispatchers lead the west at once"
 
-        with Session(engine) as session, TestClient(app) as client:
-            customer = headers_for(session, settings, clock, "customer@chaud.demo")
-            for number, where in ((1, (48.8646, 2.3700)), (2, (48.8628, 2.3640))):
-                courier = headers_for(session, settings, clock, f"courier-{number}@chaud.demo")
-                r = client.post(
-                    "/api/v1/courier/shift/start",
-                    json={"lat": where[0], "lon": where[1]},
-                    headers=courier,
-                )
-                assert r.status_code == 200, r.text
-
-            def place(key: str, *picks: tuple[str, str, int]) -> None:
-                r = client.post(
-                    "/api/v1/orders",
-                    json=cart(session, *picks),
-                    headers={**customer, "Idempotency-Key": key},
-                )
-                assert r.status_code == 201, r.text
-
-            def all_planned() -> bool:
+            with evening.open():
+                evening.place("east", CROQUE)
+                evening.place("west", CREPE)
+                evening.place("both", CROQUE, CREPE, NEMS)
+                wait_for(evening.all_planned, 30)
+                west.stop(signal.SIGKILL)
+                takeover_s = wait_for(standby.leading, 30)
+                print(f"the west's standby took the lead {takeover_s:.2f} s after its leader died")
+                assert takeover_s <= CYCLE_S + 2
+                evening.place("west-again", NEMS)
+                evening.place("east-again", CROQUE)
+                wait_for(evening.all_planned, 30)
                 with engine.connect() as connection:
-                    return int(connection.execute(UNPLANNED_ORDERS).scalar_one()) == 0
-
-            place("east", CROQUE)
-            place("west", CREPE)
-            place("both", CROQUE, CREPE, NEMS)
-            wait_for(all_planned, 30)
-            west.stop(signal.SIGKILL)
-            takeover_s = wait_for(standby.leading, 30)
-            print(f"the west's standby took the lead {takeover_s:.2f} s after its leader died")
-            assert takeover_s <= CYCLE_S + 2
-            place("west-again", NEMS)
-            place("east-again", CROQUE)
-            wait_for(all_planned, 30)
-            with engine.connect() as connection:
-                zones = connection.execute(sa.select(col(Order.zone))).scalars().all()
-            assert sorted(z or "" for z in zones) == ["east", "east", "west", "west", "west"]
+                    zones = connection.execute(sa.select(col(Order.zone))).scalars().all()
+                assert sorted(z or "" for z in zones) == ["east", "east", "west", "west", "west"]
     finally:
-        watching.set()
-        watcher.join()
         west.stop(signal.SIGKILL)
         east.stop()
         if standby is not None:
