@@ -34,13 +34,14 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def enum_type(enum_class: type[enum.StrEnum]) -> sa.Enum:
-    """A VARCHAR column holding the enum's values: no native PostgreSQL type to migrate."""
+def enum_type(enum_class: type[enum.StrEnum], length: int | None = None) -> sa.Enum:
+    """A VARCHAR column holding the enum's values: no native PostgreSQL type to migrate.
+    ``length`` leaves room for values to come (by default, the longest value's)."""
     return sa.Enum(
         enum_class,
         native_enum=False,
         create_constraint=False,
-        length=max(len(member.value) for member in enum_class),
+        length=length or max(len(member.value) for member in enum_class),
         values_callable=lambda members: [member.value for member in members],
     )
 

@@ -90,6 +90,14 @@ class Settings(BaseSettings):
     pickup_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     dropoff_service_minutes: Annotated[float, Field(ge=0, le=30)] = 2.0
     hard_max_minutes: Annotated[int, Field(ge=10, le=600)] = 90
+    ops_not_accepted_minutes: Annotated[float, Field(gt=0, le=120)] = 3.0
+    """The board alerts on a ticket no kitchen has accepted within this."""
+    ops_unassigned_minutes: Annotated[float, Field(gt=0, le=120)] = 5.0
+    """… on an order no courier has this long after it was placed."""
+    ops_kitchen_late_minutes: Annotated[float, Field(gt=0, le=120)] = 5.0
+    """… on a kitchen this late against its start-cooking or ready time."""
+    ops_stale_position_minutes: Annotated[float, Field(gt=0, le=120)] = 2.0
+    """… on a courier on shift whose last position is this old."""
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token Prometheus sends for /metrics; unset: no metrics"
     )

@@ -55,7 +55,16 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/courier/round"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/arrived"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/done"): COURIER,
-    ("POST", "/api/v1/operator/stops/{stop_id}/unlock-code"): OPERATOR,
+    ("POST", "/api/v1/ops/stops/{stop_id}/unlock-code"): OPERATOR,
+    ("GET", "/api/v1/ops/board"): OPERATOR,
+    ("GET", "/api/v1/ops/audit"): OPERATOR,
+    ("POST", "/api/v1/ops/orders/{order_id}/assign"): OPERATOR,
+    ("POST", "/api/v1/ops/orders/{order_id}/unpin"): OPERATOR,
+    ("POST", "/api/v1/ops/orders/{order_id}/cancel"): OPERATOR,
+    ("POST", "/api/v1/ops/orders/{order_id}/tickets/{ticket_id}/cancel"): OPERATOR,
+    ("POST", "/api/v1/ops/couriers/{courier_id}/move-stops"): OPERATOR,
+    ("POST", "/api/v1/ops/couriers/{courier_id}/end-shift"): OPERATOR,
+    ("POST", "/api/v1/ops/kitchens/{restaurant_id}/pace"): OPERATOR,
 }
 
 ACCOUNTS = {
@@ -68,6 +77,16 @@ BODIES: dict[str, Any] = {
     "/api/v1/courier/shift/start": {"lat": 48.8646, "lon": 2.3700},
     "/api/v1/courier/position": {"lat": 48.8646, "lon": 2.3700},
     "/api/v1/kitchen/tickets/{ticket_id}/refuse": {"reason": "test"},
+    "/api/v1/ops/orders/{order_id}/assign": {"courier_id": 1, "reason": "test"},
+    "/api/v1/ops/orders/{order_id}/unpin": {"reason": "test"},
+    "/api/v1/ops/orders/{order_id}/cancel": {"reason": "test", "fault": "alliance"},
+    "/api/v1/ops/orders/{order_id}/tickets/{ticket_id}/cancel": {
+        "reason": "test",
+        "fault": "kitchen",
+    },
+    "/api/v1/ops/couriers/{courier_id}/move-stops": {"to_courier_id": 1, "reason": "test"},
+    "/api/v1/ops/couriers/{courier_id}/end-shift": {"reason": "test"},
+    "/api/v1/ops/kitchens/{restaurant_id}/pace": {"busy_extra_minutes": 5, "reason": "test"},
     "/api/v1/me/addresses": {
         "label": "X",
         "address": "Rue Oberkampf",
@@ -95,6 +114,7 @@ def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -
         ticket_id=999_999,
         dish_id=999_999,
         stop_id=999_999,
+        courier_id=999_999,
     )
     body = BODIES.get(path, {})
     if method == "GET" or method == "DELETE":

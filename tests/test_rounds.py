@@ -63,6 +63,8 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
         carried = draw(st.integers(0, 7)) == 0
         carrier = draw(st.sampled_from(couriers))
         slot = draw(st.sampled_from([None, None, None, -5, 35, 55]))  # minutes from now
+        # The operator pins one order in five to a courier (perhaps one not in the problem).
+        pin = draw(st.sampled_from([None, None, None, None, carrier.courier_id, 9]))
         orders.append(
             OrderTask(
                 order_id=o,
@@ -76,6 +78,7 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
                 picked_up_s=-draw(st.integers(0, 10)) * MIN if carried else None,
                 earliest_s=max(0, slot - 5) * MIN if slot is not None else 0,
                 slot_s=slot * MIN if slot is not None else None,
+                pinned_to=pin,
             )
         )
     if draw(st.integers(0, 2)) == 0:  # one courier is riding to a stop of an order

@@ -134,6 +134,26 @@ def test_food_on_board_stays_with_its_courier() -> None:
     assert plan.routes[1] == []
 
 
+def test_a_pinned_order_goes_with_its_courier_even_when_another_is_nearer() -> None:
+    # Courier 1 waits at the kitchen, courier 2 fifteen minutes away: the operator pinned the
+    # order to courier 2, so courier 2 rides for it and courier 1 stays free.
+    pinned = replace(order(1, [1], door=2), pinned_to=2)
+    plan = solve(problem([pinned], [courier(1, at=1), courier(2, at=16)]))
+    assert stops(plan, 2) == [("pickup", 10), ("dropoff", 1)]
+    assert plan.routes[1] == []
+    unpinned = solve(problem([order(1, [1], door=2)], [courier(1, at=1), courier(2, at=16)]))
+    assert stops(unpinned, 1) == [("pickup", 10), ("dropoff", 1)]
+
+
+def test_a_pinned_order_waits_rather_than_go_to_another_courier() -> None:
+    # Courier 2's shift ends before it could reach the kitchen: the order stays unplanned
+    # (the operator sees why) instead of going to courier 1.
+    pinned = replace(order(1, [1], door=2), pinned_to=2)
+    plan = solve(problem([pinned], [courier(1, at=1), courier(2, at=19, shift_end_min=10)]))
+    assert plan.unassigned == [1]
+    assert plan.routes[1] == []
+
+
 def test_the_stop_being_ridden_to_is_kept() -> None:
     near, far = order(1, [1], door=2), order(2, [10], door=11)
     locked = CourierState(1, 0, 0, 240 * MIN, 4, locked_next=("pickup", 20))

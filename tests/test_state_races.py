@@ -112,6 +112,18 @@ class Alliance:
     def cancel(self, client: httpx.Client, order: dict[str, Any]) -> httpx.Response:
         return client.post(f"/api/v1/orders/{order['id']}/cancel", headers=self.customer)
 
+    def operator(self, path: str, body: dict[str, Any]) -> Move:
+        """An operator's step on the order: ``path`` after /ops/orders/{id}/."""
+        headers = self.server.headers("operator@chaud.demo")
+
+        def move(client: httpx.Client, order: dict[str, Any]) -> httpx.Response:
+            url = f"/api/v1/ops/orders/{order['id']}/" + path.format(
+                crepes=self.ticket_of(order, CREPES[0])
+            )
+            return client.post(url, json=body, headers=headers)
+
+        return move
+
 
 def together(client: httpx.Client, order: dict[str, Any], first: Move, second: Move) -> list[int]:
     """Both moves released at once by a barrier; their status codes, in the order given."""
@@ -168,6 +180,13 @@ SHIFTS_ASTRAY = sa.text(
           <> CASE WHEN c.on_shift THEN 1 ELSE 0 END
     """
 )
+ORDERS_SPLIT = sa.text(
+    """
+    SELECT s.order_id FROM stops s JOIN rounds r ON r.id = s.round_id
+    WHERE s.order_id = :order_id AND s.done_at IS NULL AND r.status IN ('planned', 'active')
+    GROUP BY s.order_id HAVING COUNT(DISTINCT r.courier_id) > 1
+    """
+)
 PORTIONS_HELD = sa.text(
     """
     SELECT d.id, d.portions_left + COALESCE((
@@ -190,7 +209,9 @@ def broken_invariants(server: LiveServer, order_id: int, held_before: dict[int, 
         orders = list(connection.execute(INCONSISTENT_ORDERS, {"order_id": order_id}))
         pickups = list(connection.execute(PICKUPS_ASTRAY, {"order_id": order_id}))
         shifts = list(connection.execute(SHIFTS_ASTRAY))
+        split = list(connection.execute(ORDERS_SPLIT, {"order_id": order_id}))
     broken = [f"order {order_id} inconsistent" for _ in orders]
+    broken += [f"order {order_id}: stops with two couriers" for _ in split]
     broken += [f"ticket {row[0]}: picked up and pickup done disagree" for row in pickups]
     broken += [f"courier {row[0]}: shifts and on_shift disagree" for row in shifts]
     held = portions_held(server)
@@ -348,6 +369,82 @@ def start_twice(alliance: Alliance) -> tuple[Move, Move]:
 
 def end_twice(alliance: Alliance) -> tuple[Move, Move]:
     return shift_verb(alliance, "end"), shift_verb(alliance, "end")
+
+
+def ops_cancel_and_cancel(alliance: Alliance) -> tuple[Move, Move]:
+    cancel = {"reason": "the customer called", "fault": "customer"}
+    return alliance.operator("cancel", cancel), alliance.cancel
+
+
+def ops_cancel_ticket_and_refuse(alliance: Alliance) -> tuple[Move, Move]:
+    body = {"reason": "out of batter", "fault": "kitchen"}
+    return alliance.operator("tickets/{crepes}/cancel", body), alliance.kitchen(
+        CREPES[0], "refuse", {"reason": "closing"}
+    )
+
+
+def both_couriers_on_shift(alliance: Alliance, client: httpx.Client, order: dict[str, Any]) -> None:
+    on_shift(alliance, client, order)
+    if not alliance.on_shift(PICKER):
+        assert shift(alliance, client, PICKER, "start").status_code == 200
+
+
+def pin_to_each(alliance: Alliance) -> tuple[Move, Move]:
+    return tuple(  # type: ignore[return-value]
+        alliance.operator(
+            "assign", {"courier_id": alliance.courier_id(n), "pin": True, "reason": "x"}
+        )
+        for n in (PICKER, SHIFTER)
+    )
+
+
+def pin_and_refuse(alliance: Alliance) -> tuple[Move, Move]:
+    pin = {"courier_id": alliance.courier_id(SHIFTER), "pin": True, "reason": "near"}
+    return alliance.operator("assign", pin), alliance.kitchen(
+        CREPES[0], "refuse", {"reason": "closing"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("slugs", "pair", "expected", "prepare"),
+    [
+        pytest.param((CREPES[0],), ops_cancel_and_cancel, one_wins, None, id="ops-cancel+cancel"),
+        pytest.param(
+            (CREPES[0],),
+            ops_cancel_ticket_and_refuse,
+            one_wins,
+            None,
+            id="ops-cancel-ticket+refuse",
+        ),
+        # Both pins land one after the other, or the second finds the order moved (409): the
+        # order is with one courier, never two.
+        pytest.param(
+            (CREPES[0], NEMS[0]),
+            pin_to_each,
+            lambda c: c == [200, 200] or one_wins(c),
+            both_couriers_on_shift,
+            id="pin+pin",
+        ),
+        # The refusal always lands; a pin after it finds the order cancelled.
+        pytest.param(
+            (CREPES[0],),
+            pin_and_refuse,
+            lambda c: c[1] == 200,
+            both_couriers_on_shift,
+            id="pin+refuse",
+        ),
+    ],
+)
+def test_operator_steps_racing_others_keep_every_invariant(
+    server: LiveServer,
+    slugs: tuple[str, ...],
+    pair: Callable[[Alliance], tuple[Move, Move]],
+    expected: Callable[[list[int]], bool],
+    prepare: Prepare | None,
+) -> None:
+    outcomes = trials(server, slugs, pair, expected, prepare)
+    assert outcomes["inconsistent"] == 0, outcomes
+    assert outcomes["consistent"] == TRIALS
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from api.models import (
     TicketStatus,
 )
 from api.services.couriers import OPEN_ROUND_STATES
+from api.services.ops_board import touch
 from api.services.orders import OPEN_TICKET_STATES
 from api.services.outbox import (
     Event,
@@ -109,12 +110,14 @@ def persist_plan(
     expected_pickups = {
         o.order_id: {p.ticket_id for p in o.pickups} for o in snapshot.problem.orders
     }
-    # Still as the solver saw it: open, and every ticket to collect still waiting for a courier.
+    # Still as the solver saw it: open, not stepped in on by the operator since, and every
+    # ticket to collect still waiting for a courier.
     unchanged = {
         order_id
         for order_id in planned_orders
         if order_id in orders
         and orders[order_id].status in OPEN_ORDER_STATES
+        and orders[order_id].operator_version == snapshot.operator_versions.get(order_id, 0)
         and all(
             t in tickets and tickets[t].status in OPEN_TICKET_STATES
             for t in expected_pickups[order_id]
@@ -212,6 +215,7 @@ def persist_plan(
     session.flush()
     _close_empty_rounds(session, list(rounds.values()), now)
 
+    _note_unplaced(session, plan, unchanged, orders)
     scheduled = _schedule_tickets(snapshot, tickets, unchanged, pickup_eta, now, events)
     updated = 0
     for order_id, eta in door_eta.items():
@@ -241,6 +245,23 @@ def persist_plan(
     publish_all(session, events)
     session.flush()
     return PersistReport(len(told), len(scheduled), updated)
+
+
+def _note_unplaced(
+    session: Session, plan: DispatchPlan, unchanged: set[int], orders: dict[int | None, Order]
+) -> None:
+    """Each order's reason for waiting, as this plan gives it (None once it is placed)."""
+    left_out = set(plan.unassigned)
+    for order_id in sorted(unchanged):
+        order = orders[order_id]
+        reason = None
+        if order_id in left_out:
+            why = plan.reasons.get(order_id)
+            reason = why.value if why is not None else "not_planned"
+        if order.unplaced_reason != reason:
+            order.unplaced_reason = reason
+            session.add(order)
+            touch(session, orders=[order_id])
 
 
 def _sets_off(snapshot: Snapshot, courier_id: int, route: list[PlannedStop]) -> dict[StopKey, int]:

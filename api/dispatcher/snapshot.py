@@ -71,6 +71,9 @@ class Snapshot:
     """(lat, lon) of each location index."""
     zone: str = WHOLE_CITY
     """The dispatch zone planned: its orders and the couriers working in it."""
+    operator_versions: dict[int, int] = field(default_factory=dict)
+    """Per order, its operator version as read: an order the operator stepped in on since is
+    not written back from this plan."""
 
 
 def seconds_from(now: datetime, moment: datetime) -> int:
@@ -101,7 +104,7 @@ def take_snapshot(
     zone: str = WHOLE_CITY,
 ) -> Snapshot:
     """The zone's open orders and couriers on shift, told to the dispatcher (planning.intake)."""
-    open_orders, prep_s = _open_orders(session, rules, now, zone)
+    open_orders, prep_s, versions = _open_orders(session, rules, now, zone)
     on_duty, open_stops = _on_duty(session, now, zone)
     intake_rules = Rules(
         pickup_service_s=rules.pickup_service_s,
@@ -136,14 +139,15 @@ def take_snapshot(
         onboard_orders={o.order_id for o in problem.orders if o.onboard},
         points=places,
         zone=zone,
+        operator_versions=versions,
     )
 
 
 def _open_orders(
     session: Session, rules: DispatchRules, now: datetime, zone: str
-) -> tuple[list[OpenOrder[LatLon]], dict[int, int]]:
+) -> tuple[list[OpenOrder[LatLon]], dict[int, int], dict[int, int]]:
     """Every open order of the zone with its tickets still to collect or on board; each
-    ticket's cooking time."""
+    ticket's cooking time; each order's operator version."""
     orders = session.exec(
         select(Order).where(col(Order.status).in_(OPEN_ORDER_STATES), Order.zone == zone)
     ).all()
@@ -190,11 +194,13 @@ def _open_orders(
             freshness_s=freshness.get(order.id, 25 * 60),
             hard_max_s=rules.hard_max_s,
             slot_s=seconds_from(now, order.deliver_at) if order.deliver_at else None,
+            pinned_to=order.pinned_courier_id,
         )
         for order in orders
         if order.id is not None
     ]
-    return open_orders, prep_s
+    versions = {o.id: o.operator_version for o in orders if o.id is not None}
+    return open_orders, prep_s, versions
 
 
 def _on_duty(

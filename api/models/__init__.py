@@ -1,10 +1,13 @@
 """Every table of the domain; importing this package registers them all on the metadata."""
 
 from api.models.accounts import CustomerAddress, User
+from api.models.audit import AuditEntry
 from api.models.couriers import Courier, CourierPosition, CourierShift, Round, Stop
 from api.models.enums import (
     Allergen,
+    AuditAction,
     DestinationKind,
+    Fault,
     OrderStatus,
     RelayKind,
     Role,
@@ -26,6 +29,8 @@ from api.models.restaurants import (
 
 __all__ = [
     "Allergen",
+    "AuditAction",
+    "AuditEntry",
     "ChannelSequence",
     "Courier",
     "CourierPosition",
@@ -33,6 +38,7 @@ __all__ = [
     "CustomerAddress",
     "DestinationKind",
     "Dish",
+    "Fault",
     "IdempotencyRecord",
     "OpeningHours",
     "Order",

@@ -85,3 +85,28 @@ class Allergen(StrEnum):
     SULPHITES = "sulphites"
     LUPIN = "lupin"
     MOLLUSCS = "molluscs"
+
+
+class Fault(StrEnum):
+    """Who a cancellation is put down to: the money issue's refunds read it."""
+
+    CUSTOMER = "customer"
+    KITCHEN = "kitchen"
+    COURIER = "courier"
+    ALLIANCE = "alliance"
+
+
+class AuditAction(StrEnum):
+    """What the operator did, as written in the audit log."""
+
+    ASSIGN = "assign"
+    PIN = "pin"
+    UNPIN = "unpin"
+    MOVE_STOPS = "move_stops"
+    END_SHIFT = "end_shift"
+    CANCEL_ORDER = "cancel_order"
+    CANCEL_TICKET = "cancel_ticket"
+    PAUSE_KITCHEN = "pause_kitchen"
+    RESUME_KITCHEN = "resume_kitchen"
+    SET_BUSY = "set_busy"
+    UNLOCK_CODE = "unlock_code"

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from api.db_types import enum_type
 from api.models.base import created_at_field, id_field, moment_field
-from api.models.enums import DestinationKind, OrderStatus, TicketStatus
+from api.models.enums import DestinationKind, Fault, OrderStatus, TicketStatus
 
 
 class Order(SQLModel, table=True):
@@ -49,6 +49,22 @@ class Order(SQLModel, table=True):
         index=True,
         description="The dispatch zone that plans it (dispatch.planning.zones), set once",
     )
+    cancel_fault: Fault | None = Field(default=None, sa_type=enum_type(Fault))
+    pinned_courier_id: int | None = Field(
+        default=None,
+        foreign_key="couriers.id",
+        description="The operator pinned it to this courier: the dispatcher keeps it there",
+    )
+    unplaced_reason: str | None = Field(
+        default=None,
+        max_length=40,
+        description="Why the dispatcher's last plan left it out (planning.problem.Unplaced)",
+    )
+    operator_version: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="Bumped by each operator step-in: a plan made before it does not undo it",
+    )
 
 
 class Ticket(SQLModel, table=True):
@@ -66,7 +82,10 @@ class Ticket(SQLModel, table=True):
     status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=enum_type(TicketStatus))
     subtotal_cents: int = Field(ge=0)
     prep_minutes: int = Field(ge=0, description="Planned cooking time of the whole ticket")
-    refuse_reason: str | None = Field(default=None, max_length=200)
+    refuse_reason: str | None = Field(
+        default=None, max_length=200, description="Why it was refused or cancelled"
+    )
+    cancel_fault: Fault | None = Field(default=None, sa_type=enum_type(Fault))
     start_cooking_at: datetime | None = moment_field()
     pickup_eta: datetime | None = moment_field()
     accepted_at: datetime | None = moment_field()

@@ -13,8 +13,8 @@ from api.deps import (
     kitchen_restaurant_id,
 )
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.models import Order, Restaurant, TicketStatus
-from api.routes.orders import pricing_rules
+from api.models import Restaurant, TicketStatus
+from api.routes.orders import repricer
 from api.routes.restaurants import Limit, Offset
 from api.schemas.catalogue import DishPublic
 from api.schemas.common import IdPath
@@ -25,10 +25,8 @@ from api.schemas.kitchen import (
     RefuseRequest,
     RestaurantSettings,
 )
-from api.schemas.orders import FeeBreakdown
 from api.services import kitchen as service
 from api.services.catalogue import dish_public
-from api.services.quotes import fee_for
 
 router = APIRouter(prefix="/kitchen", tags=["kitchen"], responses=ROLE_ERRORS)
 TICKET_ERRORS = error_responses(NotFound, Conflict)
@@ -83,11 +81,7 @@ def refuse(
     settings: SettingsDep,
 ) -> KitchenTicket:
     """Refuse a ticket, saying why; the customer keeps (and pays for) the other kitchens' part."""
-    rules = pricing_rules(settings)
-
-    def reprice(order: Order, kitchens: list[Restaurant]) -> FeeBreakdown:
-        return fee_for(geography, rules, [(k.lat, k.lon) for k in kitchens], (order.lat, order.lon))
-
+    reprice = repricer(geography, settings)
     return _act(session, user, ticket_id, service.TicketAction.REFUSE, clock, body.reason, reprice)
 
 

@@ -20,13 +20,16 @@ from api.errors import (
     NotFound,
     error_responses,
 )
+from api.models import Order, Restaurant
 from api.routes.restaurants import Limit, Offset
 from api.schemas.common import IdPath
-from api.schemas.orders import CartRequest, OrderPublic, OrderSummary, QuotePublic
+from api.schemas.orders import CartRequest, FeeBreakdown, OrderPublic, OrderSummary, QuotePublic
 from api.services import idempotency
 from api.services import orders as service
-from api.services.quotes import PricingRules, quote_cart
+from api.services.kitchen import Repricer
+from api.services.quotes import PricingRules, fee_for, quote_cart
 from api.settings import Settings
+from dispatch.geo.geography import Geography
 
 router = APIRouter(tags=["orders"])
 
@@ -39,6 +42,16 @@ def pricing_rules(settings: Settings) -> PricingRules:
         per_extra_km_cents=settings.fee_per_extra_km_cents,
         timezone=settings.timezone,
     )
+
+
+def repricer(geography: Geography, settings: Settings) -> Repricer:
+    """The delivery fee for an order's kitchens still coming, by the alliance's rules."""
+    rules = pricing_rules(settings)
+
+    def reprice(order: Order, kitchens: list[Restaurant]) -> FeeBreakdown:
+        return fee_for(geography, rules, [(k.lat, k.lon) for k in kitchens], (order.lat, order.lon))
+
+    return reprice
 
 
 @router.post("/quotes", responses=error_responses(InvalidInput))

@@ -28,6 +28,7 @@ from api.models import (
 )
 from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPublic
 from api.services.kitchen import announce_ticket
+from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
 from api.services.outbox import OPERATOR_CHANNEL, courier_channel, publish
 from dispatch.geo.drawing import ATTRIBUTION
@@ -76,6 +77,7 @@ def _move(session: Session, courier: Courier, lat: float, lon: float, now: datet
     courier.lat, courier.lon, courier.position_at = lat, lon, now
     session.add(courier)
     session.add(CourierPosition(courier_id=courier.id, lat=lat, lon=lon, at=now))
+    touch(session, couriers=[courier.id])
 
 
 def start_shift(
@@ -152,6 +154,14 @@ def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
     courier.on_shift = False
     session.add(shift)
     session.add(courier)
+    # Orders pinned to the courier go back to the dispatcher (and the board hears of them).
+    unpinned = session.execute(
+        sa.update(_ORDERS)
+        .where(_ORDERS.c.pinned_courier_id == courier.id)
+        .values(pinned_courier_id=None)
+        .returning(_ORDERS.c.id)
+    ).scalars()
+    touch(session, orders=list(unpinned))
     publish(session, courier_channel(courier.id), "courier.shift_ended", {"courier_id": courier.id})
     session.flush()
     return _shift_public(courier, shift)
@@ -304,6 +314,7 @@ def _next_stop(session: Session, courier: Courier, stop_id: int) -> tuple[Stop, 
 MAX_CODE_ATTEMPTS = 5
 """Wrong relay codes a drop-off takes; then it is locked until the operator steps in."""
 _STOPS: sa.Table = Stop.__table__  # type: ignore[attr-defined]
+_ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
 
 
 def _check_relay_code(

@@ -172,7 +172,7 @@ def act_on_ticket(
         note = (
             f"{restaurant.name if restaurant else 'A kitchen'} could not prepare its part: {reason}"
         )
-        _reprice_without(session, order, tickets, reprice)
+        reprice_without(session, order, tickets, reprice)
         if not refresh_order_status(session, order, now, note):
             note_on_timeline(session, order, now, note)
     else:
@@ -180,7 +180,7 @@ def act_on_ticket(
     return ticket
 
 
-def _reprice_without(
+def reprice_without(
     session: Session, order: Order, tickets: list[Ticket], reprice: Repricer | None
 ) -> None:
     """The customer pays only for what is still coming: its dishes, and the fee for its kitchens."""

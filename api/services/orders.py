@@ -15,6 +15,7 @@ from api.models import (
     Courier,
     DestinationKind,
     Dish,
+    Fault,
     Order,
     OrderLine,
     OrderStatus,
@@ -524,10 +525,25 @@ def cancel_order(session: Session, order_id: int, now: datetime, reason: str) ->
                 "current_status": order.status.value,
             }
         )
+    cancel_with_fault(session, order, tickets, reason, Fault.CUSTOMER, now)
+    return order
+
+
+def cancel_with_fault(
+    session: Session,
+    order: Order,
+    tickets: Sequence[Ticket],
+    reason: str,
+    fault: Fault,
+    now: datetime,
+) -> None:
+    """End the locked order and its tickets still live, put down to ``fault``; their portions
+    go back on the menu (portions count what live tickets hold), the customer pays nothing."""
     live = [ticket for ticket in tickets if ticket.status not in ENDED_TICKET_STATES]
     return_portions(session, live)
     for ticket in live:
         ticket.status = TicketStatus.CANCELLED
+        ticket.cancel_fault = fault
         session.add(ticket)
     # One call: the kitchens' channels are bumped in sorted order, as an order placement does.
     publish_all(
@@ -545,5 +561,5 @@ def cancel_order(session: Session, order_id: int, now: datetime, reason: str) ->
     charge_live_tickets(session, order, tickets, None)
     order.cancel_reason = reason
     order.cancelled_at = now
+    order.cancel_fault = fault
     _change_status(session, order, OrderStatus.CANCELLED, now, reason)
-    return order

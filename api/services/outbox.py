@@ -102,9 +102,30 @@ def _announce(session: Session) -> None:
             listener(channels)
 
 
+_ANNOUNCING_KEY = "chaud.ops.announcing"
+OPS_TOUCHED_KEY = "chaud.ops.touched"
+"""Where a session keeps what the operator's board must hear of (api.services.ops_board)."""
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _announce_board_rows(session: Session) -> None:
+    """The operator board's rows of what this transaction touched, published in it."""
+    from api.services import ops_board
+
+    if session.info.get(_ANNOUNCING_KEY) is not None:
+        return
+    session.info[_ANNOUNCING_KEY] = True
+    try:
+        rows = ops_board.rows_to_announce(session)
+        publish_all(session, [(OPERATOR_CHANNEL, kind, payload) for kind, payload in rows])
+    finally:
+        session.info.pop(_ANNOUNCING_KEY, None)
+
+
 @sa.event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(_PENDING_KEY, None)
+    session.info.pop(OPS_TOUCHED_KEY, None)
 
 
 def publish_all(session: Session, events: Sequence[Event]) -> dict[str, int]:
@@ -114,6 +135,12 @@ def publish_all(session: Session, events: Sequence[Event]) -> dict[str, int]:
     """
     if not events:
         return {}
+    if session.info.get(_ANNOUNCING_KEY) is None:
+        from api.services import ops_board
+
+        for channel, _, payload in events:
+            if channel != OPERATOR_CHANNEL:
+                ops_board.touch_from_event(session, channel, payload)
     channels = sorted({channel for channel, _, _ in events})
     session.info.setdefault(_PENDING_KEY, set()).update(channels)
     if session.get_bind().dialect.name == "postgresql":

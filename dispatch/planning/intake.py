@@ -81,6 +81,8 @@ class OpenOrder(Generic[Place]):
     hard_max_s: int = HARD_MAX_S
     slot_s: int | None = None
     """A scheduled order's delivery slot."""
+    pinned_to: int | None = None
+    """The courier the operator pinned it to: planned with that courier only."""
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def _task(
         picked_up_s=min(collected) if collected else None,
         earliest_s=max(0, door_opens_s(order.slot_s)) if order.slot_s is not None else 0,
         slot_s=order.slot_s,
+        # A pin to a courier off duty binds nothing: the order goes back to the dispatcher.
+        pinned_to=order.pinned_to if order.pinned_to in on_duty else None,
     )
 
 

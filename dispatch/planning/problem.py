@@ -86,6 +86,8 @@ class OrderTask:
     """A scheduled order is not delivered before its slot (minus a little)."""
     slot_s: int | None = None
     """A scheduled order's slot: past it, lateness costs SLOT_LATENESS_COST_PER_S."""
+    pinned_to: int | None = None
+    """The courier the operator pinned it to: it goes with that courier or waits."""
 
 
 @dataclass(frozen=True)
@@ -275,10 +277,16 @@ def sets_off_s(kind: StopKind, eta_s: int, ride_s: int, free_s: int) -> int:
 
 
 def committed_couriers(problem: DispatchProblem) -> dict[int, int]:
-    """Per order, the courier it must stay with: the one carrying part of it, or the one
-    riding to one of its stops now (``locked_next``). Every plan gives it to that courier."""
+    """Per order, the courier it must stay with: the one carrying part of it, the one the
+    operator pinned it to, or the one riding to one of its stops now (``locked_next``). Every
+    plan that places the order gives it to that courier."""
     order_of_ticket = {t.ticket_id: o.order_id for o in problem.orders for t in o.pickups}
     committed = {o.order_id: o.courier_id for o in problem.orders if o.courier_id is not None}
+    present = {c.courier_id for c in problem.couriers}
+    for order in problem.orders:
+        # A pin to a courier not in the problem binds nothing (intake drops it already).
+        if order.pinned_to in present:
+            committed.setdefault(order.order_id, order.pinned_to)
     for courier in problem.couriers:
         if courier.locked_next is None:
             continue

@@ -216,6 +216,8 @@ class OrToolsModel:
         reads."""
         self.layout, self.problem, self.arrays = layout, layout.problem, layout.arrays
         self.couriers = list(self.problem.couriers)
+        self.vehicle_of = {c.courier_id: v for v, c in enumerate(self.couriers)}
+        self.committed = committed_couriers(self.problem)
         self._lay_out_nodes()
         self.manager = pywrapcp.RoutingIndexManager(
             len(self.locations),
@@ -236,7 +238,7 @@ class OrToolsModel:
     def _lay_out_nodes(self) -> None:
         """Node numbers: couriers' starts, the open end, then per order a pickup and a door
         copy per ticket to collect, a door copy per bag on board, and empty copies."""
-        by_courier = {c.courier_id: v for v, c in enumerate(self.couriers)}
+        by_courier = self.vehicle_of
         self.nodes: list[_Node] = []
         self.end_node = len(self.couriers)
         self.base = self.end_node + 1
@@ -356,7 +358,7 @@ class OrToolsModel:
         the ride limit and the courier's last pickup; none new for a closing shift."""
         routing, solver, time, nodes = self.routing, self.solver, self.time, self.nodes
         closing = [v for v, c in enumerate(self.couriers) if not c.takes_new_orders]
-        committed = committed_couriers(self.problem)
+        committed = self.committed
         # Per courier, when its pickups must have started (index 0: the pickup is not performed).
         pickup_bounds = [self.horizon] + [int(b) for b in self.arrays.last_pickup]
         bound_pickups = bool(self.couriers) and int(self.arrays.last_pickup.min()) < rounds.NEVER
@@ -419,6 +421,11 @@ class OrToolsModel:
             for n in carried:
                 routing.VehicleVar(manager.NodeToIndex(n)).SetValue(vehicle)
         else:
+            owner = self.committed.get(order.order_id)
+            if owner is not None:
+                # Pinned by the operator, or its courier rides to it: that courier or nobody.
+                for index in own:  # (-1: left out)
+                    routing.VehicleVar(index).SetValues([-1, self.vehicle_of[owner]])
             # Every node of the order may be left out, each at the penalty; the same-courier
             # constraints above make it all of them or none.
             for number in numbers:

@@ -1,0 +1,225 @@
+"""The alliance's operator: the live board, and stepping in on orders, couriers and kitchens."""
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import col, select
+
+from api.deps import (
+    ClockDep,
+    CurrentOperator,
+    GeographyDep,
+    ReadSessionDep,
+    SessionDep,
+    SettingsDep,
+)
+from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
+from api.models import AuditAction, AuditEntry, User
+from api.routes.orders import repricer
+from api.schemas.common import IdPath
+from api.schemas.couriers import CodeUnlocked, ShiftPublic
+from api.schemas.ops import (
+    AssignOrder,
+    AuditPublic,
+    Board,
+    CancelByOperator,
+    KitchenPace,
+    MoveStops,
+    StepReason,
+    StepResult,
+)
+from api.services import couriers as courier_service
+from api.services import ops_board
+from api.services import stepping_in as service
+from api.settings import Settings
+
+router = APIRouter(prefix="/ops", tags=["operator"], responses=ROLE_ERRORS)
+STEP_ERRORS = error_responses(NotFound, Conflict, InvalidInput)
+
+
+def alert_thresholds(settings: Settings) -> ops_board.AlertThresholds:
+    return ops_board.AlertThresholds(
+        not_accepted=timedelta(minutes=settings.ops_not_accepted_minutes),
+        unassigned=timedelta(minutes=settings.ops_unassigned_minutes),
+        kitchen_late=timedelta(minutes=settings.ops_kitchen_late_minutes),
+        stale_position=timedelta(minutes=settings.ops_stale_position_minutes),
+    )
+
+
+@router.get("/board")
+def board(operator: CurrentOperator, session: ReadSessionDep, settings: SettingsDep) -> Board:
+    """The whole live board: open orders, couriers on shift, kitchens, relay points."""
+    result = ops_board.board(session, alert_thresholds(settings))
+    session.commit()
+    return result
+
+
+@router.post("/orders/{order_id}/assign", responses=STEP_ERRORS)
+def assign(
+    order_id: IdPath,
+    body: AssignOrder,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> StepResult:
+    """Give an order to a courier now; with pin, the dispatcher keeps it there."""
+    result = service.assign(
+        session, operator, order_id, body.courier_id, body.pin, body.reason, clock.now()
+    )
+    session.commit()
+    return result
+
+
+@router.post("/orders/{order_id}/unpin", responses=STEP_ERRORS)
+def unpin(
+    order_id: IdPath,
+    body: StepReason,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> StepResult:
+    """Let the dispatcher plan a pinned order freely again."""
+    result = service.unpin(session, operator, order_id, body.reason, clock.now())
+    session.commit()
+    return result
+
+
+@router.post("/orders/{order_id}/cancel", responses=STEP_ERRORS)
+def cancel_order(
+    order_id: IdPath,
+    body: CancelByOperator,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> StepResult:
+    """Cancel a whole order, with why and whose fault it is."""
+    result = service.cancel_order(session, operator, order_id, body.reason, body.fault, clock.now())
+    session.commit()
+    return result
+
+
+@router.post("/orders/{order_id}/tickets/{ticket_id}/cancel", responses=STEP_ERRORS)
+def cancel_ticket(
+    order_id: IdPath,
+    ticket_id: IdPath,
+    body: CancelByOperator,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+    geography: GeographyDep,
+    settings: SettingsDep,
+) -> StepResult:
+    """Cancel one kitchen's part of an order; the customer pays for the rest."""
+    reprice = repricer(geography, settings)
+    result = service.cancel_ticket(
+        session, operator, order_id, ticket_id, body.reason, body.fault, clock.now(), reprice
+    )
+    session.commit()
+    return result
+
+
+@router.post("/couriers/{courier_id}/move-stops", responses=STEP_ERRORS)
+def move_stops(
+    courier_id: IdPath,
+    body: MoveStops,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> StepResult:
+    """Give all of a courier's orders not yet collected to another courier, pinned there."""
+    result = service.move_stops(
+        session, operator, courier_id, body.to_courier_id, body.reason, clock.now()
+    )
+    session.commit()
+    return result
+
+
+@router.post("/couriers/{courier_id}/end-shift", responses=STEP_ERRORS)
+def end_shift(
+    courier_id: IdPath,
+    body: StepReason,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> ShiftPublic:
+    """End a courier's shift: its stops not started go back to the dispatcher."""
+    result = service.end_shift(session, operator, courier_id, body.reason, clock.now())
+    session.commit()
+    return result
+
+
+@router.post("/kitchens/{restaurant_id}/pace", responses=STEP_ERRORS)
+def pace_kitchen(
+    restaurant_id: IdPath,
+    body: KitchenPace,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> StepResult:
+    """Pause or resume a kitchen, or set its busy minutes."""
+    entry = service.pace_kitchen(
+        session,
+        operator,
+        restaurant_id,
+        body.paused,
+        body.busy_extra_minutes,
+        body.reason,
+        clock.now(),
+    )
+    session.commit()
+    return StepResult(orders=[], audit_id=entry)
+
+
+@router.post("/stops/{stop_id}/unlock-code", responses=error_responses(NotFound))
+def unlock_code(
+    stop_id: IdPath, operator: CurrentOperator, session: SessionDep, clock: ClockDep
+) -> CodeUnlocked:
+    """Give a relay drop-off locked by wrong codes its tries back (the courier checked in)."""
+    now = clock.now()
+    unlocked = courier_service.unlock_relay_code(session, stop_id, operator.id, now)
+    service.audit(
+        session,
+        operator,
+        AuditAction.UNLOCK_CODE,
+        ("stop", stop_id),
+        "the courier checked in",
+        now,
+        order_id=unlocked.order_id,
+    )
+    session.commit()
+    return unlocked
+
+
+@router.get("/audit")
+def audit_log(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[AuditPublic]:
+    """The operators' steps, newest first (page with before_id)."""
+    query = (
+        select(AuditEntry, User.name)
+        .join(User, col(User.id) == col(AuditEntry.actor_id))
+        .order_by(col(AuditEntry.id).desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(col(AuditEntry.id) < before_id)
+    rows = session.exec(query).all()
+    session.commit()
+    return [
+        AuditPublic(
+            id=entry.id or 0,
+            actor_id=entry.actor_id,
+            actor_name=name,
+            action=entry.action,
+            subject_kind=entry.subject_kind,
+            subject_id=entry.subject_id,
+            reason=entry.reason,
+            detail=entry.detail,
+            at=entry.at,
+        )
+        for entry, name in rows
+    ]

@@ -1,0 +1,195 @@
+"""What the alliance's operator sees on the live board and sends to step in."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.models import (
+    AuditAction,
+    DestinationKind,
+    Fault,
+    OrderStatus,
+    StopKind,
+    TicketStatus,
+    Vehicle,
+)
+from api.schemas.common import Id
+
+
+class BoardState(StrEnum):
+    """Where an order is, as the board's lists sort it."""
+
+    WAITING_FOR_KITCHEN = "waiting_for_kitchen"
+    COOKING = "cooking"
+    WAITING_FOR_COURIER = "waiting_for_courier"
+    OUT = "out"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class AlertKind(StrEnum):
+    NOT_ACCEPTED = "not_accepted"
+    """A kitchen has not accepted its ticket."""
+    UNASSIGNED = "unassigned"
+    """No courier has the order, with the dispatcher's reason."""
+    LATE = "late"
+    """The order's ETA is past its promise, or the promise has passed."""
+    KITCHEN_LATE = "kitchen_late"
+    """A kitchen has not started cooking at its start-cooking time, or not finished in time."""
+    STALE_POSITION = "stale_position"
+    """A courier on shift has not sent its position for a while."""
+
+
+class Alert(BaseModel):
+    """An alert that holds from ``at`` while its row stays as it is: the screen raises it
+    when its clock reaches ``at``, and a newer row replaces it."""
+
+    kind: AlertKind
+    at: datetime
+    text: str
+    subject: str = Field(description='What it links to: "order:12", "courier:3"')
+
+
+class TicketRow(BaseModel):
+    ticket_id: int
+    restaurant_id: int
+    restaurant_name: str
+    status: TicketStatus
+    created_at: datetime
+    accepted_at: datetime | None
+    start_cooking_at: datetime | None
+    started_at: datetime | None
+    ready_at: datetime | None
+    picked_up_at: datetime | None
+    prep_minutes: int
+
+
+class OrderRow(BaseModel):
+    id: int
+    status: OrderStatus
+    board_state: BoardState
+    destination_kind: DestinationKind
+    address: str
+    lat: float
+    lon: float
+    placed_at: datetime
+    deliver_at: datetime | None
+    promised_at: datetime
+    estimated_delivery_at: datetime | None
+    delivered_at: datetime | None
+    total_cents: int
+    courier_id: int | None = Field(description="Whose round holds its stops")
+    pinned_courier_id: int | None
+    unplaced_reason: str | None = Field(description="Why the dispatcher left it unplanned")
+    tickets: list[TicketRow]
+    alerts: list[Alert]
+
+
+class NextStop(BaseModel):
+    stop_id: int
+    kind: StopKind
+    order_id: int
+    lat: float
+    lon: float
+    eta: datetime | None
+
+
+class CourierRow(BaseModel):
+    id: int
+    name: str
+    vehicle: Vehicle
+    on_shift: bool
+    lat: float | None
+    lon: float | None
+    position_at: datetime | None
+    zone: str | None
+    bag_capacity: int
+    stops: list[NextStop] = Field(description="Stops still to do, in order")
+    alerts: list[Alert]
+
+
+class KitchenRow(BaseModel):
+    id: int
+    name: str
+    lat: float
+    lon: float
+    paused: bool
+    busy_extra_minutes: int
+    open_tickets: int
+    waiting_tickets: int = Field(description="Not yet accepted")
+
+
+class RelayRow(BaseModel):
+    id: int
+    name: str
+    lat: float
+    lon: float
+    active: bool
+
+
+class Board(BaseModel):
+    """The whole board at one sequence number of the operator channel."""
+
+    seq: int
+    orders: list[OrderRow]
+    couriers: list[CourierRow]
+    kitchens: list[KitchenRow]
+    relay_points: list[RelayRow]
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=200, description="Why, for the log")]
+
+
+class AssignOrder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    courier_id: Id
+    pin: bool = Field(default=False, description="Keep it there: the dispatcher may not move it")
+    reason: Reason
+
+
+class StepReason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+
+
+class MoveStops(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_courier_id: Id
+    reason: Reason
+
+
+class CancelByOperator(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Reason
+    fault: Fault
+
+
+class KitchenPace(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    paused: bool | None = None
+    busy_extra_minutes: Annotated[int | None, Field(ge=0, le=120)] = None
+    reason: Reason
+
+
+class StepResult(BaseModel):
+    """What changed, for the operator's screen."""
+
+    orders: list[int] = Field(description="Orders moved, pinned or cancelled")
+    kept: list[int] = Field(
+        default_factory=list, description="Orders left where they were (food already on board)"
+    )
+    audit_id: int
+
+
+class AuditPublic(BaseModel):
+    id: int
+    actor_id: int
+    actor_name: str
+    action: AuditAction
+    subject_kind: str
+    subject_id: int
+    reason: str
+    detail: dict[str, object]
+    at: datetime

@@ -1,0 +1,452 @@
+"""The operator's live board: its rows, its alerts, and the events that keep it live.
+
+The board is a set of rows (orders, couriers, kitchens), each the whole current state of one
+thing. Every transaction that publishes an event about an order, a courier or a kitchen (or
+calls ``touch``) also publishes, just before it commits, the new rows of what it touched on
+the operator channel. A screen holds the board at one sequence number and replaces rows as
+events come: the same resume-by-sequence rule as the kitchen screen, and nothing to poll.
+
+Alerts are part of the rows: each says from when it holds (a ticket not accepted within N
+minutes holds from its creation plus N). The screen raises it when its clock gets there; a
+newer row, with the thing dealt with, takes it back. They are added where the rows are read
+(``with_alerts``), with the API's thresholds: the outbox keeps the rows as they were.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from api.models import (
+    ChannelSequence,
+    Courier,
+    CourierShift,
+    Order,
+    OrderStatus,
+    RelayPoint,
+    Restaurant,
+    Round,
+    RoundStatus,
+    Stop,
+    Ticket,
+    TicketStatus,
+)
+from api.schemas.ops import (
+    Alert,
+    AlertKind,
+    Board,
+    BoardState,
+    CourierRow,
+    KitchenRow,
+    NextStop,
+    OrderRow,
+    RelayRow,
+    TicketRow,
+)
+from api.services.outbox import OPERATOR_CHANNEL, OPS_TOUCHED_KEY
+
+_OPEN_ROUNDS = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
+_OPEN_ORDERS = (
+    OrderStatus.PLACED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.IN_PREPARATION,
+    OrderStatus.OUT_FOR_DELIVERY,
+)
+_LIVE_TICKETS = (
+    TicketStatus.NEW,
+    TicketStatus.ACCEPTED,
+    TicketStatus.PREPARING,
+    TicketStatus.READY,
+    TicketStatus.PICKED_UP,
+)
+_ENDED_TICKETS = (TicketStatus.REFUSED, TicketStatus.CANCELLED)
+SCHEDULED_LEAD = timedelta(minutes=20)
+"""A scheduled order counts as unassigned only from this long before its slot."""
+
+
+@dataclass(frozen=True)
+class AlertThresholds:
+    """When the board raises its alerts (settings CHAUD_OPS_*)."""
+
+    not_accepted: timedelta = timedelta(minutes=3)
+    unassigned: timedelta = timedelta(minutes=5)
+    kitchen_late: timedelta = timedelta(minutes=5)
+    stale_position: timedelta = timedelta(minutes=2)
+
+
+def board_state(status: OrderStatus, tickets: Iterable[TicketStatus]) -> BoardState:
+    """Where an order is: the first kitchen still to accept or cook holds it back."""
+    if status is OrderStatus.CANCELLED:
+        return BoardState.CANCELLED
+    if status is OrderStatus.DELIVERED:
+        return BoardState.DELIVERED
+    live = [t for t in tickets if t not in _ENDED_TICKETS]
+    if status is OrderStatus.OUT_FOR_DELIVERY or TicketStatus.PICKED_UP in live:
+        return BoardState.OUT
+    if TicketStatus.NEW in live:
+        return BoardState.WAITING_FOR_KITCHEN
+    if TicketStatus.ACCEPTED in live or TicketStatus.PREPARING in live:
+        return BoardState.COOKING
+    return BoardState.WAITING_FOR_COURIER
+
+
+def order_alerts(row: OrderRow, limits: AlertThresholds) -> list[Alert]:
+    """The alerts an order row raises, each from when it holds."""
+    if row.board_state in (BoardState.DELIVERED, BoardState.CANCELLED):
+        return []
+    subject = f"order:{row.id}"
+    alerts = []
+    for ticket in row.tickets:
+        if ticket.status is TicketStatus.NEW:
+            alerts.append(
+                Alert(
+                    kind=AlertKind.NOT_ACCEPTED,
+                    at=ticket.created_at + limits.not_accepted,
+                    text=f"{ticket.restaurant_name} has not accepted order #{row.id}",
+                    subject=subject,
+                )
+            )
+        late_at = _kitchen_late_at(ticket, limits)
+        if late_at is not None:
+            alerts.append(
+                Alert(
+                    kind=AlertKind.KITCHEN_LATE,
+                    at=late_at,
+                    text=f"{ticket.restaurant_name} is late with order #{row.id}",
+                    subject=subject,
+                )
+            )
+    if row.courier_id is None and row.board_state is not BoardState.OUT:
+        since = row.placed_at + limits.unassigned
+        if row.deliver_at is not None:
+            since = max(since, row.deliver_at - SCHEDULED_LEAD)
+        why = (row.unplaced_reason or "not planned yet").replace("_", " ")
+        alerts.append(
+            Alert(
+                kind=AlertKind.UNASSIGNED,
+                at=since,
+                text=f"Order #{row.id} has no courier: {why}",
+                subject=subject,
+            )
+        )
+    promise = row.promised_at
+    eta = row.estimated_delivery_at
+    alerts.append(
+        Alert(
+            kind=AlertKind.LATE,
+            # An ETA past the promise holds at once; otherwise from the promise itself.
+            at=row.placed_at if eta is not None and eta > promise else promise,
+            text=f"Order #{row.id} is late against its promise",
+            subject=subject,
+        )
+    )
+    return alerts
+
+
+def _kitchen_late_at(ticket: TicketRow, limits: AlertThresholds) -> datetime | None:
+    if ticket.status is TicketStatus.ACCEPTED and ticket.start_cooking_at is not None:
+        return ticket.start_cooking_at + limits.kitchen_late
+    if ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
+        return ticket.started_at + timedelta(minutes=ticket.prep_minutes) + limits.kitchen_late
+    return None
+
+
+def with_order_alerts(row: OrderRow, limits: AlertThresholds) -> OrderRow:
+    return row.model_copy(update={"alerts": order_alerts(row, limits)})
+
+
+def with_courier_alerts(row: CourierRow, limits: AlertThresholds) -> CourierRow:
+    return row.model_copy(update={"alerts": courier_alerts(row, limits)})
+
+
+def with_alerts(payload: dict[str, Any], limits: AlertThresholds) -> dict[str, Any]:
+    """A board event's payload with its row's alerts, as this API's thresholds raise them."""
+    if "order" in payload:
+        row = with_order_alerts(OrderRow.model_validate(payload["order"]), limits)
+        return {"order": row.model_dump(mode="json")}
+    if "courier" in payload:
+        courier = with_courier_alerts(CourierRow.model_validate(payload["courier"]), limits)
+        return {"courier": courier.model_dump(mode="json")}
+    return payload
+
+
+def courier_alerts(row: CourierRow, limits: AlertThresholds) -> list[Alert]:
+    if not row.on_shift or row.position_at is None:
+        return []
+    return [
+        Alert(
+            kind=AlertKind.STALE_POSITION,
+            at=row.position_at + limits.stale_position,
+            text=f"{row.name} has sent no position since {row.position_at:%H:%M}",
+            subject=f"courier:{row.id}",
+        )
+    ]
+
+
+def order_rows(session: Session, order_ids: Iterable[int]) -> list[OrderRow]:
+    ids = sorted(set(order_ids))
+    if not ids:
+        return []
+    orders = session.exec(select(Order).where(col(Order.id).in_(ids)).order_by(col(Order.id))).all()
+    tickets: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in session.exec(
+        select(Ticket).where(col(Ticket.order_id).in_(ids)).order_by(col(Ticket.id))
+    ):
+        tickets[ticket.order_id].append(ticket)
+    names = dict(
+        session.exec(
+            select(Restaurant.id, Restaurant.name).where(
+                col(Restaurant.id).in_({t.restaurant_id for ts in tickets.values() for t in ts})
+            )
+        ).all()
+    )
+    holder = dict(
+        session.exec(
+            select(Stop.order_id, Round.courier_id)
+            .join(Round, col(Round.id) == col(Stop.round_id))
+            .where(
+                col(Stop.order_id).in_(ids),
+                col(Round.status).in_(_OPEN_ROUNDS),
+                col(Stop.done_at).is_(None),
+            )
+        ).all()
+    )
+    rows = []
+    for order in orders:
+        assert order.id is not None
+        row = OrderRow(
+            id=order.id,
+            status=order.status,
+            board_state=board_state(order.status, [t.status for t in tickets[order.id]]),
+            destination_kind=order.destination_kind,
+            address=order.address,
+            lat=order.lat,
+            lon=order.lon,
+            placed_at=order.placed_at,
+            deliver_at=order.deliver_at,
+            promised_at=order.promised_at,
+            estimated_delivery_at=order.estimated_delivery_at,
+            delivered_at=order.delivered_at,
+            total_cents=order.total_cents,
+            courier_id=holder.get(order.id),
+            pinned_courier_id=order.pinned_courier_id,
+            unplaced_reason=order.unplaced_reason,
+            tickets=[_ticket_row(t, names.get(t.restaurant_id, "")) for t in tickets[order.id]],
+            alerts=[],
+        )
+        rows.append(row)
+    return rows
+
+
+def _ticket_row(ticket: Ticket, restaurant_name: str) -> TicketRow:
+    assert ticket.id is not None
+    return TicketRow(
+        ticket_id=ticket.id,
+        restaurant_id=ticket.restaurant_id,
+        restaurant_name=restaurant_name,
+        status=ticket.status,
+        created_at=ticket.created_at,
+        accepted_at=ticket.accepted_at,
+        start_cooking_at=ticket.start_cooking_at,
+        started_at=ticket.started_at,
+        ready_at=ticket.ready_at,
+        picked_up_at=ticket.picked_up_at,
+        prep_minutes=ticket.prep_minutes,
+    )
+
+
+def courier_rows(session: Session, courier_ids: Iterable[int]) -> list[CourierRow]:
+    ids = sorted(set(courier_ids))
+    if not ids:
+        return []
+    couriers = session.exec(
+        select(Courier).where(col(Courier.id).in_(ids)).order_by(col(Courier.id))
+    ).all()
+    zones = dict(
+        session.exec(
+            select(CourierShift.courier_id, CourierShift.zone).where(
+                col(CourierShift.courier_id).in_(ids), col(CourierShift.ended_at).is_(None)
+            )
+        ).all()
+    )
+    stops: dict[int, list[NextStop]] = defaultdict(list)
+    for stop, courier_id in session.exec(
+        select(Stop, Round.courier_id)
+        .join(Round, col(Round.id) == col(Stop.round_id))
+        .where(
+            col(Round.courier_id).in_(ids),
+            col(Round.status).in_(_OPEN_ROUNDS),
+            col(Stop.done_at).is_(None),
+        )
+        .order_by(col(Round.id), col(Stop.position), col(Stop.id))
+    ):
+        assert stop.id is not None
+        stops[courier_id].append(
+            NextStop(
+                stop_id=stop.id,
+                kind=stop.kind,
+                order_id=stop.order_id,
+                lat=stop.lat,
+                lon=stop.lon,
+                eta=stop.eta,
+            )
+        )
+    rows = []
+    for courier in couriers:
+        assert courier.id is not None
+        row = CourierRow(
+            id=courier.id,
+            name=courier.name,
+            vehicle=courier.vehicle,
+            on_shift=courier.on_shift,
+            lat=courier.lat,
+            lon=courier.lon,
+            position_at=courier.position_at,
+            zone=zones.get(courier.id),
+            bag_capacity=courier.bag_capacity,
+            stops=stops[courier.id],
+            alerts=[],
+        )
+        rows.append(row)
+    return rows
+
+
+def kitchen_rows(session: Session, restaurant_ids: Iterable[int] | None = None) -> list[KitchenRow]:
+    """The kitchens named, or all of them."""
+    query = select(Restaurant).order_by(col(Restaurant.id))
+    if restaurant_ids is not None:
+        ids = sorted(set(restaurant_ids))
+        if not ids:
+            return []
+        query = query.where(col(Restaurant.id).in_(ids))
+    restaurants = session.exec(query).all()
+    counts: dict[tuple[int, TicketStatus], int] = {
+        (restaurant_id, TicketStatus(status)): int(count)
+        for restaurant_id, status, count in session.exec(
+            select(Ticket.restaurant_id, Ticket.status, sa.func.count())
+            .where(
+                col(Ticket.restaurant_id).in_([r.id for r in restaurants]),
+                col(Ticket.status).in_(_LIVE_TICKETS[:4]),
+            )
+            .group_by(col(Ticket.restaurant_id), col(Ticket.status))
+        ).all()
+    }
+    rows = []
+    for restaurant in restaurants:
+        assert restaurant.id is not None
+        open_tickets = sum(counts.get((restaurant.id, s), 0) for s in _LIVE_TICKETS[:4])
+        rows.append(
+            KitchenRow(
+                id=restaurant.id,
+                name=restaurant.name,
+                lat=restaurant.lat,
+                lon=restaurant.lon,
+                paused=restaurant.paused,
+                busy_extra_minutes=restaurant.busy_extra_minutes,
+                open_tickets=open_tickets,
+                waiting_tickets=counts.get((restaurant.id, TicketStatus.NEW), 0),
+            )
+        )
+    return rows
+
+
+def operator_sequence(session: Session) -> int:
+    row = session.get(ChannelSequence, OPERATOR_CHANNEL)
+    return row.last_sequence if row is not None else 0
+
+
+def board(session: Session, limits: AlertThresholds) -> Board:
+    """The whole board: open orders, couriers on shift or with stops, every kitchen."""
+    # The sequence first: an event committed while the rest is read is sent again, never lost.
+    seq = operator_sequence(session)
+    open_orders = session.exec(select(Order.id).where(col(Order.status).in_(_OPEN_ORDERS))).all()
+    couriers = session.exec(select(Courier.id).where(col(Courier.on_shift))).all()
+    relays = session.exec(select(RelayPoint).order_by(col(RelayPoint.id))).all()
+    return Board(
+        seq=seq,
+        orders=[
+            with_order_alerts(row, limits)
+            for row in order_rows(session, [i for i in open_orders if i is not None])
+        ],
+        couriers=[
+            with_courier_alerts(row, limits)
+            for row in courier_rows(session, [i for i in couriers if i is not None])
+        ],
+        kitchens=kitchen_rows(session),
+        relay_points=[
+            RelayRow(id=r.id, name=r.name, lat=r.lat, lon=r.lon, active=r.active)
+            for r in relays
+            if r.id is not None
+        ],
+    )
+
+
+# -- Keeping it live ------------------------------------------------------------------------
+
+
+@dataclass
+class Touched:
+    orders: set[int]
+    couriers: set[int]
+    kitchens: set[int]
+
+
+def touched(session: Session) -> Touched:
+    found: Touched | None = session.info.get(OPS_TOUCHED_KEY)
+    if found is None:
+        found = session.info[OPS_TOUCHED_KEY] = Touched(set(), set(), set())
+    return found
+
+
+def touch(
+    session: Session,
+    orders: Iterable[int] = (),
+    couriers: Iterable[int] = (),
+    kitchens: Iterable[int] = (),
+) -> None:
+    """Send these rows to the operator's board when the transaction commits."""
+    seen = touched(session)
+    seen.orders.update(orders)
+    seen.couriers.update(couriers)
+    seen.kitchens.update(kitchens)
+
+
+def touch_from_event(session: Session, channel: str, payload: dict[str, Any]) -> None:
+    """What an event is about, read from its channel and payload."""
+    kind, _, ident = channel.partition(":")
+    seen = touched(session)
+    if kind == "restaurant" and ident.isdigit():
+        seen.kitchens.add(int(ident))
+    elif kind == "courier" and ident.isdigit():
+        seen.couriers.add(int(ident))
+    for key, into in (("order_id", seen.orders), ("courier_id", seen.couriers)):
+        value = payload.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            into.add(value)
+
+
+def rows_to_announce(session: Session) -> list[tuple[str, dict[str, Any]]]:
+    """The touched rows as (kind, payload) events, and forget them."""
+    seen: Touched | None = session.info.pop(OPS_TOUCHED_KEY, None)
+    if seen is None:
+        return []
+    # An order's courier changes too when its stops move: its row follows.
+    events: list[tuple[str, dict[str, Any]]] = []
+    for order in order_rows(session, seen.orders):
+        events.append(("board.order", {"order": order.model_dump(mode="json")}))
+        if order.courier_id is not None:
+            seen.couriers.add(order.courier_id)
+        seen.kitchens.update(t.restaurant_id for t in order.tickets)
+    for courier in courier_rows(session, seen.couriers):
+        events.append(("board.courier", {"courier": courier.model_dump(mode="json")}))
+    for kitchen in kitchen_rows(session, seen.kitchens):
+        events.append(("board.kitchen", {"kitchen": kitchen.model_dump(mode="json")}))
+    return events
+
+
+def forget(session: Session) -> None:
+    session.info.pop(OPS_TOUCHED_KEY, None)
