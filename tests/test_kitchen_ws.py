@@ -41,19 +41,19 @@ def server(
 class Board:
     """A kitchen screen, as a test drives it."""
 
-    def __init__(self, server: LiveServer, slug: str, since: int | None = None) -> None:
-        url = server.url.replace("http://", "ws://") + "/kitchen/ws"
+    def __init__(
+        self,
+        server: LiveServer,
+        slug: str,
+        since: int | None = None,
+        path: str = "/kitchen/ws",
+        email: str | None = None,
+    ) -> None:
+        url = server.url.replace("http://", "ws://") + path
         self._stack = ExitStack()
         self.socket: ClientConnection = self._stack.enter_context(connect(url, open_timeout=10))
-        self.socket.send(
-            json.dumps(
-                {
-                    "type": "hello",
-                    "token": server.token(f"kitchen-{slug}@chaud.demo"),
-                    "since": since,
-                }
-            )
-        )
+        token = server.token(email or f"kitchen-{slug}@chaud.demo")
+        self.socket.send(json.dumps({"type": "hello", "token": token, "since": since}))
         self.seq = since
 
     def next(self, timeout: float = 5.0) -> dict[str, Any]:
