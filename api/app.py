@@ -23,6 +23,7 @@ from api.input_guard import NulGuardMiddleware
 from api.logs import AccessLogMiddleware, configure_logging
 from api.pages import customer as customer_pages
 from api.pages import docs as docs_page
+from api.pages import ops as ops_pages
 from api.ratelimit import Limiter, sign_in_rules
 from api.routes import auth, courier, geo, health, kitchen, ops, orders, restaurants
 from api.security import PasswordWork
@@ -87,6 +88,7 @@ def create_app(
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(customer_pages.router)
+    app.include_router(ops_pages.router)
     app.include_router(docs_page.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     # Parts built on top of the api (the kitchen display) plug in here: the api never imports

@@ -29,6 +29,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/geo/streets"): PUBLIC,
     ("GET", "/api/v1/geo/locate"): PUBLIC,
     ("GET", "/api/v1/geo/zone"): PUBLIC,
+    ("GET", "/api/v1/geo/streets-map"): PUBLIC,
     ("POST", "/api/v1/quotes"): PUBLIC,
     ("POST", "/api/v1/auth/signup"): PUBLIC,
     ("POST", "/api/v1/auth/token"): PUBLIC,

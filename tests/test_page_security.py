@@ -73,7 +73,7 @@ def test_every_page_keeps_the_content_security_policy_and_the_docs_work_offline(
             violations.append(message.text)
 
     page.on("console", watch)
-    for path in ("/", "/r/pho-turenne", "/login", "/cart", "/courier", "/kitchen"):
+    for path in ("/", "/r/pho-turenne", "/login", "/cart", "/courier", "/kitchen", "/ops/audit"):
         response = page.goto(path)
         assert response is not None, path
         assert response.ok, path

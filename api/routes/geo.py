@@ -1,6 +1,6 @@
 """The map: street-name autocomplete, location checks, the service zone."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
@@ -72,3 +72,20 @@ def zone(geography: GeographyDep) -> ZonePublic:
     """The service zone's outline as (lat, lon) points, with the map data's attribution."""
     outline = [[lat, lon] for lat, lon in geography.snappers["bike"].zone_latlon]
     return ZonePublic(outline=outline, attribution=ATTRIBUTION)
+
+
+class StreetsMap(BaseModel):
+    """A GeoJSON Feature: the service area's streets as one MultiLineString."""
+
+    type: str = "Feature"
+    geometry: dict[str, Any]
+    properties: dict[str, str]
+
+
+@router.get("/streets-map")
+def streets_map(geography: GeographyDep) -> StreetsMap:
+    """The service area's streets as GeoJSON ([lon, lat]), to draw the map with no tiles."""
+    return StreetsMap(
+        geometry={"type": "MultiLineString", "coordinates": service.street_lines(geography)},
+        properties={"attribution": ATTRIBUTION},
+    )

@@ -5,6 +5,7 @@
 const API = "/api/v1";
 const CART_KEY = "chaud.cart";
 const TOKEN_KEY = "chaud.token";
+const HOME_OF_ROLE = { operator: "/ops", kitchen: "/kitchen", courier: "/courier", customer: "/" };
 const STATUS_LABELS = {
   placed: "Placed", confirmed: "Confirmed", in_preparation: "In preparation",
   out_for_delivery: "On its way", delivered: "Delivered", cancelled: "Cancelled",
@@ -211,7 +212,11 @@ function setUpLogin() {
     const body = await response.json();
     if (!response.ok) { showProblems(body); return; }
     localStorage.setItem(TOKEN_KEY, body.access_token);
-    location.assign(sameSitePath(new URLSearchParams(location.search).get("next")));
+    const next = new URLSearchParams(location.search).get("next");
+    if (next) { location.assign(sameSitePath(next)); return; }
+    // No page asked for: each role's own home (the operator's board, the kitchen's screen…).
+    const me = await api("/me");
+    location.assign(HOME_OF_ROLE[me.ok && me.body.role] || "/");
   });
 }
 
