@@ -5,11 +5,11 @@
 
 A throw-away PostgreSQL database; WORKERS API processes (`benchmarks.serve`, each its own
 uvicorn) on their own ports; SCREENS websocket screens spread over the workers and the ten
-demo kitchens; orders placed at RATE per second through the workers in turn. Latency is the
-screen's receipt time minus the event's outbox timestamp (written just before commit, so it
-is slightly pessimistic). Afterwards every ticket in the database is checked against every
-screen of its restaurant: lost = a screen that never got it, duplicated = a screen that got
-its creation event twice. `--kill-at` kills worker 0 (SIGKILL) mid-stream and `--restart-at`
+demo kitchens; once every screen has its first answer, orders placed at RATE per second
+through the workers in turn. Latency is the screen's receipt time minus the event's outbox
+timestamp (written just before commit, so it is slightly pessimistic). Afterwards every
+ticket in the database is checked against every screen of its restaurant: lost = a screen
+that never got it, duplicated = a screen that got its creation event twice. `--kill-at` kills worker 0 (SIGKILL) mid-stream and `--restart-at`
 starts it again; its screens reconnect (to the other worker first) and resume by sequence.
 Prints the JSON summary as the last line.
 """
@@ -52,6 +52,7 @@ class ScreenRecord:
     latencies_ms: list[float] = field(default_factory=list)
     snapshots: int = 0
     connections: int = 0
+    up: bool = False
 
 
 @dataclass
@@ -80,12 +81,13 @@ async def _screen(
                 hello = {"type": "hello", "token": record.token, "since": record.last_seq}
                 await socket.send(json.dumps(hello))
                 record.connections += 1
-                if record.connections == 1:
-                    connected.one_more()
                 attempt = 0
                 async for raw in socket:
                     received = time.time()
                     message = json.loads(raw)
+                    if record.connections == 1 and not record.up:
+                        record.up = True  # its first answer: the screen is up
+                        connected.one_more()
                     if message["type"] == "snapshot":
                         record.last_seq = message["seq"]
                         record.snapshots += 1

@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -28,7 +29,8 @@ def install(app: FastAPI) -> Callable[[FastAPI], AbstractAsyncContextManager[Non
 
     @asynccontextmanager
     async def running(app: FastAPI) -> AsyncIterator[None]:
-        hub = Hub(app.state.engine, _postgres_dsn(app))
+        expand = partial(screen.expand_board_events, app.state)
+        hub = Hub(app.state.engine, _postgres_dsn(app), {"operator:": expand})
         app.state.kitchen_hub = hub
         async with hub.running():
             yield

@@ -41,6 +41,7 @@ Message = dict[str, Any]
 def event_message(row: Any) -> Message:
     return {
         "type": "event",
+        "channel": row.channel,
         "seq": int(row.sequence),
         "event_id": int(row.id),
         "kind": row.kind,
@@ -68,9 +69,14 @@ def events_between(
     return [event_message(row) for row in connection.execute(query.order_by(_EVENTS.c.sequence))]
 
 
+Expander = Callable[[list[Message]], list[Message]]
+"""Turns a channel's events into what its screens are sent, in one read (run on a thread)."""
+
+
 @dataclass(eq=False)
 class Screen:
-    """One connected display: its queue of events not yet sent."""
+    """One channel of a connected display: the queue of events not yet sent (a display that
+    follows several channels gives each the same queue)."""
 
     channel: str
     queue: asyncio.Queue[Message] = field(default_factory=lambda: asyncio.Queue(QUEUE_SIZE))
@@ -89,10 +95,25 @@ class Screen:
             self.queue.put_nowait({"type": "resync"})
 
 
+def _by_channel(messages: list[Message]) -> dict[str, list[Message]]:
+    found: dict[str, list[Message]] = defaultdict(list)
+    for message in messages:
+        found[message["channel"]].append(message)
+    return found
+
+
 class Hub:
-    def __init__(self, engine: sa.Engine, postgres_dsn: str | None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        postgres_dsn: str | None,
+        expanders: dict[str, Expander] | None = None,
+    ) -> None:
         self.engine = engine
         self.postgres_dsn = postgres_dsn
+        self.expanders = expanders or {}
+        """Per channel prefix, how its events are expanded: once per pump cycle, for all the
+        screens of this process, with what every channel of the prefix brought in it."""
         self.limiter = CapacityLimiter(2)
         self._screens: dict[str, set[Screen]] = defaultdict(set)
         self._handed_out: dict[str, int] = {}
@@ -158,26 +179,39 @@ class Hub:
                 continue
             try:
                 fresh = await self.run_sync(partial(self._read, channels))
+                self._offer({c: ms for c, ms in fresh.items() if not self._expanded(c)})
+                # Channels whose events are expanded (the operator's board rows) come after
+                # the others: their reading never holds back a kitchen's ticket.
+                for prefix, expand in self.expanders.items():
+                    mine = [m for c, ms in fresh.items() if c.startswith(prefix) for m in ms]
+                    if mine:
+                        self._offer(_by_channel(await self.run_sync(partial(expand, mine))))
             except sa.exc.DBAPIError:
                 log.warning("kitchen display: reading the outbox failed; retrying", exc_info=True)
                 continue
-            for channel, messages in fresh.items():
-                if not messages:
-                    continue
-                if channel in self._handed_out:
-                    self._handed_out[channel] = max(self._handed_out[channel], messages[-1]["seq"])
-                for screen in list(self._screens.get(channel, ())):
-                    for message in messages:
-                        screen.offer(message)
+
+    def _expanded(self, channel: str) -> bool:
+        return any(channel.startswith(prefix) for prefix in self.expanders)
+
+    def _offer(self, fresh: dict[str, list[Message]]) -> None:
+        for channel, messages in fresh.items():
+            if not messages:
+                continue
+            if channel in self._handed_out:
+                self._handed_out[channel] = max(self._handed_out[channel], messages[-1]["seq"])
+            for screen in list(self._screens.get(channel, ())):
+                for message in messages:
+                    screen.offer(message)
 
     def _read(self, channels: dict[str, int]) -> dict[str, list[Message]]:
         with self.engine.connect() as connection:
             latest = last_sequences(connection, list(channels))
-            return {
+            fresh = {
                 channel: events_between(connection, channel, channels[channel], last)
                 for channel, last in latest.items()
                 if last > channels[channel]
             }
+        return fresh
 
     async def _listen(self) -> None:
         """Wake on NOTIFY from any process; reconnect when the connection drops."""

@@ -2,13 +2,15 @@
 
 Protocol (JSON messages):
 - the screen opens with ``{"type": "hello", "token": "<bearer token>", "since": <last seq>}``
-  (``since`` null for a fresh screen); a kitchen account only, and only its restaurant (an
-  operator account for ``/ops/ws``, on the operator channel);
-- the server answers with the events after ``since`` (``{"type": "event", "seq", "event_id",
-  "kind", "payload", "at"}``) or, when that gap is too old or unknown, one
-  ``{"type": "snapshot", "seq", "tickets"}`` (``"board"`` for the operator); then live events
-  in sequence order (the operator's board rows with their alerts), and
-  ``{"type": "heartbeat", "seq"}`` every HEARTBEAT_S;
+  (``since`` null for a fresh screen); a kitchen account only, and only its restaurant. The
+  operator's board (``/ops/ws``, operator accounts) follows the operator channels
+  (api.services.outbox.OPERATOR_CHANNELS): its ``since`` is ``{channel: last seq}``;
+- the server answers with the events after ``since`` (``{"type": "event", "channel", "seq",
+  "event_id", "kind", "payload", "at"}``, in sequence order per channel) or, when that gap is
+  too old or unknown, one ``{"type": "snapshot", "seq", "seqs", "tickets"}`` (``"board"`` for
+  the operator; ``seqs`` per channel); then live events (for the operator, each
+  "board.touched" event is sent as "board.rows": the current rows of what it touched, with
+  their alerts), and ``{"type": "heartbeat", "seq", "seqs"}`` every HEARTBEAT_S;
 - kitchen commands ``{"type": "command", "client_id", "action", "ticket_id" | "dish_id"}`` answer
   ``{"type": "ack", "client_id", "ok", "status", ...}``; a client id is used once, a repeat
   gets the first answer (commands queued offline are replayed safely).
@@ -35,9 +37,16 @@ from api.schemas.accounts import Account
 from api.security import token_expiry
 from api.services import ops_board
 from api.services.kitchen import board
-from api.services.outbox import OPERATOR_CHANNEL, restaurant_channel
+from api.services.outbox import BOARD_TOUCHED, OPERATOR_CHANNELS, restaurant_channel
 from kitchen_display.commands import ScreenCommand, run_command
-from kitchen_display.hub import Hub, Message, Screen, events_between, last_sequences
+from kitchen_display.hub import (
+    QUEUE_SIZE,
+    Hub,
+    Message,
+    Screen,
+    events_between,
+    last_sequences,
+)
 
 HEARTBEAT_S = 12.0
 HELLO_TIMEOUT_S = 10.0
@@ -83,25 +92,38 @@ def _sign_in(websocket: WebSocket, token: str) -> Account | None:
         )
 
 
+TEXT = "_text"
+"""A message's JSON, when it was written once for all the screens it goes to."""
+
+
+def as_text(message: Message) -> str:
+    """A message in JSON, as Starlette's send_json writes it."""
+    text = message.get(TEXT)
+    if isinstance(text, str):
+        return text
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+
+
 @dataclass(frozen=True)
 class Feed:
-    """What one kind of screen follows: its channel, its snapshot, how its events are shown,
-    and whether it sends commands."""
+    """What one kind of screen follows: its channels, its snapshot, how its events are
+    expanded, and whether it sends commands."""
 
-    channel: Callable[[Account], str | None]
-    """The account's channel; None: this screen is not for that account."""
+    channels: Callable[[Account], tuple[str, ...] | None]
+    """The account's channels; None: this screen is not for that account."""
     snapshot: Callable[[Any, Session, Account], dict[str, Any]]
     """The snapshot's content (app state, session, account), without its type and seq."""
-    show: Callable[[Any, Message], Message] = lambda _state, message: message
-    """An event as sent (app state, message)."""
+    expand: Callable[[Any, list[Message]], list[Message]] | None = None
+    """Events as sent (app state, events): the hub's expander for these channels, also run on
+    what a screen catches up on."""
     commands: bool = False
     refusal: str = "sign in"
 
 
-def _kitchen_channel(account: Account) -> str | None:
+def _kitchen_channels(account: Account) -> tuple[str, ...] | None:
     if account.role is not Role.KITCHEN or account.restaurant_id is None:
         return None
-    return restaurant_channel(account.restaurant_id)
+    return (restaurant_channel(account.restaurant_id),)
 
 
 def _kitchen_snapshot(_state: Any, session: Session, account: Account) -> dict[str, Any]:
@@ -110,23 +132,79 @@ def _kitchen_snapshot(_state: Any, session: Session, account: Account) -> dict[s
 
 
 KITCHEN = Feed(
-    _kitchen_channel, _kitchen_snapshot, commands=True, refusal="a kitchen account is needed"
+    _kitchen_channels, _kitchen_snapshot, commands=True, refusal="a kitchen account is needed"
 )
 
 
-def _catch_up(state: Any, feed: Feed, account: Account, since: int | None) -> list[Message]:
+def _operator_channels(account: Account) -> tuple[str, ...] | None:
+    return OPERATOR_CHANNELS if account.role is Role.OPERATOR else None
+
+
+def _operator_snapshot(state: Any, session: Session, _account: Account) -> dict[str, Any]:
+    board_ = ops_board.board(session, alert_thresholds(state.settings))
+    return {"board": board_.model_dump(mode="json")}
+
+
+def expand_board_events(state: Any, messages: list[Message]) -> list[Message]:
+    """Each "board.touched" event as "board.rows": the current rows of what it touched, with
+    their alerts, all read at once."""
+    touched = [m for m in messages if m.get("kind") == BOARD_TOUCHED]
+    if not touched:
+        return messages
+    with Session(state.engine) as session:
+        rows = ops_board.rows_for_each(
+            session, [m["payload"] for m in touched], alert_thresholds(state.settings)
+        )
+    expanded = {}
+    for message, found in zip(touched, rows, strict=True):
+        shown = {**message, "kind": "board.rows", "payload": found.model_dump(mode="json")}
+        # Written once here for every board of the process it is offered to.
+        expanded[id(message)] = {**shown, TEXT: as_text(shown)}
+    return [expanded.get(id(m), m) for m in messages]
+
+
+OPERATOR = Feed(
+    _operator_channels,
+    _operator_snapshot,
+    expand_board_events,
+    refusal="an operator account is needed",
+)
+
+
+def _since(hello: Any, channels: tuple[str, ...]) -> dict[str, int] | None:
+    """What the screen holds, per channel: a number for a one-channel screen, or a mapping."""
+    since = hello.get("since") if isinstance(hello, dict) else None
+    if isinstance(since, int) and not isinstance(since, bool) and len(channels) == 1:
+        since = {channels[0]: since}
+    if not isinstance(since, dict):
+        return None
+    held = {c: since.get(c) for c in channels}
+    if any(not isinstance(v, int) or isinstance(v, bool) or v < 0 for v in held.values()):
+        return None
+    return {c: int(v) for c, v in held.items() if v is not None}
+
+
+def _catch_up(
+    state: Any, feed: Feed, account: Account, since: dict[str, int] | None
+) -> list[Message]:
     """What a screen that holds ``since`` needs: the missed events, or a snapshot."""
-    channel = feed.channel(account)
-    assert channel is not None
+    channels = feed.channels(account)
+    assert channels is not None
     engine: sa.Engine = state.engine
     with engine.connect() as connection:
-        current = last_sequences(connection, [channel])[channel]
-        if since is not None and current - REPLAY_LIMIT <= since <= current:
-            return events_between(connection, channel, since, current)
+        current = last_sequences(connection, list(channels))
+        if since is not None and all(
+            current[c] - REPLAY_LIMIT <= since[c] <= current[c] for c in channels
+        ):
+            missed = [
+                m for c in channels for m in events_between(connection, c, since[c], current[c])
+            ]
+            return feed.expand(state, missed) if feed.expand else missed
     with Session(engine) as session:
-        # Read the sequence first: an event committed meanwhile is sent again, never lost.
+        # Read the sequences first: an event committed meanwhile is sent again, never lost.
         content = feed.snapshot(state, session, account)
-    return [{"type": "snapshot", "seq": current, **content}]
+    single = {"seq": current[channels[0]]} if len(channels) == 1 else {}
+    return [{"type": "snapshot", **single, "seqs": current, **content}]
 
 
 class _Connection:
@@ -136,52 +214,60 @@ class _Connection:
         hub: Hub,
         feed: Feed,
         account: Account,
-        screen: Screen,
+        screens: list[Screen],
         token: str,
     ) -> None:
-        self.websocket, self.hub, self.account, self.screen = websocket, hub, account, screen
+        self.websocket, self.hub, self.account, self.screens = websocket, hub, account, screens
         self.feed, self.token = feed, token
-        self.last = 0
+        self.channels = tuple(screen.channel for screen in screens)
+        self.queue = screens[0].queue
+        self.last = dict.fromkeys(self.channels, 0)
         self.lock = asyncio.Lock()
 
     async def send(self, messages: list[Message]) -> None:
         async with self.lock:
             for message in messages:
                 if message["type"] == "event":
-                    if message["seq"] <= self.last:
+                    channel = message["channel"]
+                    if message["seq"] <= self.last[channel]:
                         continue  # already on the screen
-                    if message["seq"] > self.last + 1:
-                        await self._fill_gap(message["seq"] - 1)
-                    self.last = message["seq"]
-                    message = self.feed.show(self.websocket.app.state, message)
+                    if message["seq"] > self.last[channel] + 1:
+                        await self._fill_gap(channel, message["seq"] - 1)
+                    self.last[channel] = message["seq"]
                 elif message["type"] == "snapshot":
-                    self.last = message["seq"]
-                await self.websocket.send_json(message)
+                    self.last = dict(message["seqs"])
+                await self.websocket.send_text(as_text(message))
 
-    async def _fill_gap(self, up_to: int) -> None:
-        channel, after = self.screen.channel, self.last
+    async def _fill_gap(self, channel: str, up_to: int) -> None:
+        after, state = self.last[channel], self.websocket.app.state
 
         def read() -> list[Message]:
             with self.hub.engine.connect() as connection:
-                return events_between(connection, channel, after, up_to)
+                missed = events_between(connection, channel, after, up_to)
+            return self.feed.expand(state, missed) if self.feed.expand else missed
 
         for message in await self.hub.run_sync(read):
-            self.last = message["seq"]
-            await self.websocket.send_json(self.feed.show(self.websocket.app.state, message))
+            self.last[channel] = message["seq"]
+            await self.websocket.send_text(as_text(message))
 
     async def resync(self) -> None:
-        self.screen.overflowed = False
+        for screen in self.screens:
+            screen.overflowed = False
         state = self.websocket.app.state
         messages = await self.hub.run_sync(lambda: _catch_up(state, self.feed, self.account, None))
         await self.send(messages)
 
     async def forward(self) -> None:
         while True:
-            message = await self.screen.queue.get()
+            message = await self.queue.get()
             if message["type"] == "resync":
                 await self.resync()
             else:
                 await self.send([message])
+
+    def heartbeat_message(self) -> Message:
+        single = {"seq": self.last[self.channels[0]]} if len(self.channels) == 1 else {}
+        return {"type": "heartbeat", **single, "seqs": dict(self.last)}
 
     async def heartbeat(self) -> None:
         while True:
@@ -189,11 +275,11 @@ class _Connection:
             # A screen that only listens is checked too: a disabled account stops hearing.
             await self.check_account()
             async with self.lock:
-                await self.websocket.send_json({"type": "heartbeat", "seq": self.last})
+                await self.websocket.send_json(self.heartbeat_message())
 
     async def check_account(self) -> None:
         account = await self.hub.run_sync(lambda: _sign_in(self.websocket, self.token))
-        if account is None or self.feed.channel(account) != self.screen.channel:
+        if account is None or self.feed.channels(account) != self.channels:
             raise _Close(4401, "the token is no longer valid: sign in again")
 
     async def expiry(self, expires: datetime) -> None:
@@ -258,20 +344,22 @@ async def serve_screen(websocket: WebSocket, feed: Feed) -> None:
     account = await hub.run_sync(lambda: _sign_in(websocket, token)) if token else None
     secret = websocket.app.state.settings.secret_key.get_secret_value()
     expires = token_expiry(token, secret) if token else None
-    channel = feed.channel(account) if account is not None else None
-    if token is None or expires is None or account is None or channel is None:
+    channels = feed.channels(account) if account is not None else None
+    if token is None or expires is None or account is None or channels is None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             await websocket.send_json(
                 {"type": "error", "error": "unauthorized", "detail": feed.refusal}
             )
             await websocket.close(code=4401, reason=feed.refusal)
         return
-    since = hello.get("since")
-    since = since if isinstance(since, int) and since >= 0 else None
-    screen = Screen(channel)
-    await hub.attach(screen)  # from here on, new events are queued for this screen
-    connection = _Connection(websocket, hub, feed, account, screen, token)
-    connection.last = since or 0  # a replay continues from what the screen holds
+    since = _since(hello, channels)
+    # One queue for all the screen's channels: from here on, new events are queued for it.
+    queue: asyncio.Queue[Message] = asyncio.Queue(QUEUE_SIZE)
+    screens = [Screen(channel, queue) for channel in channels]
+    for screen in screens:
+        await hub.attach(screen)
+    connection = _Connection(websocket, hub, feed, account, screens, token)
+    connection.last.update(since or {})  # a replay continues from what the screen holds
     state = websocket.app.state
     tasks: list[asyncio.Task[None]] = []
     try:
@@ -292,7 +380,8 @@ async def serve_screen(websocket: WebSocket, feed: Feed) -> None:
     except _Close as closing:
         await _close(websocket, closing)
     finally:
-        hub.detach(screen)
+        for screen in screens:
+            hub.detach(screen)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -303,31 +392,6 @@ async def serve_screen(websocket: WebSocket, feed: Feed) -> None:
 async def _close(websocket: WebSocket, closing: _Close) -> None:
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):
         await websocket.close(code=closing.code, reason=closing.reason)
-
-
-def _operator_channel(account: Account) -> str | None:
-    return OPERATOR_CHANNEL if account.role is Role.OPERATOR else None
-
-
-def _operator_snapshot(state: Any, session: Session, _account: Account) -> dict[str, Any]:
-    return {
-        "board": ops_board.board(session, alert_thresholds(state.settings)).model_dump(mode="json")
-    }
-
-
-def _operator_event(state: Any, message: Message) -> Message:
-    """A board row with its alerts as this API raises them."""
-    if not str(message.get("kind", "")).startswith("board."):
-        return message
-    return {
-        **message,
-        "payload": ops_board.with_alerts(message["payload"], alert_thresholds(state.settings)),
-    }
-
-
-OPERATOR = Feed(
-    _operator_channel, _operator_snapshot, _operator_event, refusal="an operator account is needed"
-)
 
 
 @router.websocket("/ops/ws")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import dispatch_latency, kitchen, matrix
+from benchmarks import dispatch_latency, kitchen, matrix, operator_board
 from tests.databases import POSTGRES_ADMIN_URL
 
 pytestmark = pytest.mark.slow
@@ -97,6 +97,20 @@ def test_kitchen_benchmark_reports_its_figures() -> None:
         report
     )
     assert (report["screens"], report["workers"]) == (4, 2)
+    assert report["lost"] == 0
+
+
+@pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="needs CHAUD_TEST_DATABASE_URL (set in CI)")
+def test_operator_board_benchmark_reports_its_figures() -> None:
+    assert POSTGRES_ADMIN_URL is not None
+    report = operator_board.run(
+        POSTGRES_ADMIN_URL, operators=3, kitchen_screens=3, workers=2, rate=4, seconds=2
+    )
+    keys = {"operator_screens", "kitchen_screens", "events", "operator_p99_ms", "kitchen_p99_ms"}
+    assert keys | {"lost"} <= set(report)
+    assert (report["operator_screens"], report["kitchen_screens"]) == (3, 3)
+    assert report["events"] > 0
+    assert report["operator_deliveries"] >= report["events"]  # each board had them all
     assert report["lost"] == 0
 
 

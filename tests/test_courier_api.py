@@ -3,10 +3,11 @@
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.clock import FixedClock
 from api.models import OutboxEvent
+from api.services.outbox import OPERATOR_CHANNELS
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from tests.accounts import headers_for
@@ -164,7 +165,9 @@ def test_a_relay_drop_off_locks_after_five_wrong_codes_and_tells_the_operator(
     # Locked: even the right code waits for the operator now.
     right = client.post(url, headers=mine, json={"code": code})
     assert right.status_code == 409
-    told = session.exec(select(OutboxEvent).where(OutboxEvent.channel == "operator")).all()
+    told = session.exec(
+        select(OutboxEvent).where(col(OutboxEvent.channel).in_(OPERATOR_CHANNELS))
+    ).all()
     relay = [(e.kind, e.payload["order_id"]) for e in told if e.kind.startswith("relay.")]
     assert relay == [("relay.code_locked", order["id"])]
     # The operator checks with the shop and gives the tries back; the right code then works.

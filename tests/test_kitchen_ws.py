@@ -45,7 +45,7 @@ class Board:
         self,
         server: LiveServer,
         slug: str,
-        since: int | None = None,
+        since: int | dict[str, int] | None = None,
         path: str = "/kitchen/ws",
         email: str | None = None,
     ) -> None:

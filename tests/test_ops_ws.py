@@ -10,6 +10,7 @@ import pytest
 from websockets.sync.client import connect
 
 from api.clock import FixedClock
+from api.services.outbox import OPERATOR_CHANNELS
 from kitchen_display import screen as screen_module
 from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
@@ -27,17 +28,17 @@ def server(
         yield live
 
 
-def ops_board(server: LiveServer, since: int | None = None) -> Board:
+def ops_board(server: LiveServer, since: dict[str, int] | None = None) -> Board:
     return Board(server, "", since, path="/ops/ws", email=OPERATOR)
 
 
 def rows_of(messages: list[dict[str, Any]], kind: str) -> dict[int, dict[str, Any]]:
-    """The last row of each thing of this kind the messages carried."""
+    """The last row of each thing of this kind ("orders", …) the messages carried."""
     found: dict[int, dict[str, Any]] = {}
     for message in messages:
-        if message.get("kind") == f"board.{kind}":
-            row = message["payload"][kind]
-            found[row["id"]] = row
+        if message.get("kind") == "board.rows":
+            for row in message["payload"][kind]:
+                found[row["id"]] = row
     return found
 
 
@@ -62,7 +63,7 @@ def test_an_order_comes_live_onto_the_board_with_its_alerts(server: LiveServer) 
     assert snapshot["type"] == "snapshot"
     assert {"orders", "couriers", "kitchens", "relay_points"} <= set(snapshot["board"])
     order = place_order(server, "Nems (4)")
-    rows = rows_of(until_quiet(board), "order")
+    rows = rows_of(until_quiet(board), "orders")
     shown = rows[order["id"]]
     assert shown["board_state"] == "waiting_for_kitchen"
     assert "not_accepted" in {a["kind"] for a in shown["alerts"]}
@@ -71,7 +72,7 @@ def test_an_order_comes_live_onto_the_board_with_its_alerts(server: LiveServer) 
 
 def test_a_reconnecting_board_gets_every_row_it_missed_once(server: LiveServer) -> None:
     first = ops_board(server)
-    held = first.next()["seq"]
+    held = first.next()["seqs"]
     first.close()
     orders = [place_order(server, "Nems (4)") for _ in range(2)]
     ticket = orders[0]["tickets"][0]["id"]
@@ -82,9 +83,14 @@ def test_a_reconnecting_board_gets_every_row_it_missed_once(server: LiveServer) 
     assert accepted.is_success
     again = ops_board(server, since=held)
     missed = until_quiet(again)
-    seqs = [m["seq"] for m in missed if m["type"] == "event"]
-    assert seqs == list(range(held + 1, held + 1 + len(seqs)))  # in order, none twice
-    rows = rows_of(missed, "order")
+    got: dict[str, list[int]] = {}
+    for message in missed:
+        if message["type"] == "event":
+            got.setdefault(message["channel"], []).append(message["seq"])
+    assert got  # in order on each channel, from what the board held, none twice
+    for channel, seqs in got.items():
+        assert seqs == list(range(held[channel] + 1, held[channel] + 1 + len(seqs)))
+    rows = rows_of(missed, "orders")
     assert rows[orders[0]["id"]]["board_state"] == "cooking"
     assert rows[orders[1]["id"]]["board_state"] == "waiting_for_kitchen"
     # The alert on the order still waiting comes with its row: not lost across the gap.
@@ -97,7 +103,7 @@ def test_a_board_too_far_behind_gets_the_whole_board(
 ) -> None:
     order = place_order(server, "Nems (4)")
     monkeypatch.setattr(screen_module, "REPLAY_LIMIT", 0)
-    behind = ops_board(server, since=0)
+    behind = ops_board(server, since=dict.fromkeys(OPERATOR_CHANNELS, 0))
     snapshot = behind.next()
     assert snapshot["type"] == "snapshot"
     shown = {row["id"]: row for row in snapshot["board"]["orders"]}

@@ -129,10 +129,18 @@ class RelayRow(BaseModel):
     active: bool
 
 
-class Board(BaseModel):
-    """The whole board at one sequence number of the operator channel."""
+class BoardRows(BaseModel):
+    """The current rows of what one event touched."""
 
-    seq: int
+    orders: list[OrderRow]
+    couriers: list[CourierRow]
+    kitchens: list[KitchenRow]
+
+
+class Board(BaseModel):
+    """The whole board as of these sequence numbers of the operator channels."""
+
+    seqs: dict[str, int]
     orders: list[OrderRow]
     couriers: list[CourierRow]
     kitchens: list[KitchenRow]

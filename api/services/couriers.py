@@ -30,7 +30,7 @@ from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPub
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
-from api.services.outbox import OPERATOR_CHANNEL, courier_channel, publish
+from api.services.outbox import courier_channel, operator_channel, publish
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
 
@@ -338,7 +338,7 @@ def _check_relay_code(
         assert order.id is not None
         publish(
             session,
-            OPERATOR_CHANNEL,
+            operator_channel(order.id),
             "relay.code_locked",
             {"order_id": order.id, "stop_id": stop.id, "at": now.isoformat()},
         )
@@ -368,7 +368,7 @@ def unlock_relay_code(
     session.add(stop)
     publish(
         session,
-        OPERATOR_CHANNEL,
+        operator_channel(stop.order_id),
         "relay.code_unlocked",
         {"order_id": stop.order_id, "stop_id": stop_id, "by": operator_id, "at": now.isoformat()},
     )

@@ -2,14 +2,18 @@
 
 The board is a set of rows (orders, couriers, kitchens), each the whole current state of one
 thing. Every transaction that publishes an event about an order, a courier or a kitchen (or
-calls ``touch``) also publishes, just before it commits, the new rows of what it touched on
-the operator channel. A screen holds the board at one sequence number and replaces rows as
-events come: the same resume-by-sequence rule as the kitchen screen, and nothing to poll.
+calls ``touch``) also publishes, just before it commits, one "board.touched" event on one of
+the operator channels naming what it touched: writers pay one insert, not the rows. Whoever
+sends the event to a board reads those things' current rows (``rows_for_each``: once per pump
+cycle for all the boards of a process, afresh for a board catching up), so a row read later
+is never older than one read before. A board holds the board at one sequence number per
+channel and replaces rows as events come: the kitchen screen's resume-by-sequence rule, and
+nothing to poll.
 
 Alerts are part of the rows: each says from when it holds (a ticket not accepted within N
 minutes holds from its creation plus N). The screen raises it when its clock gets there; a
-newer row, with the thing dealt with, takes it back. They are added where the rows are read
-(``with_alerts``), with the API's thresholds: the outbox keeps the rows as they were.
+newer row, with the thing dealt with, takes it back. They are added where the rows are read,
+with the API's thresholds.
 """
 
 from collections import defaultdict
@@ -39,6 +43,7 @@ from api.schemas.ops import (
     Alert,
     AlertKind,
     Board,
+    BoardRows,
     BoardState,
     CourierRow,
     KitchenRow,
@@ -47,7 +52,7 @@ from api.schemas.ops import (
     RelayRow,
     TicketRow,
 )
-from api.services.outbox import OPERATOR_CHANNEL, OPS_TOUCHED_KEY
+from api.services.outbox import OPERATOR_CHANNELS, OPS_TOUCHED_KEY
 
 _OPEN_ROUNDS = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
 _OPEN_ORDERS = (
@@ -161,17 +166,6 @@ def with_order_alerts(row: OrderRow, limits: AlertThresholds) -> OrderRow:
 
 def with_courier_alerts(row: CourierRow, limits: AlertThresholds) -> CourierRow:
     return row.model_copy(update={"alerts": courier_alerts(row, limits)})
-
-
-def with_alerts(payload: dict[str, Any], limits: AlertThresholds) -> dict[str, Any]:
-    """A board event's payload with its row's alerts, as this API's thresholds raise them."""
-    if "order" in payload:
-        row = with_order_alerts(OrderRow.model_validate(payload["order"]), limits)
-        return {"order": row.model_dump(mode="json")}
-    if "courier" in payload:
-        courier = with_courier_alerts(CourierRow.model_validate(payload["courier"]), limits)
-        return {"courier": courier.model_dump(mode="json")}
-    return payload
 
 
 def courier_alerts(row: CourierRow, limits: AlertThresholds) -> list[Alert]:
@@ -354,20 +348,24 @@ def kitchen_rows(session: Session, restaurant_ids: Iterable[int] | None = None) 
     return rows
 
 
-def operator_sequence(session: Session) -> int:
-    row = session.get(ChannelSequence, OPERATOR_CHANNEL)
-    return row.last_sequence if row is not None else 0
+def operator_sequences(session: Session) -> dict[str, int]:
+    """Each operator channel's last sequence number."""
+    rows = session.exec(
+        select(ChannelSequence).where(col(ChannelSequence.channel).in_(OPERATOR_CHANNELS))
+    ).all()
+    found = {row.channel: row.last_sequence for row in rows}
+    return {channel: found.get(channel, 0) for channel in OPERATOR_CHANNELS}
 
 
 def board(session: Session, limits: AlertThresholds) -> Board:
     """The whole board: open orders, couriers on shift or with stops, every kitchen."""
     # The sequence first: an event committed while the rest is read is sent again, never lost.
-    seq = operator_sequence(session)
+    seqs = operator_sequences(session)
     open_orders = session.exec(select(Order.id).where(col(Order.status).in_(_OPEN_ORDERS))).all()
     couriers = session.exec(select(Courier.id).where(col(Courier.on_shift))).all()
     relays = session.exec(select(RelayPoint).order_by(col(RelayPoint.id))).all()
     return Board(
-        seq=seq,
+        seqs=seqs,
         orders=[
             with_order_alerts(row, limits)
             for row in order_rows(session, [i for i in open_orders if i is not None])
@@ -429,23 +427,62 @@ def touch_from_event(session: Session, channel: str, payload: dict[str, Any]) ->
             into.add(value)
 
 
-def rows_to_announce(session: Session) -> list[tuple[str, dict[str, Any]]]:
-    """The touched rows as (kind, payload) events, and forget them."""
+def touched_payload(session: Session) -> dict[str, list[int]] | None:
+    """What this transaction touched, as the payload of one "board.touched" event, and
+    forget it; None when nothing was."""
     seen: Touched | None = session.info.pop(OPS_TOUCHED_KEY, None)
-    if seen is None:
-        return []
-    # An order's courier changes too when its stops move: its row follows.
-    events: list[tuple[str, dict[str, Any]]] = []
-    for order in order_rows(session, seen.orders):
-        events.append(("board.order", {"order": order.model_dump(mode="json")}))
-        if order.courier_id is not None:
-            seen.couriers.add(order.courier_id)
-        seen.kitchens.update(t.restaurant_id for t in order.tickets)
-    for courier in courier_rows(session, seen.couriers):
-        events.append(("board.courier", {"courier": courier.model_dump(mode="json")}))
-    for kitchen in kitchen_rows(session, seen.kitchens):
-        events.append(("board.kitchen", {"kitchen": kitchen.model_dump(mode="json")}))
-    return events
+    if seen is None or not (seen.orders or seen.couriers or seen.kitchens):
+        return None
+    return {
+        "orders": sorted(seen.orders),
+        "couriers": sorted(seen.couriers),
+        "kitchens": sorted(seen.kitchens),
+    }
+
+
+def rows_for(session: Session, touched: dict[str, Any], limits: AlertThresholds) -> BoardRows:
+    """The current rows of what one event touched (see rows_for_each)."""
+    return rows_for_each(session, [touched], limits)[0]
+
+
+def rows_for_each(
+    session: Session, touched: list[dict[str, Any]], limits: AlertThresholds
+) -> list[BoardRows]:
+    """For each event's payload, the current rows of what it touched, with their alerts, all
+    read at once; an order's courier and kitchens follow it (its stops moved, its tickets
+    changed)."""
+    orders = {
+        row.id: with_order_alerts(row, limits)
+        for row in order_rows(session, {i for t in touched for i in _ids(t, "orders")})
+    }
+    wanted = []
+    for payload in touched:
+        mine = [orders[i] for i in _ids(payload, "orders") if i in orders]
+        couriers = set(_ids(payload, "couriers"))
+        kitchens = set(_ids(payload, "kitchens"))
+        for order in mine:
+            if order.courier_id is not None:
+                couriers.add(order.courier_id)
+            kitchens.update(t.restaurant_id for t in order.tickets)
+        wanted.append((mine, couriers, kitchens))
+    couriers_read = {
+        row.id: with_courier_alerts(row, limits)
+        for row in courier_rows(session, {c for _, cs, _ in wanted for c in cs})
+    }
+    kitchens_read = {k.id: k for k in kitchen_rows(session, {k for _, _, ks in wanted for k in ks})}
+    return [
+        BoardRows(
+            orders=mine,
+            couriers=[couriers_read[c] for c in sorted(couriers) if c in couriers_read],
+            kitchens=[kitchens_read[k] for k in sorted(kitchens) if k in kitchens_read],
+        )
+        for mine, couriers, kitchens in wanted
+    ]
+
+
+def _ids(touched: dict[str, Any], key: str) -> list[int]:
+    values = touched.get(key, [])
+    return [v for v in values if isinstance(v, int)] if isinstance(values, list) else []
 
 
 def forget(session: Session) -> None:

@@ -37,8 +37,22 @@ def order_channel(order_id: int) -> str:
     return f"order:{order_id}"
 
 
-OPERATOR_CHANNEL = "operator"
-"""What the alliance's operator must see (a locked relay drop-off, …)."""
+OPERATOR_SHARDS = 8
+"""The operator's board follows this many channels ("operator:0", …): one channel shared by
+every commit would queue them all on its sequence row, each holding it through its commit
+(at 10 orders a second, kitchen screens' p99 went from 37 to 137 ms)."""
+OPERATOR_CHANNELS = tuple(f"operator:{n}" for n in range(OPERATOR_SHARDS))
+
+
+def operator_channel(key: int) -> str:
+    """The operator channel for events about this thing (an order's, a courier's id)."""
+    return OPERATOR_CHANNELS[key % OPERATOR_SHARDS]
+
+
+def is_operator_channel(channel: str) -> bool:
+    return channel.startswith("operator:")
+
+
 DISPATCH_CHANNEL = "dispatch"
 """One event per dispatcher cycle: its sequence number is the plan's version."""
 
@@ -102,24 +116,22 @@ def _announce(session: Session) -> None:
             listener(channels)
 
 
-_ANNOUNCING_KEY = "chaud.ops.announcing"
 OPS_TOUCHED_KEY = "chaud.ops.touched"
 """Where a session keeps what the operator's board must hear of (api.services.ops_board)."""
+BOARD_TOUCHED = "board.touched"
+"""The operator channel's event naming the orders, couriers and kitchens a commit changed."""
 
 
 @sa.event.listens_for(Session, "before_commit")
 def _announce_board_rows(session: Session) -> None:
-    """The operator board's rows of what this transaction touched, published in it."""
-    from api.services import ops_board
+    """What this transaction touched, for the operator's board, published in it."""
+    from api.services import ops_board  # it reads this module
 
-    if session.info.get(_ANNOUNCING_KEY) is not None:
-        return
-    session.info[_ANNOUNCING_KEY] = True
-    try:
-        rows = ops_board.rows_to_announce(session)
-        publish_all(session, [(OPERATOR_CHANNEL, kind, payload) for kind, payload in rows])
-    finally:
-        session.info.pop(_ANNOUNCING_KEY, None)
+    touched = ops_board.touched_payload(session)
+    if touched is not None:
+        # Spread over the shards by what was touched: commits on one order share one.
+        key = next(ids[0] for ids in touched.values() if ids)
+        publish(session, operator_channel(key), BOARD_TOUCHED, touched)
 
 
 @sa.event.listens_for(Session, "after_rollback")
@@ -135,12 +147,11 @@ def publish_all(session: Session, events: Sequence[Event]) -> dict[str, int]:
     """
     if not events:
         return {}
-    if session.info.get(_ANNOUNCING_KEY) is None:
-        from api.services import ops_board
+    from api.services import ops_board  # it reads this module
 
-        for channel, _, payload in events:
-            if channel != OPERATOR_CHANNEL:
-                ops_board.touch_from_event(session, channel, payload)
+    for channel, _, payload in events:
+        if not is_operator_channel(channel):  # the operator's own events touch nothing more
+            ops_board.touch_from_event(session, channel, payload)
     channels = sorted({channel for channel, _, _ in events})
     session.info.setdefault(_PENDING_KEY, set()).update(channels)
     if session.get_bind().dialect.name == "postgresql":

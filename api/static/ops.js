@@ -12,7 +12,7 @@ const STATE_LABELS = {
 const ENDED = new Set(["delivered", "cancelled"]);
 const RECENT_MS = 15 * 60 * 1000;
 
-const board = { seq: null, orders: new Map(), couriers: new Map(), kitchens: new Map(), relays: [] };
+const board = { seqs: null, orders: new Map(), couriers: new Map(), kitchens: new Map(), relays: [] };
 const raised = new Set(); // alerts already rung, by kind, subject and time
 const dismissed = new Set();
 let map = null;
@@ -36,7 +36,7 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   socket = new WebSocket(scheme + location.host + "/ops/ws");
   socket.addEventListener("open", () => {
-    socket.send(JSON.stringify({ type: "hello", token: TOKEN, since: board.seq }));
+    socket.send(JSON.stringify({ type: "hello", token: TOKEN, since: board.seqs }));
   });
   socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
   socket.addEventListener("close", (event) => {
@@ -61,9 +61,9 @@ function receive(message) {
     board.couriers = new Map(snapshot.couriers.map((c) => [c.id, c]));
     board.kitchens = new Map(snapshot.kitchens.map((k) => [k.id, k]));
     board.relays = snapshot.relay_points;
-    board.seq = message.seq;
+    board.seqs = message.seqs;
   } else if (message.type === "event") {
-    board.seq = message.seq;
+    board.seqs[message.channel] = message.seq;
     apply(message);
   } else if (message.type === "heartbeat") {
     retryMs = 500;
@@ -72,16 +72,17 @@ function receive(message) {
     return;
   }
   setLive(true);
-  document.body.dataset.seq = String(board.seq);
+  document.body.dataset.seq = String(Object.values(board.seqs).reduce((a, b) => a + b, 0));
   render();
 }
 
 function apply(event) {
   const payload = event.payload;
-  if (event.kind === "board.order") board.orders.set(payload.order.id, payload.order);
-  else if (event.kind === "board.courier") board.couriers.set(payload.courier.id, payload.courier);
-  else if (event.kind === "board.kitchen") board.kitchens.set(payload.kitchen.id, payload.kitchen);
-  else if (event.kind === "relay.code_locked") {
+  if (event.kind === "board.rows") {
+    for (const order of payload.orders) board.orders.set(order.id, order);
+    for (const courier of payload.couriers) board.couriers.set(courier.id, courier);
+    for (const kitchen of payload.kitchens) board.kitchens.set(kitchen.id, kitchen);
+  } else if (event.kind === "relay.code_locked") {
     const order = board.orders.get(payload.order_id);
     if (order) order.alerts.push({ kind: "code_locked", at: event.at, subject: "order:" + payload.order_id,
       text: `Order #${payload.order_id}: relay drop-off locked after wrong codes` });
