@@ -9,9 +9,10 @@ demo kitchens; once every screen has its first answer, orders placed at RATE per
 through the workers in turn. Latency is the screen's receipt time minus the event's outbox
 timestamp (written just before commit, so it is slightly pessimistic). Afterwards every
 ticket in the database is checked against every screen of its restaurant: lost = a screen
-that never got it, duplicated = a screen that got its creation event twice. `--kill-at` kills worker 0 (SIGKILL) mid-stream and `--restart-at`
-starts it again; its screens reconnect (to the other worker first) and resume by sequence.
-Prints the JSON summary as the last line.
+that never got it, duplicated = a screen that got its creation event twice. `--kill-at`
+kills worker 0 (SIGKILL) mid-stream and `--restart-at` starts it again; its screens
+reconnect (to the other worker first) and resume by sequence. Prints the JSON summary as the
+last line.
 """
 
 import argparse
