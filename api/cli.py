@@ -17,6 +17,7 @@ import uvicorn
 from sqlmodel import Session, select
 
 from api import migrate
+from api.cli_alliance import menu_app, restaurant_app, user_app
 from api.db import create_db_engine, writer
 from api.demo.seed import seed_demo
 from api.demo.simulation import QUOTE_RULE, demo_alliance
@@ -54,6 +55,9 @@ dispatcher_app = typer.Typer(help="The dispatcher: delivery rounds over all cour
 app.add_typer(dispatcher_app, name="dispatcher")
 zones_app = typer.Typer(help="Dispatch zones: a city split, one dispatcher each.")
 app.add_typer(zones_app, name="zones")
+app.add_typer(restaurant_app, name="restaurant")
+app.add_typer(menu_app, name="menu")
+app.add_typer(user_app, name="user")
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:

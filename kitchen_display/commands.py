@@ -10,7 +10,7 @@ from sqlmodel import Session
 from api.db import writer
 from api.errors import ChaudError, InvalidInput
 from api.schemas.accounts import Account
-from api.schemas.kitchen import DishSettings
+from api.schemas.alliance import DishEdit
 from api.services import idempotency
 from api.services.kitchen import TicketAction, act_on_ticket, update_dish
 
@@ -36,7 +36,7 @@ def _perform(session: Session, restaurant_id: int, command: ScreenCommand, now: 
     if command.action == "sold_out":
         if command.dish_id is None:
             raise InvalidInput([{"field": "dish_id", "reason": "sold_out needs a dish_id"}])
-        dish = update_dish(session, restaurant_id, command.dish_id, DishSettings(available=False))
+        dish = update_dish(session, restaurant_id, command.dish_id, DishEdit(available=False))
         return {"dish_id": dish.id, "available": dish.available}
     if command.ticket_id is None:
         raise InvalidInput(

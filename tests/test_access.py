@@ -66,6 +66,28 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/ops/couriers/{courier_id}/move-stops"): OPERATOR,
     ("POST", "/api/v1/ops/couriers/{courier_id}/end-shift"): OPERATOR,
     ("POST", "/api/v1/ops/kitchens/{restaurant_id}/pace"): OPERATOR,
+    ("GET", "/api/v1/ops/restaurants"): OPERATOR,
+    ("POST", "/api/v1/ops/restaurants"): OPERATOR,
+    ("GET", "/api/v1/ops/restaurants/{restaurant_id}"): OPERATOR,
+    ("PATCH", "/api/v1/ops/restaurants/{restaurant_id}"): OPERATOR,
+    ("PUT", "/api/v1/ops/restaurants/{restaurant_id}/hours"): OPERATOR,
+    ("POST", "/api/v1/ops/restaurants/{restaurant_id}/exceptions"): OPERATOR,
+    ("DELETE", "/api/v1/ops/restaurants/{restaurant_id}/exceptions/{exception_id}"): OPERATOR,
+    ("GET", "/api/v1/ops/restaurants/{restaurant_id}/dishes"): OPERATOR,
+    ("POST", "/api/v1/ops/restaurants/{restaurant_id}/dishes"): OPERATOR,
+    ("PATCH", "/api/v1/ops/restaurants/{restaurant_id}/dishes/{dish_id}"): OPERATOR,
+    ("GET", "/api/v1/ops/restaurants/{restaurant_id}/menu.csv"): OPERATOR,
+    ("POST", "/api/v1/ops/restaurants/{restaurant_id}/menu.csv"): OPERATOR,
+    ("GET", "/api/v1/ops/people"): OPERATOR,
+    ("POST", "/api/v1/ops/people"): OPERATOR,
+    ("POST", "/api/v1/ops/people/{user_id}/deactivate"): OPERATOR,
+    ("POST", "/api/v1/ops/people/{user_id}/password-link"): OPERATOR,
+    ("PATCH", "/api/v1/ops/couriers/{courier_id}"): OPERATOR,
+    ("GET", "/api/v1/kitchen/dishes"): KITCHEN,
+    ("POST", "/api/v1/kitchen/dishes"): KITCHEN,
+    ("GET", "/api/v1/kitchen/menu.csv"): KITCHEN,
+    ("POST", "/api/v1/kitchen/menu.csv"): KITCHEN,
+    ("POST", "/api/v1/auth/password"): PUBLIC,
 }
 
 ACCOUNTS = {
@@ -116,6 +138,8 @@ def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -
         dish_id=999_999,
         stop_id=999_999,
         courier_id=999_999,
+        exception_id=999_999,
+        user_id=999_999,
     )
     body = BODIES.get(path, {})
     if method == "GET" or method == "DELETE":

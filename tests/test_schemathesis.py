@@ -74,12 +74,14 @@ def test_chained_calls_across_roles_keep_the_schema(
 ) -> None:
     """Stateful: schemathesis follows the links it finds between operations (an order placed,
     read, cancelled; its tickets accepted, started, bumped by the kitchen; an address saved
-    and deleted) with the ids the API returned, each call made by the role it is for."""
+    and deleted; the operator's steps on them) with the ids the API returned, each call made
+    by the role it is for."""
     by_prefix = {
         prefix: headers_for(session, settings, clock, email)
         for prefix, email in (
             ("/api/v1/kitchen/", "kitchen-pho-turenne@chaud.demo"),
             ("/api/v1/courier/", "courier-1@chaud.demo"),
+            ("/api/v1/ops/", "operator@chaud.demo"),
             ("/api/v1/", "customer@chaud.demo"),
         )
     }

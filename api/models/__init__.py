@@ -1,6 +1,6 @@
 """Every table of the domain; importing this package registers them all on the metadata."""
 
-from api.models.accounts import CustomerAddress, User
+from api.models.accounts import CustomerAddress, PasswordToken, User
 from api.models.audit import AuditEntry
 from api.models.couriers import Courier, CourierPosition, CourierShift, Round, Stop
 from api.models.enums import (
@@ -15,6 +15,7 @@ from api.models.enums import (
     Station,
     StopKind,
     TicketStatus,
+    VatClass,
     Vehicle,
 )
 from api.models.idempotency import IdempotencyRecord
@@ -22,6 +23,7 @@ from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
 from api.models.restaurants import (
     Dish,
+    OpeningException,
     OpeningHours,
     RelayPoint,
     Restaurant,
@@ -40,12 +42,14 @@ __all__ = [
     "Dish",
     "Fault",
     "IdempotencyRecord",
+    "OpeningException",
     "OpeningHours",
     "Order",
     "OrderLine",
     "OrderStatus",
     "OrderStatusChange",
     "OutboxEvent",
+    "PasswordToken",
     "RelayKind",
     "RelayPoint",
     "Restaurant",
@@ -58,5 +62,6 @@ __all__ = [
     "Ticket",
     "TicketStatus",
     "User",
+    "VatClass",
     "Vehicle",
 ]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.db_types import enum_type
-from api.models.base import created_at_field, id_field
+from api.models.base import created_at_field, id_field, moment_field
 from api.models.enums import Role
 
 
@@ -40,4 +40,17 @@ class CustomerAddress(SQLModel, table=True):
     instructions: str = Field(default="", max_length=200)
     lat: float
     lon: float
+    created_at: datetime = created_at_field()
+
+
+class PasswordToken(SQLModel, table=True):
+    """A one-time link to set a password: an invitation, or a reset by the operator."""
+
+    __tablename__ = "password_tokens"
+
+    id: int | None = id_field()
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, description="SHA-256 of the token")
+    expires_at: datetime = moment_field(nullable=False)
+    used_at: datetime | None = moment_field()
     created_at: datetime = created_at_field()

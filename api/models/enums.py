@@ -110,3 +110,22 @@ class AuditAction(StrEnum):
     RESUME_KITCHEN = "resume_kitchen"
     SET_BUSY = "set_busy"
     UNLOCK_CODE = "unlock_code"
+    CREATE_RESTAURANT = "create_restaurant"
+    EDIT_RESTAURANT = "edit_restaurant"
+    SET_HOURS = "set_hours"
+    CREATE_DISH = "create_dish"
+    EDIT_DISH = "edit_dish"
+    IMPORT_MENU = "import_menu"
+    INVITE_USER = "invite_user"
+    DEACTIVATE_USER = "deactivate_user"
+    RESET_PASSWORD = "reset_password"  # noqa: S105  (an action, not a secret)
+    EDIT_COURIER = "edit_courier"
+
+
+class VatClass(StrEnum):
+    """French VAT on what the alliance sells: food for immediate consumption is at 10 %,
+    alcoholic drinks at 20 %, and packaged food for later (an unopened pot of soup) at 5.5 %."""
+
+    FOOD = "food_10"
+    ALCOHOL = "alcohol_20"
+    PACKAGED = "packaged_5_5"

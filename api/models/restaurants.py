@@ -1,13 +1,13 @@
 """The alliance: restaurants, their hours and dishes, and the relay points."""
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.db_types import enum_type
 from api.models.base import created_at_field, id_field
-from api.models.enums import RelayKind, Station
+from api.models.enums import RelayKind, Station, VatClass
 
 
 class RestaurantBase(SQLModel):
@@ -22,6 +22,13 @@ class RestaurantBase(SQLModel):
     busy_extra_minutes: int = Field(default=0, ge=0, le=120)
     paused: bool = False
     auto_accept: bool = False
+    active: bool = Field(
+        default=True,
+        sa_column_kwargs={"server_default": sa.true()},
+        description="False once the alliance deactivated it: off the site, no new orders",
+    )
+    phone: str = Field(default="", max_length=30, sa_column_kwargs={"server_default": ""})
+    email: str = Field(default="", max_length=254, sa_column_kwargs={"server_default": ""})
 
 
 class Restaurant(RestaurantBase, table=True):
@@ -48,6 +55,25 @@ class OpeningHours(SQLModel, table=True):
     closes: time
 
 
+class OpeningException(SQLModel, table=True):
+    """One day that differs from the week's hours: other hours, or closed all day (no hours)."""
+
+    __tablename__ = "opening_exceptions"
+    __table_args__ = (
+        sa.UniqueConstraint("restaurant_id", "day", "opens"),
+        sa.CheckConstraint(
+            "(opens IS NULL AND closes IS NULL) OR closes > opens", name="closes_after_opens"
+        ),
+    )
+
+    id: int | None = id_field()
+    restaurant_id: int = Field(foreign_key="restaurants.id", index=True, ondelete="CASCADE")
+    day: date = Field(description="Local date")
+    opens: time | None = None
+    closes: time | None = None
+    note: str = Field(default="", max_length=120)
+
+
 class DishBase(SQLModel):
     name: str = Field(max_length=120)
     description: str = Field(default="", max_length=500)
@@ -60,6 +86,11 @@ class DishBase(SQLModel):
     portions_left: int | None = Field(default=None, ge=0)
     freshness_minutes: int = Field(
         default=25, ge=5, le=120, description="Longest ride from pickup to door that keeps it good"
+    )
+    vat_class: VatClass = Field(
+        default=VatClass.FOOD,
+        sa_type=enum_type(VatClass),
+        sa_column_kwargs={"server_default": VatClass.FOOD.value},
     )
 
 

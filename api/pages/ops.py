@@ -1,4 +1,4 @@
-"""The operator's pages: the live board and the audit log (their data comes from /api/v1/ops)."""
+"""The operator's pages (the live board, the audit log, the alliance) and the welcome page."""
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -18,3 +18,15 @@ def board(request: Request) -> HTMLResponse:
 def audit(request: Request) -> HTMLResponse:
     """Who stepped in, when, on what and why."""
     return TEMPLATES.TemplateResponse(request, "ops_audit.html", {})
+
+
+@router.get("/ops/alliance", response_class=HTMLResponse)
+def alliance(request: Request) -> HTMLResponse:
+    """Restaurants, their hours and menus; the alliance's people."""
+    return TEMPLATES.TemplateResponse(request, "ops_alliance.html", {})
+
+
+@router.get("/welcome", response_class=HTMLResponse)
+def welcome(request: Request) -> HTMLResponse:
+    """Set a password with a one-time link (an invitation or a reset)."""
+    return TEMPLATES.TemplateResponse(request, "welcome.html", {})

@@ -22,9 +22,11 @@ from api.errors import (
     error_responses,
 )
 from api.schemas.accounts import AddressCreate, AddressPublic, SignUp, Token, UserPublic
+from api.schemas.alliance import PasswordSet
 from api.schemas.common import IdPath
 from api.security import DUMMY_HASH
 from api.services import accounts as service
+from api.services import people
 from api.services.geo import locate
 
 router = APIRouter(tags=["accounts"])
@@ -127,3 +129,30 @@ def add_address(
 def delete_address(address_id: IdPath, user: CurrentCustomer, session: SessionDep) -> None:
     """Forget a saved address."""
     service.delete_address(session, user.id, address_id)
+
+
+@router.post(
+    "/auth/password", responses=error_responses(InvalidInput, TooManyRequests, ServiceUnavailable)
+)
+async def set_password(
+    form: PasswordSet, request: Request, session: SessionDep, clock: ClockDep
+) -> UserPublic:
+    """Set a password with a one-time link from an invitation or a reset."""
+    state = request.app.state
+    await run_in_threadpool(
+        service.admit_sign_up, state.limiter, state.sign_in_rules, client_address(request)
+    )
+    user = await run_in_threadpool(people.user_of_token, session, form.token, clock.now())
+    session.commit()
+    if user is None:
+        raise InvalidInput([{"field": "token", "reason": "this link is not valid any more"}])
+    check = SignUp(email=user.email, password=form.password[:128], name=user.name)
+    await run_in_threadpool(service.check_password, check)
+    password_hash = await state.passwords.hash(form.password)
+
+    def store() -> UserPublic:
+        done = people.set_password(session, form.token, password_hash, clock.now())
+        session.commit()
+        return service.user_public(done)
+
+    return await run_in_threadpool(store)

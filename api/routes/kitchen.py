@@ -2,7 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
     ClockDep,
@@ -14,17 +16,19 @@ from api.deps import (
 )
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.models import Restaurant, TicketStatus
+from api.routes.alliance import CSV_BODY, csv_text
 from api.routes.orders import repricer
 from api.routes.restaurants import Limit, Offset
+from api.schemas.alliance import DishAdmin, DishCreate, DishEdit, MenuImported
 from api.schemas.catalogue import DishPublic
 from api.schemas.common import IdPath
 from api.schemas.kitchen import (
-    DishSettings,
     KitchenRestaurant,
     KitchenTicket,
     RefuseRequest,
     RestaurantSettings,
 )
+from api.services import alliance
 from api.services import kitchen as service
 from api.services.catalogue import dish_public
 
@@ -129,9 +133,51 @@ def update_restaurant(
 
 @router.patch("/dishes/{dish_id}", responses=error_responses(NotFound, InvalidInput))
 def update_dish(
-    dish_id: IdPath, changes: DishSettings, user: CurrentKitchen, session: SessionDep
+    dish_id: IdPath, changes: DishEdit, user: CurrentKitchen, session: SessionDep
 ) -> DishPublic:
-    """Mark a dish available or sold out, set the portions left, or its prep time."""
+    """Change one of this kitchen's dishes: price, sold out, portions left, prep time, …"""
     dish = service.update_dish(session, kitchen_restaurant_id(user), dish_id, changes)
     session.commit()
     return dish_public(dish)
+
+
+@router.get("/dishes")
+def list_dishes(user: CurrentKitchen, session: SessionDep) -> list[DishAdmin]:
+    """This kitchen's dishes, all of them."""
+    found = [
+        alliance.dish_admin(d) for d in alliance.dishes_of(session, kitchen_restaurant_id(user))
+    ]
+    session.commit()
+    return found
+
+
+@router.post("/dishes", status_code=201, responses=error_responses(InvalidInput))
+def create_dish(form: DishCreate, user: CurrentKitchen, session: SessionDep) -> DishAdmin:
+    """Add a dish to this kitchen's menu."""
+    dish = alliance.create_dish(session, kitchen_restaurant_id(user), form)
+    result = alliance.dish_admin(dish)
+    session.commit()
+    return result
+
+
+@router.get(
+    "/menu.csv", response_class=PlainTextResponse, responses={200: {"content": {"text/csv": {}}}}
+)
+def export_menu(user: CurrentKitchen, session: SessionDep) -> Response:
+    """This kitchen's menu as CSV (one dish a line)."""
+    text = alliance.menu_csv(session, kitchen_restaurant_id(user))
+    session.commit()
+    return Response(text, media_type="text/csv; charset=utf-8")
+
+
+@router.post("/menu.csv", responses=error_responses(InvalidInput), openapi_extra=CSV_BODY)
+async def import_menu(request: Request, user: CurrentKitchen, session: SessionDep) -> MenuImported:
+    """Create or update this kitchen's dishes from CSV (matched by name), all or nothing."""
+    text = await csv_text(request)
+
+    def run() -> MenuImported:
+        created, updated = alliance.import_menu(session, kitchen_restaurant_id(user), text)
+        session.commit()
+        return MenuImported(created=created, updated=updated)
+
+    return await run_in_threadpool(run)

@@ -43,15 +43,6 @@ class RestaurantSettings(BaseModel):
     auto_accept: bool | None = None
 
 
-class DishSettings(BaseModel):
-    """Only the fields sent are changed; portions_left null means unlimited."""
-
-    model_config = ConfigDict(extra="forbid")
-    available: bool | None = None
-    portions_left: Annotated[int | None, Field(ge=0, le=10_000)] = None
-    prep_minutes: Annotated[int | None, Field(ge=0, le=180)] = None
-
-
 class KitchenRestaurant(BaseModel):
     id: int
     name: str

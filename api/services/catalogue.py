@@ -72,7 +72,11 @@ def list_restaurants(
     offset: int,
 ) -> list[RestaurantPublic]:
     """The alliance's restaurants by name, filtered; 'open' means open now and not paused."""
-    query = select(Restaurant).order_by(col(Restaurant.name), col(Restaurant.id))
+    query = (
+        select(Restaurant)
+        .where(col(Restaurant.active))
+        .order_by(col(Restaurant.name), col(Restaurant.id))
+    )
     if paused is not None:
         query = query.where(Restaurant.paused == paused)
     if cuisine:
@@ -87,12 +91,14 @@ def list_restaurants(
 
 
 def restaurant_id_by_slug(session: Session, slug: str) -> int | None:
-    return session.exec(select(Restaurant.id).where(Restaurant.slug == slug)).first()
+    return session.exec(
+        select(Restaurant.id).where(Restaurant.slug == slug, col(Restaurant.active))
+    ).first()
 
 
 def menu(session: Session, restaurant_id: int, *, now: datetime, timezone: str) -> MenuPublic:
     restaurant = session.get(Restaurant, restaurant_id)
-    if restaurant is None:
+    if restaurant is None or not restaurant.active:
         raise NotFound(f"no restaurant {restaurant_id}")
     hours = opening_hours(session, [restaurant_id]).get(restaurant_id, [])
     dishes = session.exec(
@@ -116,6 +122,7 @@ def search_dishes(
     query = (
         select(Dish, Restaurant)
         .join(Restaurant, col(Restaurant.id) == col(Dish.restaurant_id))
+        .where(col(Restaurant.active))
         .order_by(col(Dish.name), col(Dish.id))
     )
     if text:

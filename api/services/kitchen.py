@@ -9,8 +9,10 @@ from sqlmodel import Session, col, select
 
 from api.errors import Conflict, NotFound
 from api.models import Dish, Order, OrderLine, Restaurant, Ticket, TicketStatus
-from api.schemas.kitchen import DishSettings, KitchenLine, KitchenTicket, RestaurantSettings
+from api.schemas.alliance import DishEdit
+from api.schemas.kitchen import KitchenLine, KitchenTicket, RestaurantSettings
 from api.schemas.orders import FeeBreakdown
+from api.services.alliance import edit_dish
 from api.services.orders import (
     ENDED_TICKET_STATES,
     OPEN_TICKET_STATES,
@@ -209,16 +211,9 @@ def update_restaurant(
     return restaurant
 
 
-def update_dish(session: Session, restaurant_id: int, dish_id: int, changes: DishSettings) -> Dish:
-    dish = session.get(Dish, dish_id)
-    if dish is None or dish.restaurant_id != restaurant_id:
-        raise NotFound(f"no dish {dish_id}")
-    sent: dict[str, Any] = changes.model_dump(exclude_unset=True)
-    for field, value in sent.items():
-        if value is None and field != "portions_left":
-            continue
-        setattr(dish, field, value)
-    session.add(dish)
+def update_dish(session: Session, restaurant_id: int, dish_id: int, changes: DishEdit) -> Dish:
+    """Change a dish of the restaurant (alliance.edit_dish) and tell its kitchen screens."""
+    dish = edit_dish(session, restaurant_id, dish_id, changes)
     publish(
         session,
         restaurant_channel(restaurant_id),

@@ -67,7 +67,7 @@ _STOPPED_DISHES = (
     .join(_RESTAURANTS, _RESTAURANTS.c.id == _DISHES.c.restaurant_id)
     .where(
         _DISHES.c.id.in_(sa.bindparam("ids", expanding=True)),
-        sa.or_(~_DISHES.c.available, _RESTAURANTS.c.paused),
+        sa.or_(~_DISHES.c.available, _RESTAURANTS.c.paused, ~_RESTAURANTS.c.active),
     )
 )
 _TAKE_PORTIONS = (

@@ -313,7 +313,7 @@ def _check_dishes(
             continue
         field = f"lines.{i}.dish_id"
         restaurant = restaurants[dish.restaurant_id]
-        if restaurant.paused and restaurant.id not in paused_reported:
+        if (restaurant.paused or not restaurant.active) and restaurant.id not in paused_reported:
             paused_reported.add(dish.restaurant_id)
             problems.append(
                 {"field": field, "reason": f"{restaurant.name} is not taking orders right now"}
@@ -394,7 +394,7 @@ def _check_open(
         {
             "field": field,
             "reason": f"{restaurant.name} is closed {when} "
-            f"(hours on {start_local:%A}: {describe(hours, start_local.weekday())})",
+            f"(hours on {start_local:%A}: {describe(hours, start_local.date())})",
         }
     )
 

@@ -7,13 +7,13 @@ fit the order path's budget.
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Any, Protocol, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from api.models import Dish, OpeningHours, Restaurant, Station, TicketStatus
+from api.models import Dish, OpeningException, OpeningHours, Restaurant, Station, TicketStatus
 
 
 class HoursView(Protocol):
@@ -25,6 +25,9 @@ class HoursView(Protocol):
     def opens(self) -> time: ...
     @property
     def closes(self) -> time: ...
+    @property
+    def day(self) -> date | None:
+        """Set on an exception: that date follows its exceptions, not the week's hours."""
 
 
 class DishLabels(Protocol):
@@ -135,6 +138,8 @@ class RestaurantView(Protocol):
     def busy_extra_minutes(self) -> int: ...
     @property
     def auto_accept(self) -> bool: ...
+    @property
+    def active(self) -> bool: ...
 
 
 def _by_ids(model: type[SQLModel], column: str) -> sa.Select[Any]:
@@ -146,6 +151,7 @@ def _by_ids(model: type[SQLModel], column: str) -> sa.Select[Any]:
 _DISHES_BY_ID = _by_ids(Dish, "id")
 _RESTAURANTS_BY_ID = _by_ids(Restaurant, "id")
 _HOURS_BY_RESTAURANT = _by_ids(OpeningHours, "restaurant_id")
+_EXCEPTIONS_BY_RESTAURANT = _by_ids(OpeningException, "restaurant_id")
 
 
 def dishes_by_id(session: Session, ids: Collection[int]) -> Sequence[DishView]:
@@ -157,6 +163,32 @@ def restaurants_by_id(session: Session, ids: Collection[int]) -> Sequence[Restau
     return cast(Sequence[RestaurantView], rows)
 
 
+@dataclass(frozen=True)
+class Period:
+    """An opening period: of a weekday, or of one date (an exception)."""
+
+    restaurant_id: int
+    weekday: int
+    opens: time
+    closes: time
+    day: date | None = None
+
+
 def hours_of(session: Session, restaurant_ids: Collection[int]) -> Sequence[HoursView]:
-    rows = session.execute(_HOURS_BY_RESTAURANT, {"ids": list(restaurant_ids)}).all()
-    return cast(Sequence[HoursView], rows)
+    """The week's periods and the exceptions' (a day closed all day is one empty period)."""
+    ids = {"ids": list(restaurant_ids)}
+    weekly = [
+        Period(row.restaurant_id, row.weekday, row.opens, row.closes)
+        for row in session.execute(_HOURS_BY_RESTAURANT, ids).all()
+    ]
+    exceptions = [
+        Period(
+            row.restaurant_id,
+            row.day.weekday(),
+            row.opens or time(0),
+            row.closes or time(0),
+            row.day,
+        )
+        for row in session.execute(_EXCEPTIONS_BY_RESTAURANT, ids).all()
+    ]
+    return [*weekly, *exceptions]
