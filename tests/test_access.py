@@ -88,6 +88,8 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/kitchen/menu.csv"): KITCHEN,
     ("POST", "/api/v1/kitchen/menu.csv"): KITCHEN,
     ("POST", "/api/v1/auth/password"): PUBLIC,
+    ("GET", "/api/v1/ops/reports"): OPERATOR,
+    ("GET", "/api/v1/ops/reports/orders.csv"): OPERATOR,
 }
 
 ACCOUNTS = {

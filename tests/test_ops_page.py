@@ -97,7 +97,14 @@ def test_the_operator_runs_the_evening_from_the_board(
         expect(page.locator(f"{row} .courier")).to_have_text(f"courier: {first_name} (pinned)")
         expect(page.locator(f"#courier-{first} .next")).to_contain_text(f"#{order['id']}")
         page.screenshot(path=str(SCREENSHOTS / "ops-moved.png"))
-        assert violations == []  # the map draws under the site's Content-Security-Policy
+
+        page.click("text=Reports")
+        expect(page.locator("body")).to_have_attribute("data-ready", "yes")
+        expect(page.locator("#summary")).to_contain_text("1 orders, 0 delivered")
+        expect(page.locator("#orders-chart rect.bar")).to_have_count(1)
+        expect(page.locator("#kitchen-table")).to_contain_text("Phở Turenne")
+        page.screenshot(path=str(SCREENSHOTS / "ops-reports.png"), full_page=True)
+        assert violations == []  # the map and charts draw under the Content-Security-Policy
 
     with page_on(server.url, SCREENSHOTS / "ops-courier.png") as courier_page:
         courier_page.goto("/login?next=/courier")

@@ -30,3 +30,9 @@ def alliance(request: Request) -> HTMLResponse:
 def welcome(request: Request) -> HTMLResponse:
     """Set a password with a one-time link (an invitation or a reset)."""
     return TEMPLATES.TemplateResponse(request, "welcome.html", {})
+
+
+@router.get("/ops/reports", response_class=HTMLResponse)
+def reports(request: Request) -> HTMLResponse:
+    """A day's or a period's figures, with plots and the orders as CSV."""
+    return TEMPLATES.TemplateResponse(request, "ops_reports.html", {})

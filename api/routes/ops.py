@@ -1,9 +1,10 @@
 """The alliance's operator: the live board, and stepping in on orders, couriers and kitchens."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
 from sqlmodel import col, select
 
 from api.deps import (
@@ -29,8 +30,9 @@ from api.schemas.ops import (
     StepReason,
     StepResult,
 )
+from api.schemas.reports import Report
 from api.services import couriers as courier_service
-from api.services import ops_board
+from api.services import ops_board, reports
 from api.services import stepping_in as service
 from api.settings import Settings
 
@@ -223,3 +225,46 @@ def audit_log(
         )
         for entry, name in rows
     ]
+
+
+def _period(start: date, end: date | None) -> tuple[date, date]:
+    last = end or start
+    if last < start:
+        raise InvalidInput([{"field": "end", "reason": "must not be before start"}])
+    if (last - start).days >= reports.MAX_DAYS:
+        raise InvalidInput([{"field": "end", "reason": f"at most {reports.MAX_DAYS} days"}])
+    return start, last
+
+
+@router.get("/reports", responses=error_responses(InvalidInput))
+def report(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    start: Annotated[date, Query(description="First local date")],
+    end: Annotated[date | None, Query(description="Last local date (default: start)")] = None,
+) -> Report:
+    """A day's or a period's figures: orders, revenue, delivery times, kitchens, couriers."""
+    first, last = _period(start, end)
+    result = reports.report(session, first, last, settings.timezone)
+    session.commit()
+    return result
+
+
+@router.get(
+    "/reports/orders.csv",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/csv": {}}}, **error_responses(InvalidInput)},
+)
+def report_orders(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    start: Annotated[date, Query(description="First local date")],
+    end: Annotated[date | None, Query(description="Last local date (default: start)")] = None,
+) -> Response:
+    """The period's orders as CSV, one line each."""
+    first, last = _period(start, end)
+    text = reports.orders_csv(session, first, last, settings.timezone)
+    session.commit()
+    return Response(text, media_type="text/csv; charset=utf-8")

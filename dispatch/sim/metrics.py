@@ -1,6 +1,7 @@
 """What a simulated day achieved: the KPIs, and our own check of every riding rule."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -64,30 +65,97 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None else round(value / 60, 2)
 
 
-def durations(result: SimulationResult) -> dict[str, list[int]]:
+@dataclass(frozen=True)
+class Delivered:
+    """One delivered order, in seconds on one clock: what the delivery KPIs are made of."""
+
+    placed_s: int
+    delivered_s: int
+    ready_s: tuple[int, ...]
+    """When each bag was ready."""
+    picked_s: tuple[int, ...]
+    """When each bag was collected (same order as ready_s)."""
+    freshness_s: int
+    slot_s: int | None = None
+    promised_s: int | None = None
+
+
+def durations_of(orders: Sequence[Delivered]) -> dict[str, list[int]]:
     """Seconds of every delivered order: click-to-door (as soon as possible) or past its slot
     (scheduled, negative when early), ready-to-door (from its last bag ready); and of every
     bag collected: ready-to-pickup."""
-    world, state = result.world, result.state
-    delivered = [o for o in world.orders if o.order_id in state.delivered_s]
     return {
-        "click-to-door": [
-            state.delivered_s[o.order_id] - o.placed_s for o in delivered if o.slot_s is None
-        ],
-        "past-slot": [
-            state.delivered_s[o.order_id] - o.slot_s for o in delivered if o.slot_s is not None
-        ],
-        "ready-to-door": [
-            state.delivered_s[o.order_id] - max(state.ready_at(t) or 0 for t in o.tickets)
-            for o in delivered
-        ],
+        "click-to-door": [o.delivered_s - o.placed_s for o in orders if o.slot_s is None],
+        "past-slot": [o.delivered_s - o.slot_s for o in orders if o.slot_s is not None],
+        "ready-to-door": [o.delivered_s - max(o.ready_s, default=o.placed_s) for o in orders],
         "ready-to-pickup": [
-            state.picked_s[t.ticket_id] - (state.ready_at(t) or 0)
-            for o in delivered
-            for t in o.tickets
-            if t.ticket_id in state.picked_s
+            p - r for o in orders for r, p in zip(o.ready_s, o.picked_s, strict=True)
         ],
     }
+
+
+def delivery_kpis(orders: Sequence[Delivered], asap_orders: int) -> dict[str, object]:
+    """The delivery figures of a day, simulated or real (the operator's report reads this):
+    ``asap_orders`` counts the orders as soon as possible, delivered or not."""
+    times = durations_of(orders)
+    click_to_door, ready_to_door = times["click-to-door"], times["ready-to-door"]
+    ready_to_pickup, past_slot = times["ready-to-pickup"], times["past-slot"]
+    spreads = [max(o.picked_s) - min(o.picked_s) for o in orders if len(o.picked_s) > 1]
+    promised = [o for o in orders if o.promised_s is not None]
+    asap = max(1, asap_orders)
+    return {
+        "ctd_mean": _minutes(float(np.mean(click_to_door)) if click_to_door else None),
+        "ctd_p90": _minutes(_percentile(click_to_door, 0.9)),
+        "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / asap, 4),
+        "ctd_share_gt_90": round(sum(v > 90 * 60 for v in click_to_door) / asap, 4),
+        "within_promise_share": (
+            round(sum(o.delivered_s <= (o.promised_s or 0) for o in promised) / len(promised), 4)
+            if promised
+            else None
+        ),
+        "scheduled_on_time_share": (
+            round(sum(v <= SLOT_GRACE_S for v in past_slot) / len(past_slot), 4)
+            if past_slot
+            else None
+        ),
+        "past_slot_p90": _minutes(_percentile(past_slot, 0.9)),
+        "r2d_p50": _minutes(_percentile(ready_to_door, 0.5)),
+        "r2d_p90": _minutes(_percentile(ready_to_door, 0.9)),
+        "r2d_max": _minutes(max(ready_to_door) if ready_to_door else None),
+        "r2p_mean": _minutes(float(np.mean(ready_to_pickup)) if ready_to_pickup else None),
+        "r2p_p90": _minutes(_percentile(ready_to_pickup, 0.9)),
+        "multi_kitchen_orders": len(spreads),
+        "pickup_spread_mean": _minutes(float(np.mean(spreads)) if spreads else None),
+        "pickup_spread_max": _minutes(max(spreads) if spreads else None),
+        "beyond_freshness": sum(
+            1 for o in orders if any(o.delivered_s - p > o.freshness_s for p in o.picked_s)
+        ),
+    }
+
+
+def delivered_of(result: SimulationResult) -> list[Delivered]:
+    """The simulated day's delivered orders as the KPIs read them."""
+    state = result.state
+    return [
+        Delivered(
+            placed_s=o.placed_s,
+            delivered_s=state.delivered_s[o.order_id],
+            ready_s=tuple(
+                state.ready_at(t) or 0 for t in o.tickets if t.ticket_id in state.picked_s
+            ),
+            picked_s=tuple(
+                state.picked_s[t.ticket_id] for t in o.tickets if t.ticket_id in state.picked_s
+            ),
+            freshness_s=o.freshness_s,
+            slot_s=o.slot_s,
+        )
+        for o in result.world.orders
+        if o.order_id in state.delivered_s
+    ]
+
+
+def durations(result: SimulationResult) -> dict[str, list[int]]:
+    return durations_of(delivered_of(result))
 
 
 def undeliverable(world: World) -> list[int]:
@@ -102,25 +170,6 @@ def kpis(result: SimulationResult) -> dict[str, object]:
     """The service's figures: delivery times, food waiting, couriers' work and pay, solver time."""
     world, state = result.world, result.state
     delivered = [o for o in world.orders if o.order_id in state.delivered_s]
-    times = durations(result)
-    click_to_door = times["click-to-door"]
-    ready_to_door = times["ready-to-door"]
-    ready_to_pickup = times["ready-to-pickup"]
-    past_slot = times["past-slot"]
-    spreads = [
-        max(state.picked_s[t.ticket_id] for t in o.tickets)
-        - min(state.picked_s[t.ticket_id] for t in o.tickets)
-        for o in delivered
-        if len(o.tickets) > 1
-    ]
-    beyond_freshness = sum(
-        1
-        for o in delivered
-        if any(
-            state.delivered_s[o.order_id] - state.picked_s[t.ticket_id] > o.freshness_s
-            for t in o.tickets
-        )
-    )
     duty_s = sum(max(0, c.spec.off_s - c.spec.on_s) for c in state.couriers.values())
     busy_s = sum(c.busy_s for c in state.couriers.values())
     metres = sum(c.metres for c in state.couriers.values())
@@ -139,26 +188,12 @@ def kpis(result: SimulationResult) -> dict[str, object]:
         "unassigned": count - len(delivered),
         "undeliverable": len(undeliverable(world)),
         "carts_refused": world.carts_refused,
-        "ctd_mean": _minutes(float(np.mean(click_to_door)) if click_to_door else None),
-        "ctd_p90": _minutes(_percentile(click_to_door, 0.9)),
-        "ctd_share_le_40": round(sum(v <= 40 * 60 for v in click_to_door) / asap, 4),
-        "ctd_share_gt_90": round(sum(v > 90 * 60 for v in click_to_door) / asap, 4),
         "scheduled": sum(1 for o in world.orders if o.slot_s is not None),
-        "scheduled_on_time_share": (
-            round(sum(v <= SLOT_GRACE_S for v in past_slot) / len(past_slot), 4)
-            if past_slot
-            else None
-        ),
-        "past_slot_p90": _minutes(_percentile(past_slot, 0.9)),
-        "r2d_p50": _minutes(_percentile(ready_to_door, 0.5)),
-        "r2d_p90": _minutes(_percentile(ready_to_door, 0.9)),
-        "r2d_max": _minutes(max(ready_to_door) if ready_to_door else None),
-        "r2p_mean": _minutes(float(np.mean(ready_to_pickup)) if ready_to_pickup else None),
-        "r2p_p90": _minutes(_percentile(ready_to_pickup, 0.9)),
-        "multi_kitchen_orders": len(spreads),
-        "pickup_spread_mean": _minutes(float(np.mean(spreads)) if spreads else None),
-        "pickup_spread_max": _minutes(max(spreads) if spreads else None),
-        "beyond_freshness": beyond_freshness,
+        **{
+            key: value
+            for key, value in delivery_kpis(delivered_of(result), asap).items()
+            if key != "within_promise_share"  # a simulated order has no promise
+        },
         "courier_utilisation": round(busy_s / duty_s, 4) if duty_s else None,
         "orders_per_courier_hour": round(len(delivered) / (duty_s / 3600), 3) if duty_s else None,
         "km_per_order": round(metres / 1000 / len(delivered), 3) if delivered else None,

@@ -1,0 +1,261 @@
+"""The evening's report, from the real data: the simulator's KPI definitions, one code for both.
+
+A period is local dates [start, end] (both included) in the alliance's time zone; an order
+belongs to it by when it was placed.
+"""
+
+import csv
+import io
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
+from statistics import mean
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from api.models import (
+    Courier,
+    CourierShift,
+    Dish,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Restaurant,
+    Ticket,
+    TicketStatus,
+)
+from api.schemas.reports import CourierFigures, HourFigures, KitchenFigures, Report, Trouble
+from dispatch.sim.metrics import Delivered, delivery_kpis
+
+MAX_DAYS = 92
+"""The longest period one report covers."""
+
+
+def bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(timezone)
+    return (
+        datetime.combine(start, time(0), zone),
+        datetime.combine(end + timedelta(days=1), time(0), zone),
+    )
+
+
+def _seconds(moment: datetime, origin: datetime) -> int:
+    return round((moment - origin).total_seconds())
+
+
+def _freshness(session: Session, order_ids: list[int]) -> dict[int, int]:
+    rows = session.exec(
+        select(OrderLine.order_id, Dish.freshness_minutes)
+        .join(Dish, col(Dish.id) == col(OrderLine.dish_id))
+        .where(col(OrderLine.order_id).in_(order_ids))
+    ).all()
+    found: dict[int, int] = {}
+    for order_id, minutes in rows:
+        found[order_id] = min(found.get(order_id, 10**6), minutes * 60)
+    return found
+
+
+def delivered_records(
+    orders: Sequence[Order], tickets: dict[int, list[Ticket]], freshness: dict[int, int]
+) -> list[Delivered]:
+    """Delivered orders as the KPIs read them: seconds from the period's first order."""
+    done = [o for o in orders if o.status is OrderStatus.DELIVERED and o.delivered_at]
+    if not done:
+        return []
+    origin = min(o.placed_at for o in done)
+    records = []
+    for order in done:
+        assert order.id is not None
+        assert order.delivered_at is not None
+        bags = [t for t in tickets[order.id] if t.picked_up_at is not None]
+        records.append(
+            Delivered(
+                placed_s=_seconds(order.placed_at, origin),
+                delivered_s=_seconds(order.delivered_at, origin),
+                ready_s=tuple(_seconds(t.ready_at or t.picked_up_at, origin) for t in bags),  # type: ignore[arg-type]
+                picked_s=tuple(_seconds(t.picked_up_at, origin) for t in bags),  # type: ignore[arg-type]
+                freshness_s=freshness.get(order.id, 25 * 60),
+                slot_s=_seconds(order.deliver_at, origin) if order.deliver_at else None,
+                promised_s=_seconds(order.promised_at, origin),
+            )
+        )
+    return records
+
+
+def report(session: Session, start: date, end: date, timezone: str) -> Report:
+    begin, finish = bounds(start, end, timezone)
+    orders = session.exec(
+        select(Order)
+        .where(col(Order.placed_at) >= begin, col(Order.placed_at) < finish)
+        .order_by(col(Order.placed_at))
+    ).all()
+    ids = [o.id for o in orders if o.id is not None]
+    tickets: dict[int, list[Ticket]] = defaultdict(list)
+    for ticket in session.exec(select(Ticket).where(col(Ticket.order_id).in_(ids))).all():
+        tickets[ticket.order_id].append(ticket)
+    names = dict(session.exec(select(Restaurant.id, Restaurant.name)).all())
+    records = delivered_records(orders, tickets, _freshness(session, ids))
+    asap = sum(1 for o in orders if o.deliver_at is None and o.status is not OrderStatus.CANCELLED)
+    zone = ZoneInfo(timezone)
+    return Report(
+        start=start,
+        end=end,
+        orders=len(orders),
+        delivered=len(records),
+        cancelled=sum(1 for o in orders if o.status is OrderStatus.CANCELLED),
+        revenue_cents=sum(o.total_cents for o in orders if o.status is not OrderStatus.CANCELLED),
+        kpis=delivery_kpis(records, asap),
+        hours=_hours(orders, zone),
+        kitchens=_kitchens(orders, tickets, names),
+        couriers=_couriers(session, begin, finish, orders),
+        troubles=_troubles(orders, tickets, names, zone),
+    )
+
+
+def _hours(orders: Sequence[Order], zone: ZoneInfo) -> list[HourFigures]:
+    count: Counter[int] = Counter()
+    revenue: Counter[int] = Counter()
+    for order in orders:
+        hour = order.placed_at.astimezone(zone).hour
+        count[hour] += 1
+        if order.status is not OrderStatus.CANCELLED:
+            revenue[hour] += order.total_cents
+    return [HourFigures(hour=h, orders=count[h], revenue_cents=revenue[h]) for h in sorted(count)]
+
+
+def _kitchens(
+    orders: Sequence[Order], tickets: dict[int, list[Ticket]], names: dict[int | None, str]
+) -> list[KitchenFigures]:
+    mine: dict[int, list[Ticket]] = defaultdict(list)
+    for order in orders:
+        for ticket in tickets[order.id or 0]:
+            mine[ticket.restaurant_id].append(ticket)
+    figures = []
+    for restaurant_id, kept in sorted(mine.items()):
+        accepted = [
+            (t.accepted_at - t.created_at).total_seconds() / 60 for t in kept if t.accepted_at
+        ]
+        cooked = [t for t in kept if t.started_at and t.ready_at]
+        live = [t for t in kept if t.status not in (TicketStatus.REFUSED, TicketStatus.CANCELLED)]
+        figures.append(
+            KitchenFigures(
+                restaurant_id=restaurant_id,
+                name=names.get(restaurant_id, ""),
+                tickets=len(kept),
+                refused=sum(1 for t in kept if t.status is TicketStatus.REFUSED),
+                revenue_cents=sum(t.subtotal_cents for t in live),
+                accept_minutes_mean=round(mean(accepted), 2) if accepted else None,
+                prep_minutes_mean=(
+                    round(mean((t.ready_at - t.started_at).total_seconds() / 60 for t in cooked), 2)  # type: ignore[operator]
+                    if cooked
+                    else None
+                ),
+                declared_prep_minutes_mean=(
+                    round(mean(t.prep_minutes for t in cooked), 2) if cooked else None
+                ),
+            )
+        )
+    return figures
+
+
+def _couriers(
+    session: Session, begin: datetime, finish: datetime, orders: Sequence[Order]
+) -> list[CourierFigures]:
+    """Hours on shift within the period, and orders delivered per hour of them."""
+    shifts = session.exec(
+        select(CourierShift, Courier.name)
+        .join(Courier, col(Courier.id) == col(CourierShift.courier_id))
+        .where(col(CourierShift.started_at) < finish)
+        .where((col(CourierShift.ended_at).is_(None)) | (col(CourierShift.ended_at) > begin))
+    ).all()
+    hours: dict[int, float] = defaultdict(float)
+    named: dict[int, str] = {}
+    now = min(finish, max((o.placed_at for o in orders), default=begin) + timedelta(hours=2))
+    for shift, name in shifts:
+        ends = shift.ended_at or now
+        seconds = (min(ends, finish) - max(shift.started_at, begin)).total_seconds()
+        hours[shift.courier_id] += max(0.0, seconds) / 3600
+        named[shift.courier_id] = name
+    return [
+        CourierFigures(courier_id=c, name=named[c], shift_hours=round(h, 2))
+        for c, h in sorted(hours.items())
+    ]
+
+
+def _troubles(
+    orders: Sequence[Order],
+    tickets: dict[int, list[Ticket]],
+    names: dict[int | None, str],
+    zone: ZoneInfo,
+) -> list[Trouble]:
+    """Late and cancelled orders, with their causes."""
+    found = []
+    for order in orders:
+        assert order.id is not None
+        if order.status is OrderStatus.CANCELLED:
+            refused = [t for t in tickets[order.id] if t.refuse_reason]
+            cause = order.cancel_reason or "; ".join(
+                f"{names.get(t.restaurant_id, '')}: {t.refuse_reason}" for t in refused
+            )
+            fault = order.cancel_fault.value if order.cancel_fault else None
+            found.append(Trouble(order_id=order.id, kind="cancelled", cause=cause, fault=fault))
+        elif order.delivered_at and order.delivered_at > order.promised_at:
+            late = round((order.delivered_at - order.promised_at).total_seconds() / 60, 1)
+            promise = f"{order.promised_at.astimezone(zone):%H:%M}"
+            cause = f"{late} min past the promise of {promise}"
+            found.append(Trouble(order_id=order.id, kind="late", cause=cause))
+    return found
+
+
+ORDER_COLUMNS = (
+    "order_id",
+    "status",
+    "placed_at",
+    "promised_at",
+    "delivered_at",
+    "click_to_door_min",
+    "kitchens",
+    "total_cents",
+    "cancel_reason",
+    "cancel_fault",
+)
+
+
+def orders_csv(session: Session, start: date, end: date, timezone: str) -> str:
+    """One line per order of the period, for a spreadsheet."""
+    begin, finish = bounds(start, end, timezone)
+    orders = session.exec(
+        select(Order)
+        .where(col(Order.placed_at) >= begin, col(Order.placed_at) < finish)
+        .order_by(col(Order.placed_at))
+    ).all()
+    ids = [o.id for o in orders if o.id is not None]
+    kitchens: dict[int, list[str]] = defaultdict(list)
+    for order_id, name in session.exec(
+        select(Ticket.order_id, Restaurant.name)
+        .join(Restaurant, col(Restaurant.id) == col(Ticket.restaurant_id))
+        .where(col(Ticket.order_id).in_(ids))
+    ).all():
+        kitchens[order_id].append(name)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ORDER_COLUMNS)
+    zone = ZoneInfo(timezone)
+    for order in orders:
+        delivered = order.delivered_at
+        writer.writerow(
+            [
+                order.id,
+                order.status.value,
+                order.placed_at.astimezone(zone).isoformat(timespec="seconds"),
+                order.promised_at.astimezone(zone).isoformat(timespec="seconds"),
+                delivered.astimezone(zone).isoformat(timespec="seconds") if delivered else "",
+                round((delivered - order.placed_at).total_seconds() / 60, 1) if delivered else "",
+                "; ".join(sorted(kitchens[order.id or 0])),
+                order.total_cents,
+                order.cancel_reason or "",
+                order.cancel_fault.value if order.cancel_fault else "",
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,104 @@
+// The evening's report: figures from /api/v1/ops/reports, drawn as tables and bar charts.
+"use strict";
+
+(() => {
+  const token = () => localStorage.getItem("chaud.token");
+  const money = (cents) => (cents / 100).toFixed(2).replace(".", ",") + " €";
+  const KPI_LABELS = {
+    ctd_mean: "click-to-door, mean (min)", ctd_p90: "click-to-door, p90 (min)",
+    within_promise_share: "delivered within the promise", ctd_share_le_40: "delivered within 40 min",
+    r2d_p50: "ready-to-door, p50 (min)", r2d_p90: "ready-to-door, p90 (min)",
+    r2p_mean: "food waiting for its courier, mean (min)", scheduled_on_time_share: "scheduled orders on time",
+    beyond_freshness: "orders past a dish's freshness limit",
+  };
+
+  function table(id, head, rows) {
+    const node = document.getElementById(id);
+    node.replaceChildren();
+    const tr = document.createElement("tr");
+    for (const h of head) { const th = document.createElement("th"); th.textContent = h; tr.append(th); }
+    node.append(tr);
+    for (const row of rows) {
+      const line = document.createElement("tr");
+      for (const value of row) { const td = document.createElement("td"); td.textContent = value ?? "–"; line.append(td); }
+      node.append(line);
+    }
+  }
+
+  function bars(id, labels, values, format) {
+    const svg = document.getElementById(id);
+    svg.replaceChildren();
+    const ns = "http://www.w3.org/2000/svg";
+    const width = 640, height = 160, top = Math.max(1, ...values);
+    svg.setAttribute("viewBox", `0 0 ${width} ${height + 30}`);
+    const step = width / Math.max(1, values.length);
+    values.forEach((value, i) => {
+      const h = (value / top) * height;
+      const bar = document.createElementNS(ns, "rect");
+      bar.setAttribute("x", String(i * step + 4));
+      bar.setAttribute("y", String(height - h));
+      bar.setAttribute("width", String(Math.max(2, step - 8)));
+      bar.setAttribute("height", String(h));
+      bar.setAttribute("class", "bar");
+      const tip = document.createElementNS(ns, "title");
+      tip.textContent = `${labels[i]}: ${format(value)}`;
+      bar.append(tip);
+      const label = document.createElementNS(ns, "text");
+      label.setAttribute("x", String(i * step + step / 2));
+      label.setAttribute("y", String(height + 16));
+      label.setAttribute("class", "axis");
+      label.textContent = labels[i];
+      svg.append(bar, label);
+    });
+  }
+
+  async function load(start, end) {
+    const query = `start=${start}` + (end ? `&end=${end}` : "");
+    const response = await fetch(`/api/v1/ops/reports?${query}`, { headers: { Authorization: "Bearer " + token() } });
+    if (response.status === 401) { location.href = "/login?next=/ops/reports"; return; }
+    const report = await response.json();
+    const box = document.getElementById("problems");
+    if (!response.ok) {
+      box.textContent = Array.isArray(report.detail) ? report.detail.map((p) => `${p.field}: ${p.reason}`).join("; ") : String(report.detail);
+      return;
+    }
+    box.textContent = "";
+    document.getElementById("summary").textContent =
+      `${report.orders} orders, ${report.delivered} delivered, ${report.cancelled} cancelled · ${money(report.revenue_cents)}`;
+    bars("orders-chart", report.hours.map((h) => `${h.hour}h`), report.hours.map((h) => h.orders), String);
+    bars("revenue-chart", report.hours.map((h) => `${h.hour}h`), report.hours.map((h) => h.revenue_cents), money);
+    table("kpi-table", ["Measure", "Value"], Object.entries(KPI_LABELS).map(([key, label]) => {
+      const value = report.kpis[key];
+      return [label, typeof value === "number" && key.includes("share") ? `${Math.round(value * 100)} %` : value];
+    }));
+    bars("kitchen-chart", report.kitchens.map((k) => k.name.split(" ").slice(-1)[0]), report.kitchens.map((k) => k.revenue_cents), money);
+    table("kitchen-table", ["Kitchen", "Tickets", "Refused", "Revenue", "Accepted after (min)", "Real prep (min)", "Declared prep (min)"],
+      report.kitchens.map((k) => [k.name, k.tickets, k.refused, money(k.revenue_cents), k.accept_minutes_mean, k.prep_minutes_mean, k.declared_prep_minutes_mean]));
+    table("courier-table", ["Courier", "Hours on shift"], report.couriers.map((c) => [c.name, c.shift_hours]));
+    table("trouble-table", ["Order", "What", "Cause", "Fault"], report.troubles.map((t) => [`#${t.order_id}`, t.kind, t.cause, t.fault]));
+    document.body.dataset.ready = "yes";
+  }
+
+  async function exportCsv() {
+    const start = document.getElementById("start").value, end = document.getElementById("end").value;
+    const response = await fetch(`/api/v1/ops/reports/orders.csv?start=${start}` + (end ? `&end=${end}` : ""), { headers: { Authorization: "Bearer " + token() } });
+    if (!response.ok) return;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = `orders-${start}.csv`;
+    link.click();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    if (!token()) { location.href = "/login?next=/ops/reports"; return; }
+    const today = new Date().toLocaleDateString("sv-SE", { timeZone: "Europe/Paris" });
+    const start = new URLSearchParams(location.search).get("start") || today;
+    document.getElementById("start").value = start;
+    document.getElementById("period-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      load(document.getElementById("start").value, document.getElementById("end").value);
+    });
+    document.getElementById("export-csv").addEventListener("click", exportCsv);
+    load(start, "");
+  });
+})();
