@@ -6,13 +6,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.app import create_app
 from api.clock import FixedClock
 from api.dispatcher.worker import Dispatcher
-from api.models import IdempotencyRecord, Order, User
+from api.models import Courier, IdempotencyRecord, Order, User
 from api.services import idempotency
+from api.services.couriers import record_position
 from api.settings import Settings, load_settings
 from tests.accounts import dish_id, headers_for
 from tests.databases import FRIDAY_EVENING, seeded_database
@@ -157,5 +158,31 @@ def test_the_dispatcher_forgets_keys_older_than_a_day(tmp_path: Path, graph_cach
         with Session(worker.engine) as session:
             kept = [r.key for r in session.exec(select(IdempotencyRecord)).all()]
         assert kept == ["fresh"]
+    finally:
+        worker.engine.dispose()
+
+
+def test_the_dispatchers_own_plans_and_the_boards_events_do_not_call_for_a_plan(
+    tmp_path: Path, graph_cache: Path
+) -> None:
+    """Each plan written publishes board events; were they news, the dispatcher would plan
+    again at once, for ever. An order placed and an operator's step are news."""
+    url = seeded_database("sqlite", tmp_path, (1,))
+    settings = load_settings(database_url=url, data_dir=tmp_path, cache_dir=graph_cache)
+    worker = Dispatcher(settings, clock=FixedClock(FRIDAY_EVENING))
+    try:
+        with Session(worker.engine) as session:
+            courier = session.exec(select(Courier).where(col(Courier.on_shift))).first()
+            assert courier is not None
+            start = worker._news()[0]
+            record_position(session, courier, 48.8646, 2.3700, FRIDAY_EVENING)
+            session.commit()
+        worker._last_event_id = start
+        last, triggers = worker._news()
+        assert last > start  # the board heard of the position...
+        assert triggers == 0  # ...and the dispatcher does not plan for it
+        worker.cycle()
+        worker._last_event_id = last
+        assert worker._news()[1] == 0
     finally:
         worker.engine.dispose()

@@ -233,9 +233,9 @@ def test_moving_one_couriers_stops_to_another_shows_on_both_rounds(
     mine = client.get("/api/v1/courier/round", headers=alliance.courier(2)).json()
     assert mine["stops"] == []
     told = session.exec(
-        select(OutboxEvent.payload).where(OutboxEvent.kind == "round.updated")
+        select(OutboxEvent.payload).where(OutboxEvent.kind == "round.stepped_in")
     ).all()
-    assert {"courier_id": near, "by_operator": True} in told
+    assert {"courier_id": near} in told
     cycle(session, geography, settings, clock)  # moved orders are pinned: they stay
     assert holder(session, crepes["id"]) == {far}
     operator.step(f"couriers/{near}/move-stops", {"to_courier_id": near, "reason": "x"}, 409)

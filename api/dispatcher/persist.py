@@ -31,6 +31,7 @@ from api.services.couriers import OPEN_ROUND_STATES
 from api.services.ops_board import touch
 from api.services.orders import OPEN_TICKET_STATES
 from api.services.outbox import (
+    BOARD_TOUCHED,
     Event,
     courier_channel,
     order_channel,
@@ -43,6 +44,9 @@ from dispatch.planning.problem import DispatchPlan, OrderTask, PlannedStop, sets
 ETA_CHANGE_S = 60
 """Smaller moves of an ETA are not worth a message to a kitchen, a courier or a customer."""
 DISPATCHER_EVENT_KINDS = frozenset({"round.updated", "ticket.scheduled", "order.eta", "plan.made"})
+NOT_NEWS = DISPATCHER_EVENT_KINDS | {BOARD_TOUCHED}
+"""Events that do not call for a new plan: the dispatcher's own, and the operator board's
+(every commit's, the dispatcher's and a courier's position included, are named there too)."""
 
 StopKey = tuple[str, int]
 

@@ -13,7 +13,7 @@ from api.clock import Clock, clock_starting
 from api.db import create_db_engine, writer
 from api.dispatcher.cycle import CycleReport, ZoneScope, rules_from, run_cycle
 from api.dispatcher.leader import Leadership, leadership_for
-from api.dispatcher.persist import DISPATCHER_EVENT_KINDS
+from api.dispatcher.persist import NOT_NEWS
 from api.dispatcher.zones import zone_map_for
 from api.models import OutboxEvent
 from api.services import idempotency
@@ -27,7 +27,7 @@ log = logging.getLogger("chaud.dispatcher")
 _EVENTS: sa.Table = OutboxEvent.__table__  # type: ignore[attr-defined]
 _NEWS = sa.select(
     sa.func.max(_EVENTS.c.id),
-    sa.func.count().filter(_EVENTS.c.kind.not_in(sorted(DISPATCHER_EVENT_KINDS))),
+    sa.func.count().filter(_EVENTS.c.kind.not_in(sorted(NOT_NEWS))),
 ).where(_EVENTS.c.id > sa.bindparam("after"))
 
 

@@ -289,10 +289,14 @@ def _drop_stops(session: Session, order_id: int, ticket_id: int | None, now: dat
     return changed
 
 
+STEPPED_IN = "round.stepped_in"
+"""A round changed by the operator: the courier's page hears it, and, not being one of the
+dispatcher's own events, it calls for a new plan at once (times for the moved stops)."""
+
+
 def _tell_couriers(session: Session, courier_ids: set[int]) -> None:
     events: list[Event] = [
-        (courier_channel(c), "round.updated", {"courier_id": c, "by_operator": True})
-        for c in sorted(courier_ids)
+        (courier_channel(c), STEPPED_IN, {"courier_id": c}) for c in sorted(courier_ids)
     ]
     publish_all(session, events)
 
