@@ -21,6 +21,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -136,6 +137,36 @@ async def _orders(
     return placed, errors
 
 
+def screens_missed(records: list[ScreenRecord], tickets: list[tuple[int, int]]) -> tuple[int, int]:
+    """(lost, duplicated): every ticket (id, restaurant) against every screen of its
+    restaurant, and every event a screen got twice."""
+    lost = duplicated = 0
+    for record in records:
+        for ticket_id, restaurant_id in tickets:
+            if restaurant_id != record.restaurant_id:
+                continue
+            got = record.created[ticket_id] + (ticket_id in record.snapshot_tickets)
+            lost += got == 0
+            duplicated += record.created[ticket_id] > 1
+        duplicated += sum(1 for count in record.events.values() if count > 1)
+    return lost, duplicated
+
+
+async def stop_all(
+    stop: asyncio.Event,
+    tasks: list[asyncio.Task[None]],
+    processes: list["subprocess.Popen[bytes]"],
+) -> None:
+    """The screens, then the API workers."""
+    stop.set()
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _tokens(database_url: str, secret: str) -> tuple[str, dict[int, str]]:
     engine = create_db_engine(database_url)
     now = datetime.fromisoformat(FRIDAY_EVENING)
@@ -198,27 +229,13 @@ async def _run(
         )
         await asyncio.sleep(3)  # let the last events arrive
     finally:
-        stop.set()
-        for task in screen_tasks:
-            task.cancel()
-        await asyncio.gather(*screen_tasks, return_exceptions=True)
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+        await stop_all(stop, screen_tasks, processes)
 
     engine = create_db_engine(database_url)
     with Session(engine) as session:
         tickets = [(t.id or 0, t.restaurant_id) for t in session.exec(select(Ticket)).all()]
     engine.dispose()
-    lost = duplicated = 0
-    for record in records:
-        for ticket_id, restaurant_id in tickets:
-            if restaurant_id != record.restaurant_id:
-                continue
-            got = record.created[ticket_id] + (ticket_id in record.snapshot_tickets)
-            lost += got == 0
-            duplicated += record.created[ticket_id] > 1
-        duplicated += sum(1 for count in record.events.values() if count > 1)
+    lost, duplicated = screens_missed(records, tickets)
     latencies = [value for r in records for value in r.latencies_ms]
     return {
         "benchmark": "kitchen",

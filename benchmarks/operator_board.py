@@ -35,7 +35,14 @@ from api.models import OutboxEvent, Ticket, User
 from api.security import create_access_token
 from api.services.outbox import OPERATOR_CHANNELS
 from api.settings import load_settings
-from benchmarks.kitchen import ScreenRecord, _Connected, _orders, _screen
+from benchmarks.kitchen import (
+    ScreenRecord,
+    _Connected,
+    _orders,
+    _screen,
+    screens_missed,
+    stop_all,
+)
 from benchmarks.orders import FRIDAY_EVENING, _free_port, _percentile, _prepare, _serve
 from benchmarks.scratch_db import scratch_postgres
 
@@ -159,13 +166,7 @@ async def _run(
         accepted = await acceptor
         await asyncio.sleep(3)  # let the last events arrive
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+        await stop_all(stop, tasks, processes)
 
     engine = create_db_engine(database_url)
     with Session(engine) as session:
@@ -191,12 +192,8 @@ async def _run(
             missing = range(start.get(channel, 0) + 1, last + 1)
             lost += sum(1 for seq in missing if board.seqs[(channel, seq)] == 0)
         duplicated += sum(1 for count in board.seqs.values() if count > 1)
-    for screen in screens:
-        for ticket_id, restaurant_id in tickets:
-            if restaurant_id == screen.restaurant_id:
-                got = screen.created[ticket_id] + (ticket_id in screen.snapshot_tickets)
-                lost += got == 0
-                duplicated += screen.created[ticket_id] > 1
+    kitchen_lost, kitchen_duplicated = screens_missed(screens, tickets)
+    lost, duplicated = lost + kitchen_lost, duplicated + kitchen_duplicated
     board_ms = [v for b in boards for v in b.latencies_ms]
     kitchen_ms = [v for s in screens for v in s.latencies_ms]
     return {

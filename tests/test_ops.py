@@ -67,6 +67,18 @@ def row(board: dict[str, Any], kind: str, ident: int) -> dict[str, Any]:
     return dict(next(r for r in board[kind] if r["id"] == ident))
 
 
+def crepes_between_two_couriers(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> tuple[Alliance, Operator, dict[str, Any]]:
+    """Courier 1 near rue Oberkampf, courier 2 near rue de Bretagne, and an order of crêpes
+    from rue de Bretagne: courier 2 is the nearer."""
+    alliance = Alliance(client, session, settings, clock)
+    operator = Operator(alliance)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
+    alliance.start_shift(2, NEAR_BRETAGNE)
+    return alliance, operator, alliance.order(GALETTE, key="crepes")
+
+
 def test_the_board_follows_an_order_and_raises_the_not_accepted_alert(
     client: TestClient, session: Session, settings: Settings, clock: FixedClock
 ) -> None:
@@ -153,11 +165,7 @@ def test_a_pinned_order_stays_with_its_courier_cycle_after_cycle(
     clock: FixedClock,
     geography: Geography,
 ) -> None:
-    alliance = Alliance(client, session, settings, clock)
-    operator = Operator(alliance)
-    alliance.start_shift(1, NEAR_OBERKAMPF)
-    alliance.start_shift(2, NEAR_BRETAGNE)
-    crepes = alliance.order(GALETTE, key="crepes")  # Bretagne: courier 2 is the nearer
+    _alliance, operator, crepes = crepes_between_two_couriers(client, session, settings, clock)
     cycle(session, geography, settings, clock)
     assert holder(session, crepes["id"]) == {courier_id(session, 2)}
 
@@ -190,11 +198,7 @@ def test_a_plan_made_before_the_operator_stepped_in_does_not_undo_the_step(
     clock: FixedClock,
     geography: Geography,
 ) -> None:
-    alliance = Alliance(client, session, settings, clock)
-    operator = Operator(alliance)
-    alliance.start_shift(1, NEAR_OBERKAMPF)
-    alliance.start_shift(2, NEAR_BRETAGNE)
-    crepes = alliance.order(GALETTE, key="crepes")
+    _alliance, operator, crepes = crepes_between_two_couriers(client, session, settings, clock)
     rules = replace(rules_from(settings), time_limit_s=0.3)
     snapshot = take_snapshot(session, geography, rules, clock.now())
     plan = solve(snapshot.problem)  # gives the crêpes to courier 2, the nearer
@@ -214,11 +218,7 @@ def test_moving_one_couriers_stops_to_another_shows_on_both_rounds(
     clock: FixedClock,
     geography: Geography,
 ) -> None:
-    alliance = Alliance(client, session, settings, clock)
-    operator = Operator(alliance)
-    alliance.start_shift(1, NEAR_OBERKAMPF)
-    alliance.start_shift(2, NEAR_BRETAGNE)
-    crepes = alliance.order(GALETTE, key="crepes")
+    alliance, operator, crepes = crepes_between_two_couriers(client, session, settings, clock)
     cycle(session, geography, settings, clock)
     near, far = courier_id(session, 2), courier_id(session, 1)
     assert holder(session, crepes["id"]) == {near}
@@ -249,11 +249,7 @@ def test_ending_a_shift_for_a_courier_gives_its_orders_back_and_lifts_its_pins(
     clock: FixedClock,
     geography: Geography,
 ) -> None:
-    alliance = Alliance(client, session, settings, clock)
-    operator = Operator(alliance)
-    alliance.start_shift(1, NEAR_OBERKAMPF)
-    alliance.start_shift(2, NEAR_BRETAGNE)
-    crepes = alliance.order(GALETTE, key="crepes")
+    _alliance, operator, crepes = crepes_between_two_couriers(client, session, settings, clock)
     near = courier_id(session, 2)
     operator.step(f"orders/{crepes['id']}/assign", {"courier_id": near, "pin": True, "reason": "x"})
     operator.step(f"couriers/{near}/end-shift", {"reason": "went home ill"})
