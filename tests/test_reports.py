@@ -70,7 +70,10 @@ def test_an_evening_in_the_report_and_its_csv(
     cancelled = next(t for t in report["troubles"] if t["kind"] == "cancelled")
     assert cancelled["order_id"] == crepes["id"]
     assert "out of batter" in cancelled["cause"]
-    assert report["couriers"][0]["shift_hours"] > 0
+    amina = next(c for c in report["couriers"] if c["delivered"])
+    assert amina["delivered"] == 1
+    assert amina["shift_hours"] > 0
+    assert 0 < amina["utilisation"] <= 1
 
     csv = client.get(f"/api/v1/ops/reports/orders.csv?start={day}", headers=operator)
     assert csv.headers["content-type"].startswith("text/csv")

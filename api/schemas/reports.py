@@ -26,6 +26,11 @@ class CourierFigures(BaseModel):
     courier_id: int
     name: str
     shift_hours: float
+    delivered: int
+    orders_per_hour: float | None = Field(description="Orders delivered per hour on shift")
+    utilisation: float | None = Field(
+        description="Share of the hours on shift riding a round (first arrival to last stop)"
+    )
 
 
 class Trouble(BaseModel):

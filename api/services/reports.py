@@ -22,6 +22,9 @@ from api.models import (
     OrderLine,
     OrderStatus,
     Restaurant,
+    Round,
+    Stop,
+    StopKind,
     Ticket,
     TicketStatus,
 )
@@ -162,7 +165,8 @@ def _kitchens(
 def _couriers(
     session: Session, begin: datetime, finish: datetime, orders: Sequence[Order]
 ) -> list[CourierFigures]:
-    """Hours on shift within the period, and orders delivered per hour of them."""
+    """Hours on shift within the period; orders delivered, per hour of shift; utilisation: the
+    share of those hours spent riding a round (from its first arrival to its last stop)."""
     shifts = session.exec(
         select(CourierShift, Courier.name)
         .join(Courier, col(Courier.id) == col(CourierShift.courier_id))
@@ -177,8 +181,31 @@ def _couriers(
         seconds = (min(ends, finish) - max(shift.started_at, begin)).total_seconds()
         hours[shift.courier_id] += max(0.0, seconds) / 3600
         named[shift.courier_id] = name
+    delivered: Counter[int] = Counter()
+    riding: dict[int, float] = defaultdict(float)
+    stops: dict[int, list[Stop]] = defaultdict(list)
+    rows = session.exec(
+        select(Stop, Round.courier_id)
+        .join(Round, col(Round.id) == col(Stop.round_id))
+        .where(col(Stop.done_at) >= begin, col(Stop.done_at) < finish)
+    ).all()
+    for stop, courier_id in rows:
+        stops[stop.round_id].append(stop)
+        delivered[courier_id] += stop.kind is StopKind.DROPOFF
+    courier_of_round = {stop.round_id: courier_id for stop, courier_id in rows}
+    for round_id, done in stops.items():
+        began = min((s.arrived_at or s.done_at) for s in done)  # type: ignore[type-var]
+        ended = max(s.done_at for s in done)  # type: ignore[type-var]
+        riding[courier_of_round[round_id]] += (ended - began).total_seconds() / 3600  # type: ignore[operator]
     return [
-        CourierFigures(courier_id=c, name=named[c], shift_hours=round(h, 2))
+        CourierFigures(
+            courier_id=c,
+            name=named[c],
+            shift_hours=round(h, 2),
+            delivered=delivered[c],
+            orders_per_hour=round(delivered[c] / h, 2) if h else None,
+            utilisation=round(min(1.0, riding[c] / h), 3) if h else None,
+        )
         for c, h in sorted(hours.items())
     ]
 

@@ -74,7 +74,9 @@
     bars("kitchen-chart", report.kitchens.map((k) => k.name.split(" ").slice(-1)[0]), report.kitchens.map((k) => k.revenue_cents), money);
     table("kitchen-table", ["Kitchen", "Tickets", "Refused", "Revenue", "Accepted after (min)", "Real prep (min)", "Declared prep (min)"],
       report.kitchens.map((k) => [k.name, k.tickets, k.refused, money(k.revenue_cents), k.accept_minutes_mean, k.prep_minutes_mean, k.declared_prep_minutes_mean]));
-    table("courier-table", ["Courier", "Hours on shift"], report.couriers.map((c) => [c.name, c.shift_hours]));
+    table("courier-table", ["Courier", "Hours on shift", "Delivered", "Orders an hour", "Riding"],
+      report.couriers.map((c) => [c.name, c.shift_hours, c.delivered, c.orders_per_hour,
+        c.utilisation === null ? null : `${Math.round(c.utilisation * 100)} %`]));
     table("trouble-table", ["Order", "What", "Cause", "Fault"], report.troubles.map((t) => [`#${t.order_id}`, t.kind, t.cause, t.fault]));
     document.body.dataset.ready = "yes";
   }
