@@ -185,10 +185,27 @@ class Hub:
                 for prefix, expand in self.expanders.items():
                     mine = [m for c, ms in fresh.items() if c.startswith(prefix) for m in ms]
                     if mine:
-                        self._offer(_by_channel(await self.run_sync(partial(expand, mine))))
+                        await self._expand_and_offer(expand, mine)
             except sa.exc.DBAPIError:
                 log.warning("kitchen display: reading the outbox failed; retrying", exc_info=True)
                 continue
+
+    async def _expand_and_offer(self, expand: Expander, messages: list[Message]) -> None:
+        try:
+            expanded = await self.run_sync(partial(expand, messages))
+        except sa.exc.DBAPIError:
+            raise  # the pump retries the cycle
+        except Exception:
+            # Never let one bad event stop the pump for every screen: those screens start
+            # again from a snapshot, and the events are counted as handed out.
+            log.exception("kitchen display: expanding events failed; resynchronising")
+            for channel, found in _by_channel(messages).items():
+                if channel in self._handed_out:
+                    self._handed_out[channel] = max(self._handed_out[channel], found[-1]["seq"])
+                for screen in list(self._screens.get(channel, ())):
+                    screen.offer({"type": "resync"})
+            return
+        self._offer(_by_channel(expanded))
 
     def _expanded(self, channel: str) -> bool:
         return any(channel.startswith(prefix) for prefix in self.expanders)

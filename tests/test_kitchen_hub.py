@@ -2,7 +2,9 @@
 
 import asyncio
 
-from kitchen_display.hub import QUEUE_SIZE, Screen
+import sqlalchemy as sa
+
+from kitchen_display.hub import QUEUE_SIZE, Hub, Message, Screen
 
 
 def test_a_screen_that_falls_behind_is_resynchronised_not_waited_for() -> None:
@@ -21,3 +23,25 @@ def test_a_screen_that_falls_behind_is_resynchronised_not_waited_for() -> None:
     assert slow.queue.qsize() == 1
     assert slow.queue.get_nowait() == {"type": "resync"}
     assert not fast.overflowed
+
+
+def test_an_expansion_that_fails_resynchronises_its_screens_and_the_pump_goes_on() -> None:
+    """A bug in reading the board's rows must not stop the pump for every screen of the
+    process: the screens of those channels are told to start again from a snapshot."""
+
+    def broken(messages: list[Message]) -> list[Message]:
+        raise ValueError("a row that does not parse")
+
+    async def scenario() -> tuple[Screen, Screen]:
+        hub = Hub(sa.create_engine("sqlite://"), None, {"operator:": broken})
+        board, other = Screen("operator:0"), Screen("operator:1")
+        hub._screens["operator:0"].add(board)
+        hub._screens["operator:1"].add(other)
+        hub._handed_out.update({"operator:0": 0, "operator:1": 0})
+        event = {"type": "event", "channel": "operator:0", "seq": 1, "kind": "board.touched"}
+        await hub._expand_and_offer(broken, [event])
+        return board, other
+
+    board, other = asyncio.run(scenario())
+    assert board.queue.get_nowait() == {"type": "resync"}
+    assert other.queue.empty()
