@@ -83,6 +83,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/ops/people/{user_id}/deactivate"): OPERATOR,
     ("POST", "/api/v1/ops/people/{user_id}/password-link"): OPERATOR,
     ("PATCH", "/api/v1/ops/couriers/{courier_id}"): OPERATOR,
+    ("GET", "/api/v1/ops/couriers/{courier_id}/roster"): OPERATOR,
+    ("PUT", "/api/v1/ops/couriers/{courier_id}/roster"): OPERATOR,
     ("GET", "/api/v1/kitchen/dishes"): KITCHEN,
     ("POST", "/api/v1/kitchen/dishes"): KITCHEN,
     ("GET", "/api/v1/kitchen/menu.csv"): KITCHEN,

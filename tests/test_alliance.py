@@ -2,9 +2,10 @@
 people and their one-time links; and what customers and kitchens see of it."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
@@ -303,3 +304,54 @@ def test_the_cli_sets_up_a_restaurant_its_menu_and_its_kitchen(
     lost = runner.invoke(cli, [*invite, "--restaurant", "nowhere"], env=env)
     assert lost.exit_code == 2
     assert "no restaurant nowhere" in lost.output
+
+
+def test_a_roster_decides_booked_slots_and_when_a_shift_started_in_it_ends(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    console = Console(client, session, settings, clock)
+    courier = console.call("GET", "/people?role=courier")[0]
+    courier_id = courier["courier_id"]
+    friday = clock.now().astimezone(ZoneInfo(settings.timezone))  # 18:30 local
+    week = {"periods": [{"weekday": friday.weekday(), "starts": "18:00", "ends": "21:30"}]}
+    overlap = {
+        "periods": [
+            {"weekday": 4, "starts": "18:00", "ends": "21:00"},
+            {"weekday": 4, "starts": "20:00", "ends": "22:00"},
+        ]
+    }
+    refused = console.call("PUT", f"/couriers/{courier_id}/roster", 422, json=overlap)
+    assert refused["detail"][0] == {"field": "periods.1", "reason": "overlaps another period"}
+    shown = console.call("PUT", f"/couriers/{courier_id}/roster", json=week)
+    assert shown == week["periods"]
+
+    customer = headers_for(session, settings, clock, "customer@chaud.demo")
+    dish = client.get("/api/v1/dishes", params={"q": "Nems"}).json()[0]["id"]
+
+    def quote(at: str) -> Any:
+        slot = friday.replace(hour=int(at[:2]), minute=int(at[3:]))
+        cart = {
+            "lines": [{"dish_id": dish, "quantity": 1}],
+            "destination": HOME,
+            "deliver_at": slot.isoformat(),
+        }
+        return client.post("/api/v1/quotes", json=cart, headers=customer)
+
+    assert quote("20:30").status_code == 200
+    late = quote("22:00")
+    assert late.status_code == 422
+    assert {
+        "field": "deliver_at",
+        "reason": "no courier is planned at 22:00: choose another time",
+    } in late.json()["detail"]
+
+    only_on_shift(session, clock)
+    email = courier["email"]
+    started = client.post(
+        "/api/v1/courier/shift/start",
+        json=NEAR_OBERKAMPF,
+        headers=headers_for(session, settings, clock, email),
+    )
+    assert started.status_code == 200, started.text
+    ends = datetime.fromisoformat(started.json()["planned_end_at"]).astimezone(friday.tzinfo)
+    assert (ends.hour, ends.minute) == (21, 30)  # the planned shift's end

@@ -2,7 +2,14 @@
 
 from api.models.accounts import CustomerAddress, PasswordToken, User
 from api.models.audit import AuditEntry
-from api.models.couriers import Courier, CourierPosition, CourierShift, Round, Stop
+from api.models.couriers import (
+    Courier,
+    CourierPosition,
+    CourierShift,
+    RosterShift,
+    Round,
+    Stop,
+)
 from api.models.enums import (
     Allergen,
     AuditAction,
@@ -54,6 +61,7 @@ __all__ = [
     "RelayPoint",
     "Restaurant",
     "Role",
+    "RosterShift",
     "Round",
     "RoundStatus",
     "Station",

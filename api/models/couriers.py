@@ -31,6 +31,23 @@ class Courier(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class RosterShift(SQLModel, table=True):
+    """A planned shift of the week: the quote counts who will be out, a shift started in it
+    ends at its end."""
+
+    __tablename__ = "roster_shifts"
+    __table_args__ = (
+        sa.CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday_range"),
+        sa.CheckConstraint("ends > starts", name="ends_after_starts"),
+    )
+
+    id: int | None = id_field()
+    courier_id: int = Field(foreign_key="couriers.id", index=True, ondelete="CASCADE")
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday")
+    starts: time = Field(description="Local time")
+    ends: time
+
+
 class CourierShift(SQLModel, table=True):
     """A shift actually worked: started and ended by the courier."""
 

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import ClockDep, CurrentOperator, GeographyDep, ReadSessionDep, SessionDep
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.models import AuditAction, Restaurant, Role
+from api.models import AuditAction, Restaurant, Role, RosterShift
 from api.schemas.alliance import (
     CourierEdit,
     DishAdmin,
@@ -23,12 +23,14 @@ from api.schemas.alliance import (
     RestaurantAdmin,
     RestaurantCreate,
     RestaurantEdit,
+    RosterPeriod,
+    RosterWeek,
     WeeklyHours,
 )
 from api.schemas.common import IdPath
 from api.schemas.ops import StepReason
 from api.services import alliance as service
-from api.services import kitchen, people
+from api.services import kitchen, people, roster
 from api.services.stepping_in import audit
 
 router = APIRouter(prefix="/ops", tags=["alliance"], responses=ROLE_ERRORS)
@@ -382,3 +384,36 @@ def edit_courier(
     result = people.person(session, people.staff(session, courier.user_id))
     session.commit()
     return result
+
+
+@router.get("/couriers/{courier_id}/roster", responses=error_responses(NotFound))
+def get_roster(
+    courier_id: IdPath, operator: CurrentOperator, session: ReadSessionDep
+) -> list[RosterPeriod]:
+    """A courier's planned week."""
+    found = [_period(p) for p in roster.of_courier(session, courier_id)]
+    session.commit()
+    return found
+
+
+@router.put("/couriers/{courier_id}/roster", responses=EDIT_ERRORS)
+def set_roster(
+    courier_id: IdPath,
+    week: RosterWeek,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> list[RosterPeriod]:
+    """Replace a courier's planned week: the quote counts who is planned at a booked slot,
+    and a shift started within a planned one ends with it."""
+    roster.set_week(session, courier_id, week.periods)
+    audit(
+        session, operator, AuditAction.EDIT_COURIER, ("courier", courier_id), "roster", clock.now()
+    )
+    found = [_period(p) for p in roster.of_courier(session, courier_id)]
+    session.commit()
+    return found
+
+
+def _period(row: RosterShift) -> RosterPeriod:
+    return RosterPeriod(weekday=row.weekday, starts=row.starts, ends=row.ends)  # type: ignore[arg-type]

@@ -210,3 +210,17 @@ class CourierEdit(BaseModel):
     model_config = ConfigDict(extra="forbid")
     vehicle: Vehicle | None = None
     bag_capacity: Annotated[int | None, Field(ge=1, le=12)] = None
+
+
+class RosterPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weekday: Annotated[int, Field(ge=0, le=6, description="0 = Monday")]
+    starts: ClockTime
+    ends: ClockTime
+
+
+class RosterWeek(BaseModel):
+    """A courier's planned week, replacing the one there was."""
+
+    model_config = ConfigDict(extra="forbid")
+    periods: Annotated[list[RosterPeriod], Field(max_length=28)]

@@ -27,10 +27,12 @@ from api.models import (
     Vehicle,
 )
 from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPublic
+from api.services import roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
 from api.services.outbox import courier_channel, operator_channel, publish
+from api.services.roster import covering
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
 
@@ -101,6 +103,11 @@ def start_shift(
         microsecond=0,
     )
     planned_end = usual_end if usual_end > local + timedelta(minutes=30) else local + FALLBACK_SHIFT
+    rostered = covering(roster.of_courier(session, courier.id), local)
+    if rostered is not None:  # a shift started within a planned one ends with it
+        planned_end = local.replace(
+            hour=rostered.ends.hour, minute=rostered.ends.minute, second=0, microsecond=0
+        )
     shift = CourierShift(
         courier_id=courier.id,
         vehicle=vehicle or courier.vehicle,

@@ -28,6 +28,7 @@ from api.schemas.orders import (
 )
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
+from api.services.roster import planned_at
 from api.services.views import (
     DishView,
     HoursView,
@@ -106,6 +107,14 @@ def quote_cart(
     destination, relay = _destination(session, cart, geography, problems)
     if cart.deliver_at is None and not couriers_on_shift(session):
         problems.append({"field": "deliver_at", "reason": NO_COURIER})
+    if cart.deliver_at is not None and planned_at(session, cart.deliver_at, rules.timezone) == 0:
+        slot = local(cart.deliver_at, rules.timezone)
+        problems.append(
+            {
+                "field": "deliver_at",
+                "reason": f"no courier is planned at {slot:%H:%M}: choose another time",
+            }
+        )
     if problems or destination is None:
         raise InvalidInput(problems)
 
