@@ -86,6 +86,11 @@ def test_a_new_restaurant_from_the_console_to_its_first_ticket(server: LiveServe
         expect(link).to_be_visible()
         invitation = str(link.get_attribute("href"))
         expect(page.locator("#people-list")).to_contain_text("margot@example.org")
+        # The first courier's week: Friday to Sunday evenings (the form's default days).
+        page.locator("#roster-form button[type=submit]").click()
+        expect(page.locator("#roster-now")).to_have_text(
+            "Planned: Fri 18:00–23:00, Sat 18:00–23:00, Sun 18:00–23:00"
+        )
 
     with page_on(server.url, SCREENSHOTS / "kitchen-first-ticket.png") as kitchen:
         kitchen.goto(invitation)

@@ -166,6 +166,12 @@ async function importMenu(event) {
 async function loadPeople() {
   const found = await call("/people");
   if (!found) return;
+  const couriers = found.filter((p) => p.courier_id && p.is_active);
+  const pick = document.getElementById("roster-courier");
+  const chosen = pick.value;
+  pick.replaceChildren(...couriers.map((p) => { const o = el("option", p.name); o.value = String(p.courier_id); return o; }));
+  if (chosen) pick.value = chosen;
+  showRoster();
   const names = Object.fromEntries(restaurants.map((r) => [r.id, r.name]));
   document.getElementById("people-list").replaceChildren(...found.map((p) => {
     const item = el("li", "", "row" + (p.is_active ? "" : " paused"));
@@ -183,6 +189,21 @@ async function loadPeople() {
     }
     return item;
   }));
+}
+
+async function showRoster() {
+  const id = document.getElementById("roster-courier").value;
+  if (!id) return;
+  const week = await call(`/couriers/${id}/roster`);
+  document.getElementById("roster-now").textContent = week && week.length
+    ? "Planned: " + week.map((p) => `${DAYS[p.weekday]} ${p.starts}–${p.ends}`).join(", ") : "No planned shift.";
+}
+
+async function setRoster(event) {
+  event.preventDefault();
+  const data = new FormData(event.target);
+  const periods = data.getAll("day").map((day) => ({ weekday: Number(day), starts: data.get("starts"), ends: data.get("ends") }));
+  if (await call(`/couriers/${data.get("courier_id")}/roster`, { method: "PUT", json: { periods } })) showRoster();
 }
 
 function showLink(result) {
@@ -216,6 +237,15 @@ document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("menu-export").addEventListener("click", exportMenu);
   document.getElementById("menu-import").addEventListener("change", importMenu);
   document.getElementById("invite-form").addEventListener("submit", invite);
+  document.getElementById("roster-days").replaceChildren(...DAYS.map((name, day) => {
+    const label = el("label", ` ${name} `);
+    const box = el("input");
+    box.type = "checkbox"; box.name = "day"; box.value = String(day); box.checked = day >= 4;
+    label.prepend(box);
+    return label;
+  }));
+  document.getElementById("roster-form").addEventListener("submit", setRoster);
+  document.getElementById("roster-courier").addEventListener("change", showRoster);
   document.getElementById("invite-role").addEventListener("change", (event) => {
     document.getElementById("invite-restaurant-field").hidden = event.target.value !== "kitchen";
   });
