@@ -71,6 +71,7 @@ def test_an_order_comes_live_onto_the_board_with_its_alerts(server: LiveServer) 
 
 
 def test_a_reconnecting_board_gets_every_row_it_missed_once(server: LiveServer) -> None:
+    """Orders, an acceptance and a pin while the board was away: all of them on return."""
     first = ops_board(server)
     held = first.next()["seqs"]
     first.close()
@@ -81,6 +82,14 @@ def test_a_reconnecting_board_gets_every_row_it_missed_once(server: LiveServer) 
         headers=server.headers("kitchen-pho-turenne@chaud.demo"),
     )
     assert accepted.is_success
+    operator = server.headers(OPERATOR)
+    standby = httpx.get(f"{server.url}/api/v1/ops/board", headers=operator).json()["couriers"][0]
+    pinned = httpx.post(
+        f"{server.url}/api/v1/ops/orders/{orders[1]['id']}/assign",
+        json={"courier_id": standby["id"], "pin": True, "reason": "knows the door"},
+        headers=operator,
+    )
+    assert pinned.is_success, pinned.text
     again = ops_board(server, since=held)
     missed = until_quiet(again)
     got: dict[str, list[int]] = {}
@@ -93,8 +102,12 @@ def test_a_reconnecting_board_gets_every_row_it_missed_once(server: LiveServer) 
     rows = rows_of(missed, "orders")
     assert rows[orders[0]["id"]]["board_state"] == "cooking"
     assert rows[orders[1]["id"]]["board_state"] == "waiting_for_kitchen"
-    # The alert on the order still waiting comes with its row: not lost across the gap.
+    # The alert on the order still waiting comes with its row, and so does the pin and its
+    # courier's new stops: nothing lost across the gap.
     assert "not_accepted" in {a["kind"] for a in rows[orders[1]["id"]]["alerts"]}
+    assert rows[orders[1]["id"]]["pinned_courier_id"] == standby["id"]
+    courier = rows_of(missed, "couriers")[standby["id"]]
+    assert {s["order_id"] for s in courier["stops"]} == {orders[1]["id"]}
     again.close()
 
 
