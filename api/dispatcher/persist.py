@@ -15,8 +15,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db import for_update
-from api.dispatcher.snapshot import OPEN_ORDER_STATES, Snapshot
+from api.dispatcher.snapshot import Snapshot
 from api.models import (
+    OPEN_ORDER_STATES,
+    OPEN_ROUND_STATES,
+    OPEN_TICKET_STATES,
     Courier,
     CourierShift,
     Order,
@@ -27,9 +30,7 @@ from api.models import (
     Ticket,
     TicketStatus,
 )
-from api.services.couriers import OPEN_ROUND_STATES
 from api.services.ops_board import touch
-from api.services.orders import OPEN_TICKET_STATES
 from api.services.outbox import (
     BOARD_TOUCHED,
     Event,

@@ -13,20 +13,20 @@ from numpy.typing import NDArray
 from sqlmodel import Session, col, func, select
 
 from api.models import (
+    OPEN_ORDER_STATES,
+    OPEN_ROUND_STATES,
+    OPEN_TICKET_STATES,
     Courier,
     CourierShift,
     Dish,
     Order,
     OrderLine,
-    OrderStatus,
     Round,
     Stop,
     StopKind,
     Ticket,
     TicketStatus,
 )
-from api.services.couriers import OPEN_ROUND_STATES
-from api.services.orders import OPEN_TICKET_STATES
 from api.services.views import restaurants_by_id
 from dispatch.geo.geography import Geography
 from dispatch.planning.intake import Bag, BagState, OnDuty, OpenOrder, Rules, dispatch_problem
@@ -38,13 +38,6 @@ from dispatch.planning.problem import (
     PlannedStop,
 )
 from dispatch.planning.zones import WHOLE_CITY
-
-OPEN_ORDER_STATES = (
-    OrderStatus.PLACED,
-    OrderStatus.CONFIRMED,
-    OrderStatus.IN_PREPARATION,
-    OrderStatus.OUT_FOR_DELIVERY,
-)
 
 
 @dataclass(frozen=True)

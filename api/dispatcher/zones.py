@@ -15,9 +15,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db import for_update
-from api.dispatcher.snapshot import OPEN_ORDER_STATES
-from api.models import Courier, CourierShift, Order, Restaurant, Round, Stop, Ticket
-from api.services.couriers import OPEN_ROUND_STATES
+from api.models import (
+    OPEN_ORDER_STATES,
+    OPEN_ROUND_STATES,
+    Courier,
+    CourierShift,
+    Order,
+    Restaurant,
+    Round,
+    Stop,
+    Ticket,
+)
 from api.services.outbox import DISPATCH_CHANNEL, Event, publish_all
 from api.settings import Settings
 from dispatch.planning.zones import IdleCourier, ZoneError, ZoneMap, lending_moves, order_zone

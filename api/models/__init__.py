@@ -11,6 +11,12 @@ from api.models.couriers import (
     Stop,
 )
 from api.models.enums import (
+    ENDED_ORDER_STATES,
+    ENDED_TICKET_STATES,
+    OPEN_ORDER_STATES,
+    OPEN_ROUND_STATES,
+    OPEN_TICKET_STATES,
+    STARTED_TICKET_STATES,
     Allergen,
     AuditAction,
     DestinationKind,
@@ -37,6 +43,12 @@ from api.models.restaurants import (
 )
 
 __all__ = [
+    "ENDED_ORDER_STATES",
+    "ENDED_TICKET_STATES",
+    "OPEN_ORDER_STATES",
+    "OPEN_ROUND_STATES",
+    "OPEN_TICKET_STATES",
+    "STARTED_TICKET_STATES",
     "Allergen",
     "AuditAction",
     "AuditEntry",

@@ -29,6 +29,24 @@ class TicketStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+OPEN_ORDER_STATES = (
+    OrderStatus.PLACED,
+    OrderStatus.CONFIRMED,
+    OrderStatus.IN_PREPARATION,
+    OrderStatus.OUT_FOR_DELIVERY,
+)
+"""An order still to cook, collect or deliver."""
+ENDED_ORDER_STATES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
+OPEN_TICKET_STATES = frozenset(
+    {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY}
+)
+"""A ticket still waiting for its courier."""
+STARTED_TICKET_STATES = frozenset(
+    {TicketStatus.PREPARING, TicketStatus.READY, TicketStatus.PICKED_UP}
+)
+ENDED_TICKET_STATES = frozenset({TicketStatus.REFUSED, TicketStatus.CANCELLED})
+
+
 class DestinationKind(StrEnum):
     ADDRESS = "address"
     RELAY_POINT = "relay_point"
@@ -45,6 +63,9 @@ class RoundStatus(StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
 
 
 class StopKind(StrEnum):

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
+    OPEN_ROUND_STATES,
     Courier,
     CourierPosition,
     CourierShift,
@@ -36,7 +37,6 @@ from api.services.roster import covering
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
 
-OPEN_ROUND_STATES = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
 FALLBACK_SHIFT = timedelta(hours=4)
 """A shift started after the courier's usual end lasts this long."""
 

@@ -8,14 +8,21 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from api.errors import Conflict, NotFound
-from api.models import Dish, Order, OrderLine, Restaurant, Ticket, TicketStatus
+from api.models import (
+    ENDED_TICKET_STATES,
+    OPEN_TICKET_STATES,
+    Dish,
+    Order,
+    OrderLine,
+    Restaurant,
+    Ticket,
+    TicketStatus,
+)
 from api.schemas.alliance import DishEdit
 from api.schemas.kitchen import KitchenLine, KitchenTicket, RestaurantSettings
 from api.schemas.orders import FeeBreakdown
 from api.services.alliance import edit_dish
 from api.services.orders import (
-    ENDED_TICKET_STATES,
-    OPEN_TICKET_STATES,
     charge_live_tickets,
     lock_order,
     note_on_timeline,

@@ -26,6 +26,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.models import (
+    ENDED_TICKET_STATES,
+    OPEN_ORDER_STATES,
+    OPEN_ROUND_STATES,
+    OPEN_TICKET_STATES,
     ChannelSequence,
     Courier,
     CourierShift,
@@ -34,7 +38,6 @@ from api.models import (
     RelayPoint,
     Restaurant,
     Round,
-    RoundStatus,
     Stop,
     Ticket,
     TicketStatus,
@@ -54,21 +57,6 @@ from api.schemas.ops import (
 )
 from api.services.outbox import OPERATOR_CHANNELS, OPS_TOUCHED_KEY
 
-_OPEN_ROUNDS = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
-_OPEN_ORDERS = (
-    OrderStatus.PLACED,
-    OrderStatus.CONFIRMED,
-    OrderStatus.IN_PREPARATION,
-    OrderStatus.OUT_FOR_DELIVERY,
-)
-_LIVE_TICKETS = (
-    TicketStatus.NEW,
-    TicketStatus.ACCEPTED,
-    TicketStatus.PREPARING,
-    TicketStatus.READY,
-    TicketStatus.PICKED_UP,
-)
-_ENDED_TICKETS = (TicketStatus.REFUSED, TicketStatus.CANCELLED)
 SCHEDULED_LEAD = timedelta(minutes=20)
 """A scheduled order counts as unassigned only from this long before its slot."""
 
@@ -89,7 +77,7 @@ def board_state(status: OrderStatus, tickets: Iterable[TicketStatus]) -> BoardSt
         return BoardState.CANCELLED
     if status is OrderStatus.DELIVERED:
         return BoardState.DELIVERED
-    live = [t for t in tickets if t not in _ENDED_TICKETS]
+    live = [t for t in tickets if t not in ENDED_TICKET_STATES]
     if status is OrderStatus.OUT_FOR_DELIVERY or TicketStatus.PICKED_UP in live:
         return BoardState.OUT
     if TicketStatus.NEW in live:
@@ -204,7 +192,7 @@ def order_rows(session: Session, order_ids: Iterable[int]) -> list[OrderRow]:
             .join(Round, col(Round.id) == col(Stop.round_id))
             .where(
                 col(Stop.order_id).in_(ids),
-                col(Round.status).in_(_OPEN_ROUNDS),
+                col(Round.status).in_(OPEN_ROUND_STATES),
                 col(Stop.done_at).is_(None),
             )
         ).all()
@@ -273,7 +261,7 @@ def courier_rows(session: Session, courier_ids: Iterable[int]) -> list[CourierRo
         .join(Round, col(Round.id) == col(Stop.round_id))
         .where(
             col(Round.courier_id).in_(ids),
-            col(Round.status).in_(_OPEN_ROUNDS),
+            col(Round.status).in_(OPEN_ROUND_STATES),
             col(Stop.done_at).is_(None),
         )
         .order_by(col(Round.id), col(Stop.position), col(Stop.id))
@@ -324,7 +312,7 @@ def kitchen_rows(session: Session, restaurant_ids: Iterable[int] | None = None) 
             select(Ticket.restaurant_id, Ticket.status, sa.func.count())
             .where(
                 col(Ticket.restaurant_id).in_([r.id for r in restaurants]),
-                col(Ticket.status).in_(_LIVE_TICKETS[:4]),
+                col(Ticket.status).in_(OPEN_TICKET_STATES),
             )
             .group_by(col(Ticket.restaurant_id), col(Ticket.status))
         ).all()
@@ -332,7 +320,7 @@ def kitchen_rows(session: Session, restaurant_ids: Iterable[int] | None = None) 
     rows = []
     for restaurant in restaurants:
         assert restaurant.id is not None
-        open_tickets = sum(counts.get((restaurant.id, s), 0) for s in _LIVE_TICKETS[:4])
+        open_tickets = sum(counts.get((restaurant.id, s), 0) for s in OPEN_TICKET_STATES)
         rows.append(
             KitchenRow(
                 id=restaurant.id,
@@ -361,7 +349,9 @@ def board(session: Session, limits: AlertThresholds) -> Board:
     """The whole board: open orders, couriers on shift or with stops, every kitchen."""
     # The sequence first: an event committed while the rest is read is sent again, never lost.
     seqs = operator_sequences(session)
-    open_orders = session.exec(select(Order.id).where(col(Order.status).in_(_OPEN_ORDERS))).all()
+    open_orders = session.exec(
+        select(Order.id).where(col(Order.status).in_(OPEN_ORDER_STATES))
+    ).all()
     couriers = session.exec(select(Courier.id).where(col(Courier.on_shift))).all()
     relays = session.exec(select(RelayPoint).order_by(col(RelayPoint.id))).all()
     return Board(

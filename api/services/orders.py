@@ -12,6 +12,9 @@ from sqlmodel import Session, col, select
 from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
+    ENDED_ORDER_STATES,
+    ENDED_TICKET_STATES,
+    STARTED_TICKET_STATES,
     Courier,
     DestinationKind,
     Dish,
@@ -78,14 +81,6 @@ _TAKE_PORTIONS = (
     )
     .values(portions_left=_DISHES.c.portions_left - sa.bindparam("quantity"))
 )
-
-OPEN_TICKET_STATES = frozenset(
-    {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY}
-)
-STARTED_TICKET_STATES = frozenset(
-    {TicketStatus.PREPARING, TicketStatus.READY, TicketStatus.PICKED_UP}
-)
-ENDED_TICKET_STATES = frozenset({TicketStatus.REFUSED, TicketStatus.CANCELLED})
 
 
 def lock_order(session: Session, order_id: int) -> tuple[Order, list[Ticket]]:
@@ -392,7 +387,7 @@ def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -
 
 def refresh_order_status(session: Session, order: Order, now: datetime, note: str = "") -> bool:
     """Derive the order's state from its tickets; record and announce it if it changed."""
-    if order.status in (OrderStatus.DELIVERED, OrderStatus.CANCELLED):
+    if order.status in ENDED_ORDER_STATES:
         return False
     tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
     active = [t for t in tickets if t.status not in ENDED_TICKET_STATES]

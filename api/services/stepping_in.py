@@ -19,6 +19,10 @@ from sqlmodel import Session, col, select
 from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
+    ENDED_ORDER_STATES,
+    ENDED_TICKET_STATES,
+    OPEN_ROUND_STATES,
+    OPEN_TICKET_STATES,
     AuditAction,
     AuditEntry,
     Courier,
@@ -42,8 +46,6 @@ from api.services import couriers, kitchen
 from api.services.kitchen import Repricer, reprice_without
 from api.services.ops_board import touch
 from api.services.orders import (
-    ENDED_TICKET_STATES,
-    OPEN_TICKET_STATES,
     cancel_with_fault,
     note_on_timeline,
     refresh_order_status,
@@ -51,9 +53,7 @@ from api.services.orders import (
 )
 from api.services.outbox import Event, courier_channel, publish_all
 
-OPEN_ROUNDS = (RoundStatus.PLANNED, RoundStatus.ACTIVE)
 _ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
-ENDED_ORDERS = (OrderStatus.DELIVERED, OrderStatus.CANCELLED)
 
 
 def audit(
@@ -93,7 +93,7 @@ def _holders(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
             .join(Round, col(Round.id) == col(Stop.round_id))
             .where(
                 col(Stop.order_id).in_(order_ids),
-                col(Round.status).in_(OPEN_ROUNDS),
+                col(Round.status).in_(OPEN_ROUND_STATES),
                 col(Stop.done_at).is_(None),
             )
         ).all()
@@ -157,7 +157,7 @@ def _lock_order_and_couriers(
             }
         )
     order = orders[order_id]
-    if order.status in ENDED_ORDERS:
+    if order.status in ENDED_ORDER_STATES:
         raise Conflict(
             {"reason": f"the order is {order.status.value}", "current_status": order.status.value}
         )
@@ -187,7 +187,7 @@ def _zone_of(session: Session, courier_id: int) -> str | None:
 def _open_round(session: Session, courier_id: int, now: datetime) -> Round:
     found = session.exec(
         select(Round)
-        .where(Round.courier_id == courier_id, col(Round.status).in_(OPEN_ROUNDS))
+        .where(Round.courier_id == courier_id, col(Round.status).in_(OPEN_ROUND_STATES))
         .order_by(col(Round.id))
     ).first()
     if found is not None:
@@ -378,7 +378,7 @@ def move_stops(
     target_zone = _zone_of(session, to_id)
     for order_id in held:
         order = orders[order_id]
-        if _carried_by(tickets[order_id]) or order.status in ENDED_ORDERS:
+        if _carried_by(tickets[order_id]) or order.status in ENDED_ORDER_STATES:
             kept.append(order_id)
             continue
         if order.zone is not None and target_zone not in (None, order.zone):
@@ -411,7 +411,7 @@ def _holders_of_courier(session: Session, courier_id: int) -> set[tuple[int, int
         .join(Round, col(Round.id) == col(Stop.round_id))
         .where(
             Round.courier_id == courier_id,
-            col(Round.status).in_(OPEN_ROUNDS),
+            col(Round.status).in_(OPEN_ROUND_STATES),
             col(Stop.done_at).is_(None),
         )
     ).all()
