@@ -30,6 +30,7 @@ from api.models import (
     Ticket,
     TicketStatus,
 )
+from api.services.couriers import close_if_done
 from api.services.ops_board import touch
 from api.services.outbox import (
     BOARD_TOUCHED,
@@ -306,15 +307,8 @@ def _new_stop(
 
 def _close_empty_rounds(session: Session, rounds: list[Round], now: datetime) -> None:
     for round_ in rounds:
-        if round_.id is None:
-            continue
-        stops = session.exec(select(Stop).where(Stop.round_id == round_.id)).all()
-        if not stops:
-            session.delete(round_)
-        elif all(s.done_at is not None for s in stops):
-            round_.status = RoundStatus.COMPLETED
-            round_.completed_at = now
-            session.add(round_)
+        if round_.id is not None:
+            close_if_done(session, round_, now)
     session.flush()
 
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from api.models import (
     OPEN_ORDER_STATES,
@@ -18,15 +18,14 @@ from api.models import (
     OPEN_TICKET_STATES,
     Courier,
     CourierShift,
-    Dish,
     Order,
-    OrderLine,
     Round,
     Stop,
     StopKind,
     Ticket,
     TicketStatus,
 )
+from api.services.orders import freshness_by_order
 from api.services.views import restaurants_by_id
 from dispatch.geo.geography import Geography
 from dispatch.planning.intake import Bag, BagState, OnDuty, OpenOrder, Rules, dispatch_problem
@@ -71,19 +70,6 @@ class Snapshot:
 
 def seconds_from(now: datetime, moment: datetime) -> int:
     return round((moment - now).total_seconds())
-
-
-def freshness_by_order(session: Session, order_ids: list[int]) -> dict[int, int]:
-    """The freshness limit of each order's most fragile dish, in seconds."""
-    if not order_ids:
-        return {}
-    rows = session.exec(
-        select(OrderLine.order_id, func.min(Dish.freshness_minutes))
-        .join(Dish, col(Dish.id) == col(OrderLine.dish_id))
-        .where(col(OrderLine.order_id).in_(order_ids))
-        .group_by(col(OrderLine.order_id))
-    ).all()
-    return {order_id: int(minutes) * 60 for order_id, minutes in rows}
 
 
 LatLon = tuple[float, float]

@@ -150,13 +150,9 @@ def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
     for stop in stops:
         if stop.done_at is None:
             session.delete(stop)
+    session.flush()
     for round_ in _open_rounds(session, courier):
-        done = [s for s in stops if s.round_id == round_.id and s.done_at is not None]
-        if done:
-            round_.status, round_.completed_at = RoundStatus.COMPLETED, now
-            session.add(round_)
-        else:
-            session.delete(round_)
+        close_if_done(session, round_, now)
     shift.ended_at = now
     courier.on_shift = False
     session.add(shift)
@@ -296,6 +292,16 @@ def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
             )
         )
     return described
+
+
+def close_if_done(session: Session, round_: Round, now: datetime) -> None:
+    """A round with no stop left goes; one whose stops are all done is completed."""
+    stops = session.exec(select(Stop).where(Stop.round_id == round_.id)).all()
+    if not stops:
+        session.delete(round_)
+    elif all(s.done_at is not None for s in stops):
+        round_.status, round_.completed_at = RoundStatus.COMPLETED, now
+        session.add(round_)
 
 
 def _next_stop(session: Session, courier: Courier, stop_id: int) -> tuple[Stop, list[Stop]]:

@@ -17,7 +17,7 @@ with the API's thresholds.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -186,17 +186,7 @@ def order_rows(session: Session, order_ids: Iterable[int]) -> list[OrderRow]:
             )
         ).all()
     )
-    holder = dict(
-        session.exec(
-            select(Stop.order_id, Round.courier_id)
-            .join(Round, col(Round.id) == col(Stop.round_id))
-            .where(
-                col(Stop.order_id).in_(ids),
-                col(Round.status).in_(OPEN_ROUND_STATES),
-                col(Stop.done_at).is_(None),
-            )
-        ).all()
-    )
+    holder = holders(session, ids)
     rows = []
     for order in orders:
         assert order.id is not None
@@ -222,6 +212,23 @@ def order_rows(session: Session, order_ids: Iterable[int]) -> list[OrderRow]:
         )
         rows.append(row)
     return rows
+
+
+def holders(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
+    """Per order, the courier whose open round holds its stops still to do."""
+    if not order_ids:
+        return {}
+    return dict(
+        session.exec(
+            select(Stop.order_id, Round.courier_id)
+            .join(Round, col(Round.id) == col(Stop.round_id))
+            .where(
+                col(Stop.order_id).in_(order_ids),
+                col(Round.status).in_(OPEN_ROUND_STATES),
+                col(Stop.done_at).is_(None),
+            )
+        ).all()
+    )
 
 
 def _ticket_row(ticket: Ticket, restaurant_name: str) -> TicketRow:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
@@ -408,6 +408,19 @@ def refresh_order_status(session: Session, order: Order, now: datetime, note: st
         order.cancel_reason = note or "no kitchen could prepare this order"
     _change_status(session, order, derived, now, note)
     return True
+
+
+def freshness_by_order(session: Session, order_ids: list[int]) -> dict[int, int]:
+    """The freshness limit of each order's most fragile dish, in seconds."""
+    if not order_ids:
+        return {}
+    rows = session.exec(
+        select(OrderLine.order_id, func.min(Dish.freshness_minutes))
+        .join(Dish, col(Dish.id) == col(OrderLine.dish_id))
+        .where(col(OrderLine.order_id).in_(order_ids))
+        .group_by(col(OrderLine.order_id))
+    ).all()
+    return {order_id: int(minutes) * 60 for order_id, minutes in rows}
 
 
 def own_order(session: Session, customer_id: int, order_id: int) -> Order:

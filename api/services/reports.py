@@ -17,9 +17,7 @@ from sqlmodel import Session, col, select
 from api.models import (
     Courier,
     CourierShift,
-    Dish,
     Order,
-    OrderLine,
     OrderStatus,
     Restaurant,
     Round,
@@ -29,6 +27,7 @@ from api.models import (
     TicketStatus,
 )
 from api.schemas.reports import CourierFigures, HourFigures, KitchenFigures, Report, Trouble
+from api.services.orders import freshness_by_order
 from dispatch.sim.metrics import Delivered, delivery_kpis
 
 MAX_DAYS = 92
@@ -45,18 +44,6 @@ def bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
 
 def _seconds(moment: datetime, origin: datetime) -> int:
     return round((moment - origin).total_seconds())
-
-
-def _freshness(session: Session, order_ids: list[int]) -> dict[int, int]:
-    rows = session.exec(
-        select(OrderLine.order_id, Dish.freshness_minutes)
-        .join(Dish, col(Dish.id) == col(OrderLine.dish_id))
-        .where(col(OrderLine.order_id).in_(order_ids))
-    ).all()
-    found: dict[int, int] = {}
-    for order_id, minutes in rows:
-        found[order_id] = min(found.get(order_id, 10**6), minutes * 60)
-    return found
 
 
 def delivered_records(
@@ -98,7 +85,7 @@ def report(session: Session, start: date, end: date, timezone: str) -> Report:
     for ticket in session.exec(select(Ticket).where(col(Ticket.order_id).in_(ids))).all():
         tickets[ticket.order_id].append(ticket)
     names = dict(session.exec(select(Restaurant.id, Restaurant.name)).all())
-    records = delivered_records(orders, tickets, _freshness(session, ids))
+    records = delivered_records(orders, tickets, freshness_by_order(session, ids))
     asap = sum(1 for o in orders if o.deliver_at is None and o.status is not OrderStatus.CANCELLED)
     zone = ZoneInfo(timezone)
     return Report(

@@ -43,8 +43,9 @@ from api.schemas.couriers import ShiftPublic
 from api.schemas.kitchen import RestaurantSettings
 from api.schemas.ops import StepResult
 from api.services import couriers, kitchen
+from api.services.couriers import close_if_done
 from api.services.kitchen import Repricer, reprice_without
-from api.services.ops_board import touch
+from api.services.ops_board import holders, touch
 from api.services.orders import (
     cancel_with_fault,
     note_on_timeline,
@@ -81,23 +82,6 @@ def audit(
 
 
 # -- Reading and locking ---------------------------------------------------------------------
-
-
-def _holders(session: Session, order_ids: Sequence[int]) -> dict[int, int]:
-    """Per order, the courier whose open round holds its stops still to do."""
-    if not order_ids:
-        return {}
-    return dict(
-        session.exec(
-            select(Stop.order_id, Round.courier_id)
-            .join(Round, col(Round.id) == col(Stop.round_id))
-            .where(
-                col(Stop.order_id).in_(order_ids),
-                col(Round.status).in_(OPEN_ROUND_STATES),
-                col(Stop.done_at).is_(None),
-            )
-        ).all()
-    )
 
 
 def _lock_couriers(session: Session, courier_ids: set[int]) -> dict[int, Courier]:
@@ -142,12 +126,12 @@ def _lock_order_and_couriers(
 
     The holder is read before the locks; if it changed meanwhile, the world moved: 409.
     """
-    holder = _holders(session, [order_id]).get(order_id)
+    holder = holders(session, [order_id]).get(order_id)
     couriers = _lock_couriers(session, also | ({holder} if holder is not None else set()))
     orders, tickets = _lock_orders(session, [order_id])
     if order_id not in orders:
         raise NotFound(f"no order {order_id}")
-    now_with = _holders(session, [order_id]).get(order_id)
+    now_with = holders(session, [order_id]).get(order_id)
     if now_with != holder:
         raise Conflict(
             {
@@ -257,17 +241,8 @@ def _give(
         holder = session.get(Round, round_id)
         if holder is not None:
             changed.add(holder.courier_id)
-            _close_if_empty(session, holder, now)
+            close_if_done(session, holder, now)
     return changed
-
-
-def _close_if_empty(session: Session, round_: Round, now: datetime) -> None:
-    stops = session.exec(select(Stop).where(Stop.round_id == round_.id)).all()
-    if not stops:
-        session.delete(round_)
-    elif all(s.done_at is not None for s in stops):
-        round_.status, round_.completed_at = RoundStatus.COMPLETED, now
-        session.add(round_)
 
 
 def _drop_stops(session: Session, order_id: int, ticket_id: int | None, now: datetime) -> set[int]:
@@ -285,7 +260,7 @@ def _drop_stops(session: Session, order_id: int, ticket_id: int | None, now: dat
         session.delete(stop)
     session.flush()
     for round_ in rounds.values():
-        _close_if_empty(session, round_, now)
+        close_if_done(session, round_, now)
     return changed
 
 
