@@ -492,3 +492,74 @@ def test_conflicting_moves_on_one_order_keep_every_invariant(
     outcomes = trials(server, slugs, pair, expected)
     assert outcomes["inconsistent"] == 0, outcomes
     assert outcomes["consistent"] == TRIALS
+
+
+def both(
+    client: httpx.Client,
+    operator: dict[str, str],
+    calls: list[tuple[str, str, dict[str, Any]]],
+) -> list[httpx.Response]:
+    """Calls released together by a barrier, as the operator."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call: tuple[str, str, dict[str, Any]]) -> httpx.Response:
+        method, path, body = call
+        barrier.wait()
+        return client.request(method, path, json=body, headers=operator)
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_the_operators_replacements_of_a_week_land_one_after_the_other(server: LiveServer) -> None:
+    """Hours and a roster are replaced whole: two replacements at once leave one week or the
+    other, never both mixed (and two same new slugs, or e-mails, make one 201 and one 409)."""
+    lunch = [{"weekday": d, "opens": "11:00", "closes": "14:00"} for d in range(7)]
+    dinner = [{"weekday": d, "opens": "18:00", "closes": "23:00"} for d in range(7)]
+    early = [{"weekday": d, "starts": "10:00", "ends": "15:00"} for d in range(7)]
+    late = [{"weekday": d, "starts": "17:00", "ends": "23:30"} for d in range(7)]
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        operator = server.headers("operator@chaud.demo")
+        courier_id = client.get("/api/v1/ops/people?role=courier", headers=operator).json()[0][
+            "courier_id"
+        ]
+        for trial in range(10):
+            hours = both(
+                client,
+                operator,
+                [
+                    ("PUT", "/api/v1/ops/restaurants/1/hours", {"periods": lunch}),
+                    ("PUT", "/api/v1/ops/restaurants/1/hours", {"periods": dinner}),
+                ],
+            )
+            assert [r.status_code for r in hours] == [200, 200]
+            week = client.get("/api/v1/ops/restaurants/1", headers=operator).json()["hours"]
+            assert week in (lunch, dinner)
+            roster = both(
+                client,
+                operator,
+                [
+                    ("PUT", f"/api/v1/ops/couriers/{courier_id}/roster", {"periods": early}),
+                    ("PUT", f"/api/v1/ops/couriers/{courier_id}/roster", {"periods": late}),
+                ],
+            )
+            assert [r.status_code for r in roster] == [200, 200]
+            planned = client.get(f"/api/v1/ops/couriers/{courier_id}/roster", headers=operator)
+            assert planned.json() in (early, late)
+            place = {"cuisine": "bistrot", "address": "rue Oberkampf", "lat": 48.8646, "lon": 2.37}
+            twins = both(
+                client,
+                operator,
+                [
+                    (
+                        "POST",
+                        "/api/v1/ops/restaurants",
+                        {"slug": f"twin-{trial}", "name": "Twin", **place},
+                    )
+                ]
+                * 2,
+            )
+            assert sorted(r.status_code for r in twins) == [201, 409], [r.text for r in twins]
+            invite = {"email": f"twin-{trial}@example.org", "name": "Twin", "role": "operator"}
+            invited = both(client, operator, [("POST", "/api/v1/ops/people", invite)] * 2)
+            assert sorted(r.status_code for r in invited) == [201, 409], [r.text for r in invited]

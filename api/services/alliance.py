@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import Allergen, Dish, OpeningException, OpeningHours, Restaurant
 from api.schemas.alliance import (
@@ -103,6 +104,17 @@ def restaurant(session: Session, restaurant_id: int) -> Restaurant:
     return found
 
 
+def lock_restaurant(session: Session, restaurant_id: int) -> Restaurant:
+    """The restaurant's row, locked: changes to its hours or menu that replace several rows
+    queue up behind each other instead of both writing (PostgreSQL)."""
+    found = session.exec(
+        for_update(select(Restaurant).where(Restaurant.id == restaurant_id))
+    ).one_or_none()
+    if found is None:
+        raise NotFound(f"no restaurant {restaurant_id}")
+    return found
+
+
 def create_restaurant(session: Session, geography: Geography, form: RestaurantCreate) -> Restaurant:
     """A new restaurant, its place checked against the streets; a slug in use answers 409."""
     locate(geography, form.lat, form.lon, field="lat")
@@ -114,7 +126,12 @@ def create_restaurant(session: Session, geography: Geography, form: RestaurantCr
         email=form.email or "",
     )
     session.add(created)
-    session.flush()
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # the same slug, created at the same moment
+        raise Conflict(
+            {"reason": f"the slug {form.slug} is taken", "current_status": "taken"}
+        ) from None
     assert created.id is not None
     touch(session, kitchens=[created.id])
     return created
@@ -142,7 +159,7 @@ def edit_restaurant(
 
 def set_hours(session: Session, restaurant_id: int, week: WeeklyHours) -> None:
     """Replace the week's hours; periods of one weekday must not overlap."""
-    restaurant(session, restaurant_id)
+    lock_restaurant(session, restaurant_id)
     problems = []
     by_day: dict[int, list[tuple[time, time]]] = {}
     for i, period in enumerate(week.periods):
@@ -169,13 +186,24 @@ def set_hours(session: Session, restaurant_id: int, week: WeeklyHours) -> None:
 
 
 def add_exception(session: Session, restaurant_id: int, form: ExceptionCreate) -> int:
-    restaurant(session, restaurant_id)
+    lock_restaurant(session, restaurant_id)
     if (form.opens is None) != (form.closes is None):
         raise InvalidInput([{"field": "closes", "reason": "send opens and closes, or neither"}])
     opens = _clock(form.opens) if form.opens else None
     closes = _clock(form.closes) if form.closes else None
     if opens is not None and closes is not None and closes <= opens:
         raise InvalidInput([{"field": "closes", "reason": "must be after opens"}])
+    same = session.exec(
+        select(OpeningException.id).where(
+            OpeningException.restaurant_id == restaurant_id,
+            OpeningException.day == form.day,
+            OpeningException.opens == opens
+            if opens is not None
+            else col(OpeningException.opens).is_(None),
+        )
+    ).first()
+    if same is not None:
+        raise Conflict({"reason": "this exception is there already", "current_status": "exists"})
     row = OpeningException(
         restaurant_id=restaurant_id, day=form.day, opens=opens, closes=closes, note=form.note
     )
@@ -296,7 +324,7 @@ def _dish_from(row: dict[str, str]) -> dict[str, Any]:
 def import_menu(session: Session, restaurant_id: int, text: str) -> tuple[int, int]:
     """Create or update dishes (matched by name) from CSV, all or nothing: every problem is
     reported with its line ("rows.3.price_cents"). Returns (created, updated)."""
-    restaurant(session, restaurant_id)
+    lock_restaurant(session, restaurant_id)
     rows = _csv_rows(text)
     forms: list[DishCreate] = []
     problems = []

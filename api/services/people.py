@@ -77,7 +77,12 @@ def invite(session: Session, form: Invite, now: datetime) -> tuple[User, str, da
         restaurant_id=form.restaurant_id,
     )
     session.add(user)
-    session.flush()
+    try:
+        session.flush()
+    except sa.exc.IntegrityError:  # the same e-mail, invited at the same moment
+        raise Conflict(
+            {"reason": "an account with this e-mail exists", "current_status": "taken"}
+        ) from None
     assert user.id is not None
     if form.role is Role.COURIER:
         session.add(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from api.db import for_update
 from api.errors import InvalidInput, NotFound
 from api.models import Courier, RosterShift
 from api.schemas.alliance import RosterPeriod
@@ -47,8 +48,10 @@ def planned_at(session: Session, moment: datetime, timezone: str) -> int | None:
 
 
 def set_week(session: Session, courier_id: int, periods: Sequence[RosterPeriod]) -> None:
-    """Replace a courier's week; periods of one day must not overlap."""
-    of_courier(session, courier_id)
+    """Replace a courier's week; periods of one day must not overlap. The courier's row is
+    locked first: two replacements queue up instead of both writing (PostgreSQL)."""
+    if session.exec(for_update(select(Courier).where(Courier.id == courier_id))).first() is None:
+        raise NotFound(f"no courier {courier_id}")
     problems = []
     days: dict[int, list[tuple[time, time]]] = {}
     for i, period in enumerate(periods):
