@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.schemas.common import DESTINATION_TAGS
+
 log = structlog.get_logger(__name__)
 
 
@@ -121,7 +123,7 @@ PRICE_FIELDS = frozenset(
 def _reason(item: Any) -> str:
     if item.get("type") == "extra_forbidden" and item["loc"] and item["loc"][-1] in PRICE_FIELDS:
         return "prices, fees and totals are computed by the server: do not send them"
-    return str(item["msg"])
+    return str(item["msg"]).removeprefix("Value error, ")
 
 
 _NAMED_FIELD = re.compile(r"^Value error, ([\w.]+): (.+)$", re.DOTALL)
@@ -129,7 +131,8 @@ _NAMED_FIELD = re.compile(r"^Value error, ([\w.]+): (.+)$", re.DOTALL)
 
 
 def _field_error(item: Any) -> dict[str, str]:
-    location = [str(part) for part in item["loc"]]
+    # A destination's kind is how it was read, not a field the client sent: not named.
+    location = [str(part) for part in item["loc"] if part not in DESTINATION_TAGS]
     named = _NAMED_FIELD.match(str(item["msg"])) if item.get("type") == "value_error" else None
     if named:
         return {"field": ".".join([*location, named[1]]), "reason": named[2]}

@@ -84,3 +84,62 @@ def test_an_undeliverable_cart_says_why(page: Page) -> None:
     expect(page.locator("#problems")).to_contain_text("Bouillon Colette is closed at 23:")
     expect(page.locator("#problems")).to_contain_text("Tabac du Temple is closed at 23:50")
     expect(page.locator("#quote")).to_be_hidden()
+
+
+def test_the_door_goes_with_the_address_the_customer_chose(page: Page) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", "customer@chaud.demo")
+    page.fill("input[name=password]", "chaud-demo")
+    page.click("form button")
+    expect(page.locator("h1")).to_have_text("The alliance's kitchens")
+    page.goto("/r/pho-turenne")
+    page.locator("li.dish", has_text="Nems (4)").locator("button.add").click()
+    page.goto("/cart")
+    # The saved address brings its door along.
+    expect(page.locator("#saved-address")).to_have_value("1")
+    expect(page.locator("#door-code")).to_have_value("4521B")
+    expect(page.locator("#door-notes")).to_have_value("Courtyard, then the second door on the left")
+    page.click("#quote-button")
+    expect(page.locator("#quote-table")).to_contain_text(
+        "12 Rue Charlot, 75003 Paris, floor 3, code 4521B"
+    )
+    # A street typed now is where the food goes: the saved address steps aside.
+    page.fill("#street", "rue Ob")
+    option = page.locator("#street-options option").first
+    expect(option).to_have_text("Rue Oberkampf")
+    page.fill("#street", "Rue Oberkampf")
+    expect(page.locator("#saved-address")).to_have_value("")
+    expect(page.locator("#door-code")).to_have_value("")
+    page.fill("#house-number", "12")
+    page.fill("#phone", "06 12 34 56 78")
+    page.click("#quote-button")
+    expect(page.locator("#quote-table")).to_contain_text("12 Rue Oberkampf")
+    page.fill("#phone", "call me")
+    page.click("#quote-button")
+    expect(page.locator("#problems")).to_contain_text("Phone: not a phone number")
+
+
+def test_an_empty_cart_or_no_address_is_said_in_words(page: Page) -> None:
+    page.goto("/cart")
+    page.click("#quote-button")
+    expect(page.locator("#problems")).to_have_text(
+        "Your cart is empty: add a dish from a kitchen first."
+    )
+    page.goto("/r/pho-turenne")
+    page.locator("li.dish", has_text="Nems (4)").locator("button.add").click()
+    page.goto("/cart")
+    page.click("#quote-button")
+    expect(page.locator("#problems")).to_contain_text("Choose where to deliver")
+    expect(page.locator("#problems")).not_to_contain_text("validation")
+
+
+def test_the_cart_fits_a_phone(server: LiveServer, tmp_path: Path) -> None:
+    shot = tmp_path / "cart-phone.png"
+    with page_on(server.url, shot, viewport={"width": 375, "height": 740}) as page:
+        page.goto("/r/pho-turenne")
+        page.locator("li.dish", has_text="Nems (4)").locator("button.add").click()
+        page.goto("/cart")
+        expect(page.locator("#cart-lines li")).to_have_count(1)
+        # Nothing sticks out to the right: the page is no wider than the phone.
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375

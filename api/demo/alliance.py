@@ -389,7 +389,18 @@ COURIERS: Final[tuple[DemoCourier, ...]] = (
 )
 
 CUSTOMER_NAME: Final = "Camille Martin"
-CUSTOMER_HOME: Final = ("Home", "Rue Charlot, 75003 Paris", 48.863202, 2.362940)
+CUSTOMER_HOME: Final = {
+    "label": "Home",
+    "address": "Rue Charlot, 75003 Paris",
+    "house_number": "12",
+    "floor": "3",
+    "door_code": "4521B",
+    "instructions": "Courtyard, then the second door on the left",
+    # In the range France keeps for fiction (01 99 00 xx xx): nobody's real number.
+    "phone": "+33199001234",
+    "lat": 48.863202,
+    "lon": 2.362940,
+}
 OPERATOR_NAME: Final = "Alliance operator"
 
 

@@ -135,10 +135,7 @@ def seed_demo(session: Session) -> SeedResult:
     session.add(customer)
     session.flush()
     assert customer.id is not None
-    label, address, lat, lon = alliance.CUSTOMER_HOME
-    session.add(
-        CustomerAddress(user_id=customer.id, label=label, address=address, lat=lat, lon=lon)
-    )
+    session.add(CustomerAddress.model_validate({"user_id": customer.id, **alliance.CUSTOMER_HOME}))
     session.add(
         User(
             email=alliance.OPERATOR_EMAIL,

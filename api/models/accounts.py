@@ -37,7 +37,11 @@ class CustomerAddress(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
     label: str = Field(max_length=60)
     address: str = Field(max_length=200)
+    house_number: str = Field(default="", max_length=12, sa_column_kwargs={"server_default": ""})
+    floor: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    door_code: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
     instructions: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
     lat: float
     lon: float
     created_at: datetime = created_at_field()

@@ -26,6 +26,16 @@ class Order(SQLModel, table=True):
     status: OrderStatus = Field(default=OrderStatus.PLACED, sa_type=enum_type(OrderStatus))
     destination_kind: DestinationKind = Field(sa_type=enum_type(DestinationKind))
     address: str = Field(default="", max_length=200)
+    house_number: str = Field(default="", max_length=12, sa_column_kwargs={"server_default": ""})
+    floor: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    door_code: str = Field(default="", max_length=20, sa_column_kwargs={"server_default": ""})
+    address_notes: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    phone: str = Field(
+        default="",
+        max_length=32,
+        sa_column_kwargs={"server_default": ""},
+        description="E.164; shown to the courier only while the order is out",
+    )
     lat: float
     lon: float
     relay_point_id: int | None = Field(default=None, foreign_key="relay_points.id")

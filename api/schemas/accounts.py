@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
 from api.models import Role
+from api.schemas.doors import HouseNumber, Phone
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,13 @@ class AddressCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     label: Annotated[str, Field(min_length=1, max_length=60)]
     address: Annotated[str, Field(min_length=1, max_length=200)]
-    instructions: Annotated[str, Field(max_length=200)] = ""
+    house_number: HouseNumber = ""
+    floor: Annotated[str, Field(max_length=20)] = ""
+    door_code: Annotated[str, Field(max_length=20)] = ""
+    instructions: Annotated[str, Field(max_length=200)] = Field(
+        default="", description="Entry notes: they reach the order as its destination's notes"
+    )
+    phone: Phone = ""
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
 

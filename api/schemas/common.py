@@ -10,3 +10,6 @@ MAX_ID: Final = 2**31 - 1
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+DESTINATION_TAGS: Final = frozenset({"address_destination", "relay_destination"})
+"""The kinds of destination, as they appear in an error's location (and are dropped there)."""

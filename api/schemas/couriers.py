@@ -50,6 +50,14 @@ class StopPublic(BaseModel):
         "dispatcher may still change the round"
     )
     instructions: str
+    address: str = Field(description="Where to go: the kitchen's, the relay's or the door's")
+    floor: str = ""
+    door_code: str = ""
+    notes: str = Field(default="", description="The customer's entry notes")
+    phone: str = Field(
+        default="",
+        description="The customer's phone, only while the order is out for delivery",
+    )
     needs_code: bool = Field(description="A relay drop-off: done only with the order's relay code")
     arrived_at: datetime | None
     done_at: datetime | None

@@ -1,12 +1,22 @@
 """Carts, quotes and orders as the customer sends and sees them."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Final, Self
+from typing import Annotated, Any, Final, Self
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from api.models import DestinationKind, OrderStatus, TicketStatus
 from api.schemas.common import Id
+from api.schemas.doors import DoorDetails
 
 MAX_LINES: Final = 30
 MAX_OF_ONE_DISH: Final = 50
@@ -37,7 +47,7 @@ class CartLine(_Strict):
     note: Annotated[str, Field(max_length=200)] = ""
 
 
-class AddressDestination(_Strict):
+class AddressDestination(DoorDetails, _Strict):
     lat: Annotated[float, Field(ge=-90, le=90)]
     lon: Annotated[float, Field(ge=-180, le=180)]
     address: Annotated[str, Field(max_length=200)] = ""
@@ -47,11 +57,28 @@ class RelayDestination(_Strict):
     relay_point_id: Id
 
 
+def _destination_kind(value: Any) -> str | None:
+    # Chosen by the one field a relay destination has, so a bad door reports only its own
+    # fields, not also why it is not a relay point.
+    if isinstance(value, dict):
+        return "relay_destination" if "relay_point_id" in value else "address_destination"
+    if isinstance(value, RelayDestination):
+        return "relay_destination"
+    return "address_destination" if isinstance(value, AddressDestination) else None
+
+
+Destination = Annotated[
+    Annotated[AddressDestination, Tag("address_destination")]
+    | Annotated[RelayDestination, Tag("relay_destination")],
+    Discriminator(_destination_kind),
+]
+
+
 class CartRequest(_Strict):
     """A cart that may mix restaurants, and where and when to deliver it."""
 
     lines: Annotated[list[CartLine], Field(min_length=1, max_length=MAX_LINES)]
-    destination: AddressDestination | RelayDestination
+    destination: Destination
     deliver_at: Moment | None = Field(default=None, description="None means as soon as possible")
 
     @model_validator(mode="after")
@@ -116,6 +143,11 @@ class DestinationPublic(BaseModel):
     lon: float
     relay_point_id: int | None = None
     relay_point_name: str | None = None
+    house_number: str = ""
+    floor: str = ""
+    door_code: str = ""
+    notes: str = ""
+    phone: str = ""
 
 
 class QuotePublic(BaseModel):

@@ -28,6 +28,7 @@ from api.models import (
     Vehicle,
 )
 from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPublic
+from api.schemas.doors import display_phone, door_line, street_line
 from api.services import roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
@@ -263,17 +264,31 @@ def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
         assert stop.id is not None
         order = orders[stop.order_id]
         restaurant_id = None
+        door: dict[str, str] = {}
         if stop.kind is StopKind.PICKUP and stop.ticket_id in tickets:
             ticket = tickets[stop.ticket_id]
             restaurant = restaurants[ticket.restaurant_id]
             restaurant_id = restaurant.id
-            text = f"Collect order #{order.id}'s bag at {restaurant.name}, {restaurant.address}"
+            where = f"{restaurant.name}, {restaurant.address}"
+            text = f"Collect order #{order.id}'s bag at {where}"
         elif order.destination_kind is DestinationKind.RELAY_POINT:
             relay = relays.get(order.relay_point_id)
             where = f"{relay.name}, {relay.address}" if relay else "the relay point"
-            text = f"Leave order #{order.id} at {where}; the shop gives you the order's relay code"
+            text = f"Hand order #{order.id} over at {where}: the shop confirms it received it"
         else:
-            text = f"Deliver order #{order.id} to {order.address or 'the pin on the map'}"
+            where = street_line(order.house_number, order.address) or "the pin on the map"
+            text = f"Deliver order #{order.id} to {where}"
+            if line := door_line(order.floor, order.door_code):
+                text += f" ({line})"
+            door = {
+                "floor": order.floor,
+                "door_code": order.door_code,
+                "notes": order.address_notes,
+                # Only while the courier carries the food: not before, never after.
+                "phone": display_phone(order.phone)
+                if order.status is OrderStatus.OUT_FOR_DELIVERY
+                else "",
+            }
         described.append(
             StopPublic(
                 id=stop.id,
@@ -285,6 +300,8 @@ def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
                 eta=stop.eta,
                 leave_at=stop.leave_at,
                 instructions=text,
+                address=where,
+                **door,
                 needs_code=stop.kind is StopKind.DROPOFF
                 and order.destination_kind is DestinationKind.RELAY_POINT,
                 arrived_at=stop.arrived_at,

@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 
 from api.errors import InvalidInput
 from api.models import Courier, DestinationKind, RelayPoint
+from api.schemas.doors import DoorDetails
 from api.schemas.orders import (
     AddressDestination,
     CartRequest,
@@ -378,7 +379,11 @@ def _destination(
         problems.append({"field": "destination", "reason": error.reason})
         return None, None
     destination = DestinationPublic(
-        kind=DestinationKind.ADDRESS, address=target.address, lat=target.lat, lon=target.lon
+        kind=DestinationKind.ADDRESS,
+        address=target.address,
+        lat=target.lat,
+        lon=target.lon,
+        **target.model_dump(include=set(DoorDetails.model_fields)),
     )
     return destination, None
 

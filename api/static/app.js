@@ -48,16 +48,31 @@ async function api(path, options = {}) {
   return { ok: response.ok, status: response.status, body };
 }
 
+// What each field the API names is called on the page, so a refusal reads "Phone: not a valid
+// phone number" rather than "body.destination.phone".
+const FIELD_LABELS = {
+  lines: "Cart", destination: "Delivery address", "destination.house_number": "Number",
+  "destination.floor": "Floor", "destination.door_code": "Door code", "destination.phone": "Phone",
+  "destination.notes": "Notes", "destination.relay_point_id": "Relay point", deliver_at: "When",
+  email: "E-mail", password: "Password", name: "Name",
+};
+
+function fieldLabel(field) {
+  const path = (field || "").replace(/^body\./, "").replace(/\.\d+\./g, ".");
+  return FIELD_LABELS[path] || FIELD_LABELS[path.split(".")[0]] || "";
+}
+
 function showProblems(body) {
   const box = document.getElementById("problems");
   if (!box) return;
   box.innerHTML = "";
   if (!body) return;
   const items = Array.isArray(body.detail) ? body.detail
-    : [{ field: body.error, reason: typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail) }];
+    : [{ field: "", reason: typeof body.detail === "string" ? body.detail : (body.detail && body.detail.reason) || "Something went wrong, please try again." }];
   for (const item of items) {
     const line = document.createElement("p");
-    line.textContent = item.reason;
+    const label = fieldLabel(item.field);
+    line.textContent = label ? `${label}: ${item.reason}` : item.reason;
     box.appendChild(line);
   }
 }
@@ -94,7 +109,7 @@ function renderCart() {
     const item = document.createElement("li");
     item.className = "line";
     item.innerHTML = `<span class="qty"></span> <span class="name"></span> <small></small>
-      <button class="less" aria-label="one less">−</button><button class="more" aria-label="one more">+</button>`;
+      <span class="steps"><button class="less" aria-label="one less">−</button><button class="more" aria-label="one more">+</button></span>`;
     item.querySelector(".qty").textContent = line.quantity + " ×";
     item.querySelector(".name").textContent = line.name;
     item.querySelector("small").textContent = line.restaurant;
@@ -108,6 +123,29 @@ function renderCart() {
     };
     list.appendChild(item);
   });
+}
+
+// The door's fields on the cart page and the API's names for them.
+const DOOR_FIELDS = {
+  "house-number": "house_number", floor: "floor", "door-code": "door_code", phone: "phone", "door-notes": "notes",
+};
+
+function doorDetails() {
+  const door = {};
+  for (const [id, name] of Object.entries(DOOR_FIELDS)) door[name] = document.getElementById(id).value.trim();
+  return door;
+}
+
+function fillDoor(address) {
+  const saved = { ...address, notes: address.instructions };
+  for (const [id, name] of Object.entries(DOOR_FIELDS)) document.getElementById(id).value = saved[name] || "";
+}
+
+// Refused before asking the server, in the customer's words.
+function cartProblem(body) {
+  if (!body.lines.length) return "Your cart is empty: add a dish from a kitchen first.";
+  if (!body.destination) return "Choose where to deliver: a saved address, a street from the list, or a relay point.";
+  return null;
 }
 
 function cartRequest() {
@@ -126,6 +164,7 @@ function cartRequest() {
     } else {
       body.destination = null;
     }
+    if (body.destination) Object.assign(body.destination, doorDetails());
   }
   const when = document.getElementById("deliver-at").value;
   body.deliver_at = when ? new Date(when).toISOString() : null;
@@ -141,6 +180,9 @@ function renderQuote(quote) {
   if (fee.extra_restaurants) rows.push([`Delivery: ${fee.extra_restaurants} extra kitchen(s)`, euros(fee.extra_restaurants_cents)]);
   if (fee.extra_distance_m) rows.push([`Delivery: ${fee.extra_distance_m} m extra ride`, euros(fee.extra_distance_cents)]);
   rows.push(["Total", euros(quote.total_cents)]);
+  const to = quote.destination;
+  rows.push(["Deliver to", [to.house_number, to.address].filter(Boolean).join(" ") +
+    (to.floor ? `, floor ${to.floor}` : "") + (to.door_code ? `, code ${to.door_code}` : "")]);
   rows.push(["Estimated delivery", localTime(quote.estimated_delivery_at)]);
   table.innerHTML = "";
   for (const [label, value] of rows) {
@@ -161,12 +203,19 @@ async function setUpCart() {
       Object.assign(option.dataset, { lat: a.lat, lon: a.lon, address: a.address });
       saved.appendChild(option);
     }
-    if (addresses.body.length) saved.selectedIndex = 1;
+    const pick = () => {
+      const chosen = addresses.body.find((a) => String(a.id) === saved.value);
+      if (chosen) { fillDoor(chosen); document.getElementById("street").value = ""; chosenStreet = null; }
+    };
+    saved.addEventListener("change", pick);
+    if (addresses.body.length) { saved.selectedIndex = 1; pick(); }
   }
   const street = document.getElementById("street");
   const options = document.getElementById("street-options");
   let found = [];
   street.addEventListener("input", async () => {
+    // A street typed here is where the customer wants it: not the saved address still selected.
+    if (saved.value) { saved.value = ""; fillDoor({}); }
     chosenStreet = found.find((s) => s.name === street.value) || null;
     if (chosenStreet || street.value.length < 2) return;
     const response = await api("/geo/streets?q=" + encodeURIComponent(street.value));
@@ -176,7 +225,10 @@ async function setUpCart() {
   });
   document.getElementById("quote-button").addEventListener("click", async () => {
     showProblems(null);
-    const response = await api("/quotes", { method: "POST", json: cartRequest() });
+    const request = cartRequest();
+    const problem = cartProblem(request);
+    if (problem) { document.getElementById("quote").hidden = true; showProblems({ detail: problem }); return; }
+    const response = await api("/quotes", { method: "POST", json: request });
     if (!response.ok) { document.getElementById("quote").hidden = true; showProblems(response.body); return; }
     renderQuote(response.body);
   });
