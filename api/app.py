@@ -25,7 +25,18 @@ from api.pages import customer as customer_pages
 from api.pages import docs as docs_page
 from api.pages import ops as ops_pages
 from api.ratelimit import Limiter, sign_in_rules
-from api.routes import alliance, auth, courier, geo, health, kitchen, ops, orders, restaurants
+from api.routes import (
+    alliance,
+    auth,
+    courier,
+    geo,
+    health,
+    kitchen,
+    ops,
+    orders,
+    relay,
+    restaurants,
+)
 from api.security import PasswordWork
 from api.services.geo import geography_for
 from api.settings import Settings, get_settings
@@ -84,7 +95,7 @@ def create_app(
     app.openapi = lambda: document_unreadable_bodies(framework_openapi())  # type: ignore[method-assign]
     app.include_router(health.router)
     api = APIRouter(prefix=API_PREFIX, responses=COMMON_RESPONSES)
-    for module in (auth, restaurants, orders, kitchen, courier, ops, alliance, geo):
+    for module in (auth, restaurants, orders, kitchen, courier, relay, ops, alliance, geo):
         api.include_router(module.router)
     app.include_router(api)
     app.include_router(customer_pages.router)

@@ -75,6 +75,7 @@ _ACCOUNT = sa.select(
     _USERS.c.name,
     _USERS.c.role,
     _USERS.c.restaurant_id,
+    _USERS.c.relay_point_id,
     _USERS.c.is_active,
 ).where(_USERS.c.id == sa.bindparam("id"))
 
@@ -102,7 +103,7 @@ def account_for_token(session: Session, token: str, secret: str, now: datetime) 
     session.commit()  # end the read at once: nothing else happens in this session
     if row is None or not row.is_active:
         return None
-    return Account(row.id, row.email, row.name, row.role, row.restaurant_id)
+    return Account(row.id, row.email, row.name, row.role, row.restaurant_id, row.relay_point_id)
 
 
 CurrentUser = Annotated[Account, Depends(get_current_user)]
@@ -121,6 +122,7 @@ CurrentCustomer = Annotated[Account, _role(Role.CUSTOMER)]
 CurrentKitchen = Annotated[Account, _role(Role.KITCHEN)]
 CurrentCourier = Annotated[Account, _role(Role.COURIER)]
 CurrentOperator = Annotated[Account, _role(Role.OPERATOR)]
+CurrentRelay = Annotated[Account, _role(Role.RELAY)]
 
 
 def kitchen_restaurant_id(user: Account) -> int:

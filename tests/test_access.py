@@ -17,7 +17,8 @@ from tests.test_quotes import cart
 PUBLIC = "public"
 ANY_ACCOUNT = "any account"
 CUSTOMER, KITCHEN, COURIER, OPERATOR = "customer", "kitchen", "courier", "operator"
-ROLES = [CUSTOMER, KITCHEN, COURIER, OPERATOR]
+RELAY = "relay"
+ROLES = [CUSTOMER, KITCHEN, COURIER, OPERATOR, RELAY]
 
 RULES: dict[tuple[str, str], str] = {
     ("GET", "/healthz"): PUBLIC,
@@ -56,6 +57,9 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/courier/round"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/arrived"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/done"): COURIER,
+    ("GET", "/api/v1/relay/parcels"): RELAY,
+    ("POST", "/api/v1/relay/parcels/{order_id}/received"): RELAY,
+    ("POST", "/api/v1/relay/parcels/{order_id}/collected"): RELAY,
     ("POST", "/api/v1/ops/stops/{stop_id}/unlock-code"): OPERATOR,
     ("GET", "/api/v1/ops/board"): OPERATOR,
     ("GET", "/api/v1/ops/audit"): OPERATOR,
@@ -99,11 +103,13 @@ ACCOUNTS = {
     KITCHEN: "kitchen-pho-turenne@chaud.demo",
     COURIER: "courier-1@chaud.demo",
     OPERATOR: "operator@chaud.demo",
+    RELAY: "relay-tabac-du-temple@chaud.demo",
 }
 BODIES: dict[str, Any] = {
     "/api/v1/courier/shift/start": {"lat": 48.8646, "lon": 2.3700},
     "/api/v1/courier/position": {"lat": 48.8646, "lon": 2.3700},
     "/api/v1/kitchen/tickets/{ticket_id}/refuse": {"reason": "test"},
+    "/api/v1/relay/parcels/{order_id}/collected": {"code": "123456"},
     "/api/v1/ops/orders/{order_id}/assign": {"courier_id": 1, "reason": "test"},
     "/api/v1/ops/orders/{order_id}/unpin": {"reason": "test"},
     "/api/v1/ops/orders/{order_id}/cancel": {"reason": "test", "fault": "alliance"},

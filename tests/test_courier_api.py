@@ -1,16 +1,13 @@
-"""The courier API's rules: own stops only, in order, bags only when ready, relay codes."""
+"""The courier API's rules: own stops only, in order, bags only when ready, shifts."""
 
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from api.clock import FixedClock
-from api.models import OutboxEvent
-from api.services.outbox import OPERATOR_CHANNELS
 from api.settings import Settings
 from dispatch.geo.geography import Geography
-from tests.accounts import headers_for
 from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, cycle
 
 IN_THE_SEINE = {"lat": 48.8566, "lon": 2.3470}
@@ -79,49 +76,6 @@ def test_stops_are_done_in_order_and_bags_only_when_ready(
     assert client.post("/api/v1/courier/shift/end", headers=mine).status_code == 200
 
 
-def at_the_relay_door(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    clock: FixedClock,
-    geography: Geography,
-) -> tuple[Alliance, dict[str, Any], str]:
-    """A relay order whose bag courier 1 has collected: the alliance, the order, and the URL
-    that finishes its drop-off at the shop."""
-    relays = client.get("/api/v1/relay-points").json()
-    voltaire = next(r for r in relays if "Voltaire" in r["name"])
-    alliance, order, round_ = planned_round(
-        client, session, settings, clock, geography, destination={"relay_point_id": voltaire["id"]}
-    )
-    pickup, door = round_["stops"]
-    ticket = order["tickets"][0]["id"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
-    client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=alliance.courier(1))
-    return alliance, order, f"/api/v1/courier/stops/{door['id']}/done"
-
-
-def test_a_relay_drop_off_needs_the_orders_code(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    clock: FixedClock,
-    geography: Geography,
-) -> None:
-    alliance, order, url = at_the_relay_door(client, session, settings, clock, geography)
-    mine = alliance.courier(1)
-    missing = client.post(url, headers=mine)
-    assert missing.status_code == 422
-    assert missing.json()["detail"][0]["field"] == "code"
-    wrong = client.post(url, headers=mine, json={"code": "000000x"})
-    assert wrong.status_code == 422
-    code = client.get(f"/api/v1/orders/{order['id']}", headers=alliance.customer).json()[
-        "relay_code"
-    ]
-    assert client.post(url, headers=mine, json={"code": code}).status_code == 200
-
-
 def test_shift_rules(
     client: TestClient, session: Session, settings: Settings, clock: FixedClock
 ) -> None:
@@ -143,38 +97,3 @@ def test_shift_rules(
     ended = client.post("/api/v1/courier/shift/end", headers=mine)
     assert ended.status_code == 200
     assert ended.json()["on_shift"] is False
-
-
-def test_a_relay_drop_off_locks_after_five_wrong_codes_and_tells_the_operator(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    clock: FixedClock,
-    geography: Geography,
-) -> None:
-    alliance, order, url = at_the_relay_door(client, session, settings, clock, geography)
-    mine = alliance.courier(1)
-    code = client.get(f"/api/v1/orders/{order['id']}", headers=alliance.customer).json()[
-        "relay_code"
-    ]
-    wrong = "999999" if code != "999999" else "111111"
-    answers = [client.post(url, headers=mine, json={"code": wrong}) for _ in range(6)]
-    assert [a.status_code for a in answers] == [422, 422, 422, 422, 409, 409]
-    assert "1 tries left" in answers[3].json()["detail"][0]["reason"]
-    assert answers[4].json()["detail"]["current_status"] == "code_locked"
-    # Locked: even the right code waits for the operator now.
-    right = client.post(url, headers=mine, json={"code": code})
-    assert right.status_code == 409
-    told = session.exec(
-        select(OutboxEvent).where(col(OutboxEvent.channel).in_(OPERATOR_CHANNELS))
-    ).all()
-    relay = [(e.kind, e.payload["order_id"]) for e in told if e.kind.startswith("relay.")]
-    assert relay == [("relay.code_locked", order["id"])]
-    # The operator checks with the shop and gives the tries back; the right code then works.
-    stop_id = int(url.split("/")[-2])
-    operator = headers_for(session, settings, clock, "operator@chaud.demo")
-    unlock = f"/api/v1/ops/stops/{stop_id}/unlock-code"
-    assert client.post(unlock, headers=mine).status_code == 403
-    assert client.post(unlock, headers=operator).json()["code_attempts"] == 0
-    assert client.post(url, headers=mine, json={"code": code}).status_code == 200
-    assert client.post(unlock, headers=operator).status_code == 404  # delivered: nothing open

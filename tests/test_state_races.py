@@ -23,7 +23,17 @@ from sqlmodel import Session, select
 
 from api.clock import FixedClock
 from api.db import writer
-from api.models import Courier, Dish, Restaurant, Round, RoundStatus, Stop, StopKind, User
+from api.models import (
+    Courier,
+    Dish,
+    RelayPoint,
+    Restaurant,
+    Round,
+    RoundStatus,
+    Stop,
+    StopKind,
+    User,
+)
 from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
@@ -68,11 +78,13 @@ class Alliance:
                 for slug, name in (CREPES, NEMS)
             }
 
-    def order(self, client: httpx.Client, *slugs: str) -> dict[str, Any]:
+    def order(
+        self, client: httpx.Client, *slugs: str, destination: dict[str, Any] = HOME
+    ) -> dict[str, Any]:
         lines = [{"dish_id": self.dishes[slug], "quantity": 2} for slug in slugs]
         r = client.post(
             "/api/v1/orders",
-            json={"lines": lines, "destination": HOME},
+            json={"lines": lines, "destination": destination},
             headers={**self.customer, "Idempotency-Key": uuid.uuid4().hex},
         )
         assert r.status_code == 201, r.text
@@ -225,6 +237,7 @@ def trials(
     pair: Callable[[Alliance], tuple[Move, Move]],
     expected: Callable[[list[int]], bool],
     prepare: "Prepare | None" = None,
+    destination: dict[str, Any] = HOME,
 ) -> Counter[str]:
     """Run the pair TRIALS times; count the outcomes, and every trial that broke something."""
     alliance = Alliance(server)
@@ -232,7 +245,7 @@ def trials(
     outcomes: Counter[str] = Counter()
     with httpx.Client(base_url=server.url, timeout=60) as client:
         for trial in range(TRIALS):
-            order = alliance.order(client, *slugs)
+            order = alliance.order(client, *slugs, destination=destination)
             if prepare is not None:
                 prepare(alliance, client, order)
             held_before = portions_held(server)
@@ -563,3 +576,71 @@ def test_the_operators_replacements_of_a_week_land_one_after_the_other(server: L
             invite = {"email": f"twin-{trial}@example.org", "name": "Twin", "role": "operator"}
             invited = both(client, operator, [("POST", "/api/v1/ops/people", invite)] * 2)
             assert sorted(r.status_code for r in invited) == [201, 409], [r.text for r in invited]
+
+
+VOLTAIRE_SHOP = "relay-tabac-voltaire@chaud.demo"
+
+
+def voltaire(server: LiveServer) -> dict[str, Any]:
+    with Session(server.engine) as session:
+        found = session.exec(select(RelayPoint.id).where(RelayPoint.slug == "tabac-voltaire")).one()
+    return {"relay_point_id": found}
+
+
+def on_the_way_to_the_shop(alliance: Alliance, client: httpx.Client, order: dict[str, Any]) -> None:
+    """The picker collected the crêpes: the parcel is on its way to the shop."""
+    bag_ready_on_a_round(alliance, client, order)
+    assert pick_up(alliance)(client, order).status_code == 200
+    seen = client.get(f"/api/v1/orders/{order['id']}", headers=alliance.customer).json()
+    order["relay_code"] = seen["relay_code"]
+
+
+def at_the_counter(alliance: Alliance, client: httpx.Client, order: dict[str, Any]) -> None:
+    on_the_way_to_the_shop(alliance, client, order)
+    assert shop(alliance, "received")(client, order).status_code == 200
+
+
+def shop(alliance: Alliance, verb: str) -> Move:
+    headers = alliance.server.headers(VOLTAIRE_SHOP)
+
+    def move(client: httpx.Client, order: dict[str, Any]) -> httpx.Response:
+        body = {"code": order["relay_code"]} if verb == "collected" else None
+        return client.post(
+            f"/api/v1/relay/parcels/{order['id']}/{verb}", json=body, headers=headers
+        )
+
+    return move
+
+
+def received_twice(alliance: Alliance) -> tuple[Move, Move]:
+    return shop(alliance, "received"), shop(alliance, "received")
+
+
+def collected_twice(alliance: Alliance) -> tuple[Move, Move]:
+    return shop(alliance, "collected"), shop(alliance, "collected")
+
+
+@pytest.mark.parametrize(
+    ("pair", "prepare"),
+    [
+        pytest.param(received_twice, on_the_way_to_the_shop, id="received+received"),
+        pytest.param(collected_twice, at_the_counter, id="collected+collected"),
+    ],
+)
+def test_a_relay_shops_two_taps_at_once_count_once(
+    server: LiveServer, pair: Callable[[Alliance], tuple[Move, Move]], prepare: Prepare
+) -> None:
+    """A shop's double tap (two counters, a slow network) receives or hands a parcel over once:
+    one answer 200, the other 409, and the order's timeline has the state once."""
+    outcomes = trials(server, (CREPES[0],), pair, one_wins, prepare, destination=voltaire(server))
+    assert outcomes["inconsistent"] == 0, outcomes
+    assert outcomes["consistent"] == TRIALS
+    with server.engine.connect() as connection:
+        twice = connection.execute(
+            sa.text(
+                "SELECT order_id, status FROM order_status_changes"
+                " WHERE status IN ('at_relay', 'collected')"
+                " GROUP BY order_id, status HAVING COUNT(*) > 1"
+            )
+        ).all()
+    assert twice == []

@@ -408,6 +408,10 @@ def kitchen_email(slug: str) -> str:
     return f"kitchen-{slug}@{DEMO_DOMAIN}"
 
 
+def relay_email(slug: str) -> str:
+    return f"relay-{slug}@{DEMO_DOMAIN}"
+
+
 def courier_email(number: int) -> str:
     return f"courier-{number}@{DEMO_DOMAIN}"
 

@@ -92,16 +92,25 @@ def seed_demo(session: Session) -> SeedResult:
         )
 
     for relay in alliance.RELAY_POINTS:
+        shop = RelayPoint(
+            slug=relay.slug,
+            name=relay.name,
+            kind=relay.kind,
+            address=relay.address,
+            lat=relay.lat,
+            lon=relay.lon,
+            opens=relay.opens,
+            closes=relay.closes,
+        )
+        session.add(shop)
+        session.flush()
         session.add(
-            RelayPoint(
-                slug=relay.slug,
-                name=relay.name,
-                kind=relay.kind,
-                address=relay.address,
-                lat=relay.lat,
-                lon=relay.lon,
-                opens=relay.opens,
-                closes=relay.closes,
+            User(
+                email=alliance.relay_email(relay.slug),
+                name=f"{relay.name} (counter)",
+                password_hash=password_hash,
+                role=Role.RELAY,
+                relay_point_id=shop.id,
             )
         )
 

@@ -11,6 +11,7 @@ from api.models.couriers import (
     Stop,
 )
 from api.models.enums import (
+    ARRIVED_ORDER_STATES,
     ENDED_ORDER_STATES,
     ENDED_TICKET_STATES,
     OPEN_ORDER_STATES,
@@ -43,6 +44,7 @@ from api.models.restaurants import (
 )
 
 __all__ = [
+    "ARRIVED_ORDER_STATES",
     "ENDED_ORDER_STATES",
     "ENDED_TICKET_STATES",
     "OPEN_ORDER_STATES",

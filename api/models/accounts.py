@@ -18,6 +18,10 @@ class User(SQLModel, table=True):
         sa.CheckConstraint(
             "(role = 'kitchen') = (restaurant_id IS NOT NULL)", name="kitchen_has_restaurant"
         ),
+        # A relay shop's account belongs to its shop; nobody else's does.
+        sa.CheckConstraint(
+            "(role = 'relay') = (relay_point_id IS NOT NULL)", name="relay_has_relay_point"
+        ),
     )
 
     id: int | None = id_field()
@@ -26,6 +30,7 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: Role = Field(sa_type=enum_type(Role))
     restaurant_id: int | None = Field(default=None, foreign_key="restaurants.id", index=True)
+    relay_point_id: int | None = Field(default=None, foreign_key="relay_points.id", index=True)
     is_active: bool = True
     created_at: datetime = created_at_field()
 

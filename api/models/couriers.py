@@ -131,5 +131,6 @@ class Stop(SQLModel, table=True):
     code_attempts: int = Field(
         default=0,
         sa_column_kwargs={"server_default": "0"},
-        description="Wrong relay codes tried at this drop-off; locked at MAX_CODE_ATTEMPTS",
+        description="Wrong relay codes the shop typed for this drop-off's order; locked at "
+        "MAX_CODE_ATTEMPTS",
     )

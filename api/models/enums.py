@@ -8,6 +8,8 @@ class Role(StrEnum):
     KITCHEN = "kitchen"
     COURIER = "courier"
     OPERATOR = "operator"
+    RELAY = "relay"
+    """A relay shop's counter: receives the parcels and hands them to their customers."""
 
 
 class OrderStatus(StrEnum):
@@ -16,6 +18,10 @@ class OrderStatus(StrEnum):
     IN_PREPARATION = "in_preparation"
     OUT_FOR_DELIVERY = "out_for_delivery"
     DELIVERED = "delivered"
+    AT_RELAY = "at_relay"
+    """The relay shop confirmed it received the order: the customer may collect it."""
+    COLLECTED = "collected"
+    """The customer collected it at the relay shop with its code."""
     CANCELLED = "cancelled"
 
 
@@ -36,7 +42,12 @@ OPEN_ORDER_STATES = (
     OrderStatus.OUT_FOR_DELIVERY,
 )
 """An order still to cook, collect or deliver."""
-ENDED_ORDER_STATES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED})
+ARRIVED_ORDER_STATES = frozenset(
+    {OrderStatus.DELIVERED, OrderStatus.AT_RELAY, OrderStatus.COLLECTED}
+)
+"""The food reached the customer's door or the relay shop: its delivery is done (and timed)."""
+ENDED_ORDER_STATES = ARRIVED_ORDER_STATES | {OrderStatus.CANCELLED}
+"""Nothing left for the kitchens, the couriers or the dispatcher."""
 OPEN_TICKET_STATES = frozenset(
     {TicketStatus.NEW, TicketStatus.ACCEPTED, TicketStatus.PREPARING, TicketStatus.READY}
 )

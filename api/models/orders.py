@@ -44,7 +44,10 @@ class Order(SQLModel, table=True):
     promised_at: datetime = moment_field(nullable=False)
     estimated_delivery_at: datetime | None = moment_field()
     placed_at: datetime = created_at_field()
-    delivered_at: datetime | None = moment_field()
+    delivered_at: datetime | None = moment_field(
+        description="At the door, or received by the relay shop"
+    )
+    collected_at: datetime | None = moment_field(description="Collected at the relay shop")
     cancelled_at: datetime | None = moment_field()
     cancel_reason: str | None = Field(default=None, max_length=200)
     subtotal_cents: int = Field(ge=0)

@@ -117,6 +117,10 @@ class RelayPointBase(SQLModel):
     closes: time
     active: bool = True
 
+    def hours_text(self) -> str:
+        """When the customer can collect there, as 07:00-20:30 (with an en dash)."""
+        return f"{self.opens:%H:%M}\u2013{self.closes:%H:%M}"
+
 
 class RelayPoint(RelayPointBase, table=True):
     """A shop (tobacconist, bakery) where customers collect orders with a pickup code."""

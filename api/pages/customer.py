@@ -68,6 +68,12 @@ def courier(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "courier.html", {})
 
 
+@router.get("/relay", response_class=HTMLResponse)
+def relay(request: Request) -> HTMLResponse:
+    """A relay shop's counter: today's parcels, received, collected with the customer's code."""
+    return TEMPLATES.TemplateResponse(request, "relay.html", {})
+
+
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def follow(order_id: IdPath, request: Request) -> HTMLResponse:
     """Follow an order live: its state, each kitchen, the estimated delivery."""

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.schemas.common import IdPath
-from api.schemas.couriers import PositionUpdate, RoundPublic, ShiftPublic, ShiftStart, StopDone
+from api.schemas.couriers import PositionUpdate, RoundPublic, ShiftPublic, ShiftStart
 from api.services import couriers as service
 from api.services.geo import locate
 
@@ -89,10 +89,10 @@ def done(
     session: SessionDep,
     clock: ClockDep,
     geography: GeographyDep,
-    body: StopDone | None = None,
 ) -> RoundPublic:
-    """Finish the next stop: a pickup collects the bag, a drop-off delivers the order."""
+    """Finish the next stop: a pickup collects the bag, a drop-off at a door delivers the order
+    (at a relay shop, the shop confirms it)."""
     courier = service.courier_of(session, user.id)
-    service.complete(session, courier, stop_id, body.code if body else None, clock.now())
+    service.complete(session, courier, stop_id, clock.now())
     session.commit()
     return service.current_round(session, courier, geography)

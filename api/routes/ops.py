@@ -31,8 +31,7 @@ from api.schemas.ops import (
     StepResult,
 )
 from api.schemas.reports import Report
-from api.services import couriers as courier_service
-from api.services import ops_board, reports
+from api.services import ops_board, relays, reports
 from api.services import stepping_in as service
 from api.settings import Settings
 
@@ -177,15 +176,15 @@ def pace_kitchen(
 def unlock_code(
     stop_id: IdPath, operator: CurrentOperator, session: SessionDep, clock: ClockDep
 ) -> CodeUnlocked:
-    """Give a relay drop-off locked by wrong codes its tries back (the courier checked in)."""
+    """Give a relay parcel locked by wrong codes its tries back (the shop checked in)."""
     now = clock.now()
-    unlocked = courier_service.unlock_relay_code(session, stop_id, operator.id, now)
+    unlocked = relays.unlock_code(session, stop_id, operator.id, now)
     service.audit(
         session,
         operator,
         AuditAction.UNLOCK_CODE,
         ("stop", stop_id),
-        "the courier checked in",
+        "the relay shop checked in",
         now,
         order_id=unlocked.order_id,
     )

@@ -18,6 +18,7 @@ class Account:
     name: str
     role: Role
     restaurant_id: int | None
+    relay_point_id: int | None = None
 
 
 class SignUp(BaseModel):
@@ -33,6 +34,7 @@ class UserPublic(BaseModel):
     name: str
     role: Role
     restaurant_id: int | None
+    relay_point_id: int | None = None
 
 
 class Token(BaseModel):

@@ -30,13 +30,6 @@ class ShiftPublic(BaseModel):
     ended_at: datetime | None
 
 
-class StopDone(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    code: Annotated[str | None, Field(max_length=12)] = Field(
-        default=None, description="The relay code, for a drop-off at a relay point"
-    )
-
-
 class StopPublic(BaseModel):
     id: int
     kind: StopKind
@@ -58,7 +51,9 @@ class StopPublic(BaseModel):
         default="",
         description="The customer's phone, only while the order is out for delivery",
     )
-    needs_code: bool = Field(description="A relay drop-off: done only with the order's relay code")
+    shop_confirms: bool = Field(
+        description="A drop-off at a relay shop: done when the shop confirms it received it"
+    )
     arrived_at: datetime | None
     done_at: datetime | None
 

@@ -143,6 +143,7 @@ class DestinationPublic(BaseModel):
     lon: float
     relay_point_id: int | None = None
     relay_point_name: str | None = None
+    relay_hours: str | None = Field(default=None, description="When the shop is open, 07:00–20:30")
     house_number: str = ""
     floor: str = ""
     door_code: str = ""
@@ -209,6 +210,10 @@ class OrderPublic(OrderSummary):
     deliver_at: datetime | None
     promised_at: datetime
     cancel_reason: str | None
+    delivered_at: datetime | None = Field(
+        default=None, description="When the food reached the door or the relay shop"
+    )
+    collected_at: datetime | None = None
     lines: list[OrderLinePublic]
     tickets: list[TicketPublic]
     timeline: list[TimelineEntry]

@@ -24,6 +24,7 @@ def user_public(user: User | Account) -> UserPublic:
         name=user.name,
         role=user.role,
         restaurant_id=user.restaurant_id,
+        relay_point_id=user.relay_point_id,
     )
 
 

@@ -1,6 +1,5 @@
 """Couriers at work: shifts, positions, and the stops of their round done one after another."""
 
-import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,7 +7,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db import for_update
-from api.errors import Conflict, InvalidInput, NotFound
+from api.errors import Conflict, NotFound
 from api.models import (
     OPEN_ROUND_STATES,
     Courier,
@@ -27,13 +26,13 @@ from api.models import (
     TicketStatus,
     Vehicle,
 )
-from api.schemas.couriers import CodeUnlocked, RoundPublic, ShiftPublic, StopPublic
+from api.schemas.couriers import RoundPublic, ShiftPublic, StopPublic
 from api.schemas.doors import display_phone, door_line, street_line
 from api.services import roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
-from api.services.outbox import courier_channel, operator_channel, publish
+from api.services.outbox import courier_channel, publish
 from api.services.roster import covering
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
@@ -302,7 +301,7 @@ def _describe(session: Session, stops: list[Stop]) -> list[StopPublic]:
                 instructions=text,
                 address=where,
                 **door,
-                needs_code=stop.kind is StopKind.DROPOFF
+                shop_confirms=stop.kind is StopKind.DROPOFF
                 and order.destination_kind is DestinationKind.RELAY_POINT,
                 arrived_at=stop.arrived_at,
                 done_at=stop.done_at,
@@ -341,78 +340,7 @@ def _next_stop(session: Session, courier: Courier, stop_id: int) -> tuple[Stop, 
     return stop, stops
 
 
-MAX_CODE_ATTEMPTS = 5
-"""Wrong relay codes a drop-off takes; then it is locked until the operator steps in."""
-_STOPS: sa.Table = Stop.__table__  # type: ignore[attr-defined]
 _ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
-
-
-def _check_relay_code(
-    session: Session, stop: Stop, order: Order, code: str | None, now: datetime
-) -> None:
-    """The shop's code for the order, or a refusal; a sixth guess is not even compared."""
-    if stop.code_attempts >= MAX_CODE_ATTEMPTS:
-        raise Conflict(_locked(stop))
-    if not code:
-        raise InvalidInput([{"field": "code", "reason": "the relay code is required"}])
-    if secrets.compare_digest(code.encode(), (order.relay_code or "").encode()):
-        return
-    # Counted in SQL and committed before answering: the refusal rolls nothing back.
-    tries = session.execute(
-        sa.update(_STOPS)
-        .where(_STOPS.c.id == stop.id, _STOPS.c.code_attempts < MAX_CODE_ATTEMPTS)
-        .values(code_attempts=_STOPS.c.code_attempts + 1)
-        .returning(_STOPS.c.code_attempts)
-    ).scalar_one_or_none()
-    if tries == MAX_CODE_ATTEMPTS:
-        assert order.id is not None
-        publish(
-            session,
-            operator_channel(order.id),
-            "relay.code_locked",
-            {"order_id": order.id, "stop_id": stop.id, "at": now.isoformat()},
-        )
-    session.commit()
-    if tries is None or tries >= MAX_CODE_ATTEMPTS:
-        raise Conflict(_locked(stop))
-    raise InvalidInput(
-        [
-            {
-                "field": "code",
-                "reason": f"does not match this order ({MAX_CODE_ATTEMPTS - tries} tries left)",
-            }
-        ]
-    )
-
-
-def unlock_relay_code(
-    session: Session, stop_id: int, operator_id: int, now: datetime
-) -> CodeUnlocked:
-    """The operator gives a relay drop-off its tries back (told on the operator's channel)."""
-    stop = session.exec(
-        for_update(select(Stop).where(Stop.id == stop_id, Stop.kind == StopKind.DROPOFF))
-    ).one_or_none()
-    if stop is None or stop.done_at is not None:
-        raise NotFound(f"no open drop-off {stop_id}")
-    stop.code_attempts = 0
-    session.add(stop)
-    publish(
-        session,
-        operator_channel(stop.order_id),
-        "relay.code_unlocked",
-        {"order_id": stop.order_id, "stop_id": stop_id, "by": operator_id, "at": now.isoformat()},
-    )
-    assert stop.id is not None
-    return CodeUnlocked(stop_id=stop.id, order_id=stop.order_id, code_attempts=0)
-
-
-def _locked(stop: Stop) -> dict[str, object]:
-    return {
-        "reason": f"{MAX_CODE_ATTEMPTS} wrong codes: this drop-off is locked until the operator "
-        "unlocks it (they have been told)",
-        "current_status": "code_locked",
-        "stop_id": stop.id,
-    }
 
 
 def _activate(session: Session, stop: Stop) -> None:
@@ -432,12 +360,10 @@ def arrive(session: Session, courier: Courier, stop_id: int, now: datetime) -> N
     session.flush()
 
 
-def complete(
-    session: Session, courier: Courier, stop_id: int, code: str | None, now: datetime
-) -> None:
+def complete(session: Session, courier: Courier, stop_id: int, now: datetime) -> None:
     """A pickup hands the kitchen's bag over; a drop-off delivers the order."""
     courier = lock_courier(session, courier)
-    stop, stops = _next_stop(session, courier, stop_id)
+    stop, _ = _next_stop(session, courier, stop_id)
     order, tickets = lock_order(session, stop.order_id)
     assert courier.id is not None
     if order.status is OrderStatus.CANCELLED:
@@ -459,7 +385,18 @@ def complete(
         refresh_order_status(session, order, now)
     else:
         if order.destination_kind is DestinationKind.RELAY_POINT:
-            _check_relay_code(session, stop, order, code, now)
+            # The shop says it has the parcel, on its own page: the courier cannot say it.
+            if stop.arrived_at is None:
+                stop.arrived_at = now
+                session.add(stop)
+                _activate(session, stop)
+                session.commit()
+            raise Conflict(
+                {
+                    "reason": "the shop confirms it received the parcel on its relay page",
+                    "current_status": "awaiting_shop",
+                }
+            )
         if order.status is not OrderStatus.OUT_FOR_DELIVERY:
             raise Conflict(
                 {
@@ -468,19 +405,27 @@ def complete(
                 }
             )
         mark_delivered(session, order, now)
+    finish_stop(session, stop, order, now)
+    session.flush()
+
+
+def finish_stop(session: Session, stop: Stop, order: Order, now: datetime) -> None:
+    """The stop is done (by its courier, or by the relay shop that received the parcel); the
+    round completes with its last stop, and the courier's page hears of it."""
     stop.arrived_at = stop.arrived_at or now
     stop.done_at = now
     session.add(stop)
     _activate(session, stop)
+    session.flush()
+    round_ = session.get(Round, stop.round_id)
+    assert round_ is not None
+    stops = session.exec(select(Stop).where(Stop.round_id == round_.id)).all()
     if all(s.done_at is not None for s in stops):
-        round_ = session.get(Round, stop.round_id)
-        assert round_ is not None
         round_.status, round_.completed_at = RoundStatus.COMPLETED, now
         session.add(round_)
     publish(
         session,
-        courier_channel(courier.id),
+        courier_channel(round_.courier_id),
         "stop.done",
-        {"courier_id": courier.id, "stop_id": stop.id, "order_id": order.id},
+        {"courier_id": round_.courier_id, "stop_id": stop.id, "order_id": order.id},
     )
-    session.flush()

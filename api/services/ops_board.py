@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.models import (
+    ARRIVED_ORDER_STATES,
     ENDED_TICKET_STATES,
     OPEN_ORDER_STATES,
     OPEN_ROUND_STATES,
@@ -75,7 +76,7 @@ def board_state(status: OrderStatus, tickets: Iterable[TicketStatus]) -> BoardSt
     """Where an order is: the first kitchen still to accept or cook holds it back."""
     if status is OrderStatus.CANCELLED:
         return BoardState.CANCELLED
-    if status is OrderStatus.DELIVERED:
+    if status in ARRIVED_ORDER_STATES:
         return BoardState.DELIVERED
     live = [t for t in tickets if t not in ENDED_TICKET_STATES]
     if status is OrderStatus.OUT_FOR_DELIVERY or TicketStatus.PICKED_UP in live:

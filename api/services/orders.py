@@ -364,7 +364,7 @@ def _record_status(
     session.add(OrderStatusChange(order_id=order.id, status=status, note=note, at=now))
 
 
-def _change_status(
+def change_status(
     session: Session, order: Order, status: OrderStatus, now: datetime, note: str
 ) -> None:
     """A new state on the order's timeline, announced on the order's channel."""
@@ -380,7 +380,7 @@ def _change_status(
 
 def mark_delivered(session: Session, order: Order, now: datetime) -> None:
     order.delivered_at = now
-    _change_status(session, order, OrderStatus.DELIVERED, now, "")
+    change_status(session, order, OrderStatus.DELIVERED, now, "")
 
 
 def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:
@@ -411,7 +411,7 @@ def refresh_order_status(session: Session, order: Order, now: datetime, note: st
     if derived is OrderStatus.CANCELLED:
         order.cancelled_at = now
         order.cancel_reason = note or "no kitchen could prepare this order"
-    _change_status(session, order, derived, now, note)
+    change_status(session, order, derived, now, note)
     return True
 
 
@@ -478,10 +478,7 @@ def order_public(session: Session, order: Order) -> OrderPublic:
         .where(OrderStatusChange.order_id == order.id)
         .order_by(col(OrderStatusChange.at), col(OrderStatusChange.id))
     ).all()
-    relay_name = None
-    if order.relay_point_id is not None:
-        relay = session.get(RelayPoint, order.relay_point_id)
-        relay_name = relay.name if relay else None
+    relay = session.get(RelayPoint, order.relay_point_id) if order.relay_point_id else None
     return OrderPublic(
         id=order.id,
         status=order.status,
@@ -497,7 +494,8 @@ def order_public(session: Session, order: Order) -> OrderPublic:
             lat=order.lat,
             lon=order.lon,
             relay_point_id=order.relay_point_id,
-            relay_point_name=relay_name,
+            relay_point_name=relay.name if relay else None,
+            relay_hours=relay.hours_text() if relay else None,
             house_number=order.house_number,
             floor=order.floor,
             door_code=order.door_code,
@@ -508,6 +506,8 @@ def order_public(session: Session, order: Order) -> OrderPublic:
         deliver_at=order.deliver_at,
         promised_at=order.promised_at,
         cancel_reason=order.cancel_reason,
+        delivered_at=order.delivered_at,
+        collected_at=order.collected_at,
         lines=[_line_public(line) for line in lines],
         tickets=[_ticket_public(t, names.get(t.restaurant_id, "")) for t in tickets],
         timeline=[TimelineEntry(status=e.status, at=e.at, note=e.note) for e in timeline],
@@ -580,4 +580,4 @@ def cancel_with_fault(
     order.cancel_reason = reason
     order.cancelled_at = now
     order.cancel_fault = fault
-    _change_status(session, order, OrderStatus.CANCELLED, now, reason)
+    change_status(session, order, OrderStatus.CANCELLED, now, reason)

@@ -369,6 +369,7 @@ def _destination(
                 lon=relay.lon,
                 relay_point_id=relay.id,
                 relay_point_name=relay.name,
+                relay_hours=relay.hours_text(),
             ),
             relay,
         )

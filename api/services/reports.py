@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from api.models import (
+    ARRIVED_ORDER_STATES,
     Courier,
     CourierShift,
     Order,
@@ -50,7 +51,7 @@ def delivered_records(
     orders: Sequence[Order], tickets: dict[int, list[Ticket]], freshness: dict[int, int]
 ) -> list[Delivered]:
     """Delivered orders as the KPIs read them: seconds from the period's first order."""
-    done = [o for o in orders if o.status is OrderStatus.DELIVERED and o.delivered_at]
+    done = [o for o in orders if o.status in ARRIVED_ORDER_STATES and o.delivered_at]
     if not done:
         return []
     origin = min(o.placed_at for o in done)

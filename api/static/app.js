@@ -5,10 +5,11 @@
 const API = "/api/v1";
 const CART_KEY = "chaud.cart";
 const TOKEN_KEY = "chaud.token";
-const HOME_OF_ROLE = { operator: "/ops", kitchen: "/kitchen", courier: "/courier", customer: "/" };
+const HOME_OF_ROLE = { operator: "/ops", kitchen: "/kitchen", courier: "/courier", relay: "/relay", customer: "/" };
 const STATUS_LABELS = {
   placed: "Placed", confirmed: "Confirmed", in_preparation: "In preparation",
   out_for_delivery: "On its way", delivered: "Delivered", cancelled: "Cancelled",
+  at_relay: "Ready at the relay point", collected: "Collected",
 };
 const TICKET_LABELS = {
   new: "waiting for the kitchen", accepted: "accepted", preparing: "cooking", ready: "ready",
@@ -279,8 +280,13 @@ async function followOrder(orderId) {
   if (!response.ok) { showProblems(response.body); return; }
   const order = response.body;
   document.getElementById("order-status").textContent = STATUS_LABELS[order.status] || order.status;
-  document.getElementById("order-eta").textContent =
-    order.status === "cancelled" ? "—" : localTime(order.estimated_delivery_at || order.promised_at);
+  // The estimate stops once the food has arrived: then it is the real time.
+  const eta = document.getElementById("order-eta");
+  eta.previousSibling.textContent = order.delivered_at
+    ? (order.destination.kind === "relay_point" ? "At the shop since: " : "Delivered at: ")
+    : "Estimated delivery: ";
+  eta.textContent = order.status === "cancelled" ? "—"
+    : localTime(order.delivered_at || order.estimated_delivery_at || order.promised_at);
   const tickets = document.getElementById("order-tickets");
   tickets.innerHTML = "";
   for (const t of order.tickets) {
@@ -299,6 +305,11 @@ async function followOrder(orderId) {
   document.getElementById("order-total").textContent = "Total: " + euros(order.total_cents);
   const code = document.getElementById("relay-code");
   if (order.relay_code) { code.hidden = false; code.querySelector("strong").textContent = order.relay_code; }
+  const relay = document.getElementById("relay-point");
+  if (order.destination.kind === "relay_point") {
+    relay.hidden = false;
+    relay.textContent = `Collect at ${order.destination.address}, open ${order.destination.relay_hours}`;
+  }
   const cancel = document.getElementById("cancel-button");
   cancel.hidden = !["placed", "confirmed"].includes(order.status);
   cancel.onclick = async () => {
@@ -310,6 +321,9 @@ async function followOrder(orderId) {
 
 document.addEventListener("DOMContentLoaded", () => {
   showCount();
+  for (const link of document.querySelectorAll("[data-sign-out]")) {
+    link.addEventListener("click", () => localStorage.removeItem(TOKEN_KEY));
+  }
   if (localStorage.getItem(TOKEN_KEY)) {
     const link = document.getElementById("login-link");
     if (link) link.textContent = "Signed in";

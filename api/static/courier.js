@@ -87,17 +87,19 @@ function stopItem(stop, round) {
     arrived.onclick = () => act(stop, "arrived");
     actions.appendChild(arrived);
   }
-  let code = null;
-  if (stop.needs_code) {
-    code = document.createElement("input");
-    code.name = "code"; code.placeholder = "Relay code"; code.inputMode = "numeric";
-    actions.appendChild(code);
+  if (stop.shop_confirms) {
+    // The shop says it received the parcel, on its own page; then the next stop shows here.
+    const hint = document.createElement("p");
+    hint.className = "hint shop-confirms";
+    hint.textContent = "Hand the parcel over at the counter: the shop confirms it on its page.";
+    actions.appendChild(hint);
+  } else {
+    const done = document.createElement("button");
+    done.textContent = stop.kind === "pickup" ? "Picked up" : "Delivered";
+    done.className = "done";
+    done.onclick = () => act(stop, "done");
+    actions.appendChild(done);
   }
-  const done = document.createElement("button");
-  done.textContent = stop.kind === "pickup" ? "Picked up" : "Delivered";
-  done.className = "done";
-  done.onclick = () => act(stop, "done", code ? { code: code.value } : undefined);
-  actions.appendChild(done);
   item.appendChild(actions);
   return item;
 }

@@ -1,0 +1,102 @@
+// A relay shop's counter: the parcels of the day, "Received" when the courier hands one
+// over, and the customer's code typed to hand it over. (In a function: app.js is loaded too.)
+"use strict";
+(() => {
+  const RELAY_API = "/api/v1/relay";
+  const REFRESH_MS = 10000;
+  const STATES = {
+    placed: "Ordered", confirmed: "Being prepared", in_preparation: "Being prepared",
+    out_for_delivery: "On its way", at_relay: "At the counter", collected: "Collected",
+  };
+  const time = (iso) => new Date(iso).toLocaleTimeString("fr-FR", {
+    hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris",
+  });
+
+  async function relayFetch(path, options = {}) {
+    const headers = { "Content-Type": "application/json" };
+    const token = localStorage.getItem("chaud.token");
+    if (token) headers.Authorization = "Bearer " + token;
+    const response = await fetch(RELAY_API + path, { ...options, headers });
+    return { ok: response.ok, status: response.status, body: await response.json() };
+  }
+
+  function say(body) {
+    const box = document.getElementById("problems");
+    box.innerHTML = "";
+    if (!body) return;
+    const detail = body.detail;
+    const line = document.createElement("p");
+    line.textContent = Array.isArray(detail) ? detail.map((p) => p.reason).join("; ")
+      : (detail && detail.reason) || (typeof detail === "string" ? detail : "Something went wrong");
+    box.appendChild(line);
+  }
+
+  function actions(parcel) {
+    const cell = document.createElement("td");
+    if (parcel.status === "out_for_delivery") {
+      const received = document.createElement("button");
+      received.textContent = "Received";
+      received.className = "received";
+      received.onclick = () => act(`/parcels/${parcel.order_id}/received`);
+      cell.appendChild(received);
+      if (parcel.courier_name) {
+        const who = document.createElement("small");
+        who.textContent = ` ${parcel.courier_name}${parcel.courier_arrived ? " is here" : " is on the way"}`;
+        cell.appendChild(who);
+      }
+    } else if (parcel.status === "at_relay") {
+      const code = document.createElement("input");
+      code.className = "code"; code.inputMode = "numeric"; code.placeholder = "Customer's code";
+      code.size = 8; code.maxLength = 12;
+      const give = document.createElement("button");
+      give.textContent = "Hand over";
+      give.className = "collect";
+      give.onclick = () => act(`/parcels/${parcel.order_id}/collected`, { code: code.value });
+      cell.append(code, " ", give);
+      if (parcel.code_tries_left < 5) {
+        const left = document.createElement("small");
+        left.textContent = ` ${parcel.code_tries_left} tries left`;
+        cell.appendChild(left);
+      }
+    }
+    return cell;
+  }
+
+  function render(parcels) {
+    const body = document.querySelector("#parcels tbody");
+    body.innerHTML = "";
+    document.getElementById("parcels-empty").hidden = parcels.length > 0;
+    for (const parcel of parcels) {
+      const row = body.insertRow();
+      row.dataset.orderId = String(parcel.order_id);
+      row.className = parcel.status;
+      const when = parcel.collected_at || parcel.received_at || parcel.expected_at;
+      for (const text of [`#${parcel.order_id}`, parcel.customer_name, String(parcel.bags), time(when),
+        STATES[parcel.status] || parcel.status]) {
+        row.insertCell().textContent = text;
+      }
+      row.appendChild(actions(parcel));
+    }
+  }
+
+  async function act(path, body) {
+    const result = await relayFetch(path, { method: "POST", body: JSON.stringify(body || {}) });
+    say(result.ok ? null : result.body);
+    refresh();
+  }
+
+  async function refresh() {
+    const result = await relayFetch("/parcels");
+    if (result.status === 401 || result.status === 403) {
+      document.getElementById("relay-signin").hidden = false;
+      say(result.status === 403 ? { detail: "This account is not a relay shop's: sign in with the shop's account." } : null);
+      return;
+    }
+    if (result.ok) render(result.body);
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    refresh();
+    setInterval(refresh, REFRESH_MS);
+  });
+})();
