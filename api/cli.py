@@ -24,6 +24,7 @@ from api.demo.simulation import QUOTE_RULE, demo_alliance
 from api.dispatcher.worker import Dispatcher
 from api.dispatcher.zones import zone_map_for
 from api.logs import configure_logging
+from api.mail import Mailer
 from api.models import Restaurant
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
@@ -53,6 +54,8 @@ db_app = typer.Typer(help="Database schema migrations.")
 app.add_typer(db_app, name="db")
 dispatcher_app = typer.Typer(help="The dispatcher: delivery rounds over all couriers.")
 app.add_typer(dispatcher_app, name="dispatcher")
+mail_app = typer.Typer(help="The customers' mails.")
+app.add_typer(mail_app, name="mail")
 zones_app = typer.Typer(help="Dispatch zones: a city split, one dispatcher each.")
 app.add_typer(zones_app, name="zones")
 app.add_typer(restaurant_app, name="restaurant")
@@ -136,7 +139,7 @@ def serve(
     # The dispatcher plans in a process of its own, never inside a request. It watches this
     # process: uvicorn re-raises SIGTERM after its shutdown, so `finally` may never run.
     # One dispatcher per zone of the city.
-    dispatchers = [
+    helpers = [
         subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
             [
                 sys.executable,
@@ -152,6 +155,12 @@ def serve(
         )
         for zone in (zone_map_for(settings).names if demo else ())
     ]
+    if settings.smtp_host is not None:  # the customers' mails, sent by a process of their own
+        helpers.append(
+            subprocess.Popen(  # noqa: S603 (our own interpreter and fixed arguments)
+                [sys.executable, "-m", "api.cli", "mail", "run", "--parent-pid", str(os.getpid())]
+            )
+        )
     try:
         uvicorn.run(
             "api.app:create_app",
@@ -163,10 +172,10 @@ def serve(
             **uvicorn_options(settings),
         )
     finally:
-        for dispatcher in dispatchers:
-            dispatcher.terminate()
-        for dispatcher in dispatchers:
-            dispatcher.wait(timeout=10)
+        for helper in helpers:
+            helper.terminate()
+        for helper in helpers:
+            helper.wait(timeout=10)
 
 
 @app.command()
@@ -411,6 +420,28 @@ def dispatcher_run(
         worker.run()
     except KeyboardInterrupt:
         worker.stopping.set()
+
+
+@mail_app.command("run")
+def mail_run(
+    parent_pid: Annotated[
+        int | None, typer.Option(hidden=True, help="Stop when this process is gone.")
+    ] = None,
+) -> None:
+    """Send the customers' queued mails through CHAUD_SMTP_HOST, retrying while it refuses."""
+    settings = _settings()
+    configure_logging(settings.log_level, settings.log_json)
+    try:
+        mailer = Mailer(settings, parent_pid=parent_pid)
+    except ValueError as error:
+        _fail(str(error))
+    signal.signal(signal.SIGTERM, lambda *_: mailer.stopping.set())
+    try:
+        mailer.run()
+    except KeyboardInterrupt:
+        mailer.stopping.set()
+    finally:
+        mailer.engine.dispose()
 
 
 @zones_app.command("suggest")

@@ -3,6 +3,7 @@
 import os
 import secrets
 from datetime import datetime
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Final, Literal, Self
@@ -101,6 +102,20 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token Prometheus sends for /metrics; unset: no metrics"
     )
+    smtp_host: str | None = Field(
+        default=None, description="The mail server the customers' mails go through; unset: none"
+    )
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 25
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    mail_from: str = Field(
+        default="Chaud Devant <commandes@chaud.localhost>",
+        description="The From of the customers' mails",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000", description="Where customers reach the site (mail links)"
+    )
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     log_level: Literal["debug", "info", "warning", "error"] = "info"
@@ -120,6 +135,19 @@ class Settings(BaseSettings):
         if len(token.get_secret_value()) < MIN_METRICS_TOKEN:
             raise ValueError(f"at least {MIN_METRICS_TOKEN} characters")
         return token
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _smtp_host(cls, host: str | None) -> str | None:
+        return host or None  # empty (as compose passes an unset variable): no mail
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_from(cls, sender: str) -> str:
+        _, address = parseaddr(sender)
+        if "@" not in address:
+            raise ValueError("an address such as 'Chaud Devant <commandes@example.org>'")
+        return sender
 
     @field_validator("clock_start")
     @classmethod

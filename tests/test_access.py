@@ -36,6 +36,8 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("GET", "/api/v1/me"): ANY_ACCOUNT,
     ("GET", "/api/v1/me/addresses"): CUSTOMER,
+    ("GET", "/api/v1/me/preferences"): CUSTOMER,
+    ("PATCH", "/api/v1/me/preferences"): CUSTOMER,
     ("POST", "/api/v1/me/addresses"): CUSTOMER,
     ("DELETE", "/api/v1/me/addresses/{address_id}"): CUSTOMER,
     ("POST", "/api/v1/orders"): CUSTOMER,

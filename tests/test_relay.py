@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from api.clock import FixedClock
-from api.models import OutboxEvent
+from api.models import Mail, MailKind, OutboxEvent
 from api.services.outbox import OPERATOR_CHANNELS
 from api.settings import Settings
 from dispatch.geo.geography import Geography
@@ -90,6 +90,12 @@ def test_a_parcel_goes_from_courier_to_shop_to_customer(
     assert handed.json()["status"] == "collected"
     assert customer_sees(client, alliance, order)["status"] == "collected"
     assert client.post(url, headers=shop, json={"code": code}).status_code == 409
+    mails = session.exec(select(Mail).where(Mail.order_id == order["id"]).order_by(col(Mail.id)))
+    assert [m.kind for m in mails] == [
+        MailKind.CONFIRMED,
+        MailKind.OUT_FOR_DELIVERY,
+        MailKind.AT_RELAY,
+    ]
 
 
 def test_another_shop_sees_none_of_it(

@@ -22,6 +22,8 @@ from api.models.enums import (
     AuditAction,
     DestinationKind,
     Fault,
+    Language,
+    MailKind,
     OrderStatus,
     RelayKind,
     Role,
@@ -33,6 +35,7 @@ from api.models.enums import (
     Vehicle,
 )
 from api.models.idempotency import IdempotencyRecord
+from api.models.mails import Mail
 from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
 from api.models.restaurants import (
@@ -63,6 +66,9 @@ __all__ = [
     "Dish",
     "Fault",
     "IdempotencyRecord",
+    "Language",
+    "Mail",
+    "MailKind",
     "OpeningException",
     "OpeningHours",
     "Order",

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from api.db_types import enum_type
 from api.models.base import created_at_field, id_field, moment_field
-from api.models.enums import Role
+from api.models.enums import Language, Role
 
 
 class User(SQLModel, table=True):
@@ -32,6 +32,16 @@ class User(SQLModel, table=True):
     restaurant_id: int | None = Field(default=None, foreign_key="restaurants.id", index=True)
     relay_point_id: int | None = Field(default=None, foreign_key="relay_points.id", index=True)
     is_active: bool = True
+    language: Language = Field(
+        default=Language.FR,
+        sa_type=enum_type(Language),
+        sa_column_kwargs={"server_default": Language.FR.value},
+    )
+    email_notifications: bool = Field(
+        default=True,
+        sa_column_kwargs={"server_default": sa.true()},
+        description="The customer's order mails; switched off by the customer",
+    )
     created_at: datetime = created_at_field()
 
 

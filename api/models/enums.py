@@ -154,6 +154,23 @@ class AuditAction(StrEnum):
     EDIT_COURIER = "edit_courier"
 
 
+class MailKind(StrEnum):
+    """What an e-mail to the customer tells: one per moment of the order worth a mail."""
+
+    CONFIRMED = "confirmed"
+    PART_REFUSED = "part_refused"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    AT_RELAY = "at_relay"
+    DELIVERED = "delivered"
+
+
+class Language(StrEnum):
+    """The languages the customer's mails (and pages) are written in."""
+
+    FR = "fr"
+    EN = "en"
+
+
 class VatClass(StrEnum):
     """French VAT on what the alliance sells: food for immediate consumption is at 10 %,
     alcoholic drinks at 20 %, and packaged food for later (an unopened pot of soup) at 5.5 %."""

@@ -21,7 +21,15 @@ from api.errors import (
     Unauthorized,
     error_responses,
 )
-from api.schemas.accounts import AddressCreate, AddressPublic, SignUp, Token, UserPublic
+from api.schemas.accounts import (
+    AddressCreate,
+    AddressPublic,
+    Preferences,
+    PreferencesEdit,
+    SignUp,
+    Token,
+    UserPublic,
+)
 from api.schemas.alliance import PasswordSet
 from api.schemas.common import IdPath
 from api.security import DUMMY_HASH
@@ -100,6 +108,22 @@ async def sign_in(
 def me(user: CurrentUser) -> UserPublic:
     """The signed-in account."""
     return service.user_public(user)
+
+
+@router.get("/me/preferences", responses=ROLE_ERRORS)
+def get_preferences(user: CurrentCustomer, session: SessionDep) -> Preferences:
+    """The customer's mail language and whether order mails are sent."""
+    return service.preferences(session, user.id)
+
+
+@router.patch("/me/preferences", responses=ROLE_ERRORS)
+def edit_preferences(
+    edit: PreferencesEdit, user: CurrentCustomer, session: SessionDep
+) -> Preferences:
+    """Switch order mails on or off, or change their language."""
+    preferences = service.edit_preferences(session, user.id, edit)
+    session.commit()
+    return preferences
 
 
 @router.get("/me/addresses", responses=ROLE_ERRORS)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
 
-from api.models import Role
+from api.models import Language, Role
 from api.schemas.doors import HouseNumber, Phone
 
 
@@ -60,3 +60,14 @@ class AddressCreate(BaseModel):
 class AddressPublic(AddressCreate):
     model_config = ConfigDict(extra="ignore")
     id: int
+
+
+class Preferences(BaseModel):
+    language: Language = Field(description="The language of the customer's mails")
+    email_notifications: bool = Field(description="Order mails: confirmed, on its way, …")
+
+
+class PreferencesEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    language: Language | None = None
+    email_notifications: bool | None = None

@@ -9,8 +9,18 @@ from zxcvbn import zxcvbn
 from api.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from api.models import CustomerAddress, Role, User
 from api.ratelimit import Limiter, SignInRules
-from api.schemas.accounts import Account, AddressCreate, AddressPublic, SignUp, UserPublic
+from api.schemas.accounts import (
+    Account,
+    AddressCreate,
+    AddressPublic,
+    Preferences,
+    PreferencesEdit,
+    SignUp,
+    UserPublic,
+)
 from api.security import create_access_token
+
+_USERS: sa.Table = User.__table__  # type: ignore[attr-defined]
 
 MIN_PASSWORD_SCORE = 2
 """zxcvbn's scale 0-4: 0 and 1 are common passwords and their variants, the e-mail, the name."""
@@ -118,3 +128,17 @@ def delete_address(session: Session, user_id: int, address_id: int) -> None:
         raise NotFound(f"no address {address_id}")
     session.delete(row)
     session.commit()
+
+
+def preferences(session: Session, user_id: int) -> Preferences:
+    user = session.get(User, user_id)
+    assert user is not None  # the signed-in account
+    return Preferences(language=user.language, email_notifications=user.email_notifications)
+
+
+def edit_preferences(session: Session, user_id: int, edit: PreferencesEdit) -> Preferences:
+    """Only what is sent changes, in one UPDATE."""
+    values = edit.model_dump(exclude_none=True)
+    if values:
+        session.execute(sa.update(_USERS).where(_USERS.c.id == user_id).values(**values))
+    return preferences(session, user_id)

@@ -12,8 +12,10 @@ from api.models import (
     ENDED_TICKET_STATES,
     OPEN_TICKET_STATES,
     Dish,
+    MailKind,
     Order,
     OrderLine,
+    OrderStatus,
     Restaurant,
     Ticket,
     TicketStatus,
@@ -21,6 +23,7 @@ from api.models import (
 from api.schemas.alliance import DishEdit
 from api.schemas.kitchen import KitchenLine, KitchenTicket, RestaurantSettings
 from api.schemas.orders import FeeBreakdown
+from api.services import mails
 from api.services.alliance import edit_dish
 from api.services.orders import (
     charge_live_tickets,
@@ -184,9 +187,28 @@ def act_on_ticket(
         reprice_without(session, order, tickets, reprice)
         if not refresh_order_status(session, order, now, note):
             note_on_timeline(session, order, now, note)
+        kitchen_name = restaurant.name if restaurant else ""
+        tell_part_refused(session, order, kitchen_name, reason or "", now)
     else:
         refresh_order_status(session, order, now)
     return ticket
+
+
+def tell_part_refused(
+    session: Session, order: Order, kitchen: str, reason: str, now: datetime
+) -> None:
+    """Mail the customer that one kitchen's part will not come, with the new total (not when
+    nothing is coming at all: the order is cancelled then)."""
+    if order.status is not OrderStatus.CANCELLED:
+        mails.queue(
+            session,
+            order,
+            MailKind.PART_REFUSED,
+            now,
+            kitchen=kitchen,
+            reason=reason,
+            total_cents=order.total_cents,
+        )
 
 
 def reprice_without(

@@ -19,6 +19,7 @@ from api.models import (
     DestinationKind,
     Dish,
     Fault,
+    MailKind,
     Order,
     OrderLine,
     OrderStatus,
@@ -41,6 +42,7 @@ from api.schemas.orders import (
     TicketPublic,
     TimelineEntry,
 )
+from api.services import mails
 from api.services.outbox import (
     Event,
     order_channel,
@@ -237,6 +239,8 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         (order_channel(order_id), "order.placed", {"order_id": order_id, "status": status.value}),
     ]
     publish_all(session, events)
+    if status is OrderStatus.CONFIRMED:
+        mails.queue_for(session, order_id, customer_id, MailKind.CONFIRMED, now)
     return OrderPublic(
         id=order_id,
         status=status,
@@ -367,9 +371,11 @@ def _record_status(
 def change_status(
     session: Session, order: Order, status: OrderStatus, now: datetime, note: str
 ) -> None:
-    """A new state on the order's timeline, announced on the order's channel."""
+    """A new state on the order's timeline, announced on the order's channel (and by mail,
+    for the states worth one)."""
     _record_status(session, order, status, now, note)
     assert order.id is not None
+    mails.queue_for_status(session, order, status, now)
     publish(
         session,
         order_channel(order.id),

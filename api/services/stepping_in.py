@@ -450,6 +450,8 @@ def cancel_ticket(
     note = f"Part of the order was cancelled by the alliance: {reason}"
     if not refresh_order_status(session, order, now, note):
         note_on_timeline(session, order, now, note)
+    restaurant = session.get(Restaurant, ticket.restaurant_id)
+    kitchen.tell_part_refused(session, order, restaurant.name if restaurant else "", reason, now)
     if order.status is OrderStatus.CANCELLED:
         order.cancel_fault = fault
         changed |= _drop_stops(session, order_id, None, now)
