@@ -1,4 +1,7 @@
-"""`/kitchen/ws` and `/ops/ws`: one kitchen screen's or operator board's connection.
+"""`/kitchen/ws`, `/ops/ws`, `/courier/ws`, `/orders/{id}/ws`: one live screen's connection.
+
+The courier's page and the customer's order page follow their channel the same way (hello,
+catch-up, events, heartbeats) and read what changed from the API.
 
 Protocol (JSON messages):
 - the screen opens with ``{"type": "hello", "token": "<bearer token>", "since": <last seq>}``
@@ -28,16 +31,22 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.deps import account_for_token
-from api.models import Role
+from api.models import Courier, Order, Role
 from api.routes.ops import alert_thresholds
 from api.schemas.accounts import Account
 from api.security import token_expiry
 from api.services import ops_board
 from api.services.kitchen import board
-from api.services.outbox import BOARD_TOUCHED, OPERATOR_CHANNELS, restaurant_channel
+from api.services.outbox import (
+    BOARD_TOUCHED,
+    OPERATOR_CHANNELS,
+    courier_channel,
+    order_channel,
+    restaurant_channel,
+)
 from kitchen_display.commands import ScreenCommand, run_command
 from kitchen_display.hub import (
     QUEUE_SIZE,
@@ -84,12 +93,18 @@ async def _receive_json(websocket: WebSocket) -> Any:
 router = APIRouter()
 
 
-def _sign_in(websocket: WebSocket, token: str) -> Account | None:
+def _sign_in_to(
+    websocket: WebSocket, feed: "Feed", token: str
+) -> tuple[Account | None, tuple[str, ...] | None]:
+    """The token's account, as it is now, and the channels this screen gives it."""
     state = websocket.app.state
     with Session(state.engine) as session:
-        return account_for_token(
+        account = account_for_token(
             session, token, state.settings.secret_key.get_secret_value(), state.clock.now()
         )
+        if account is None:
+            return None, None
+        return account, feed.channels(session, account, dict(websocket.path_params))
 
 
 TEXT = "_text"
@@ -109,8 +124,9 @@ class Feed:
     """What one kind of screen follows: its channels, its snapshot, how its events are
     expanded, and whether it sends commands."""
 
-    channels: Callable[[Account], tuple[str, ...] | None]
-    """The account's channels; None: this screen is not for that account."""
+    channels: Callable[[Session, Account, dict[str, Any]], tuple[str, ...] | None]
+    """The account's channels (read with the session, given the URL's path parameters);
+    None: this screen is not for that account."""
     snapshot: Callable[[Any, Session, Account], dict[str, Any]]
     """The snapshot's content (app state, session, account), without its type and seq."""
     expand: Callable[[Any, list[Message]], list[Message]] | None = None
@@ -120,7 +136,9 @@ class Feed:
     refusal: str = "sign in"
 
 
-def _kitchen_channels(account: Account) -> tuple[str, ...] | None:
+def _kitchen_channels(
+    _session: Session, account: Account, _params: dict[str, Any]
+) -> tuple[str, ...] | None:
     if account.role is not Role.KITCHEN or account.restaurant_id is None:
         return None
     return (restaurant_channel(account.restaurant_id),)
@@ -136,7 +154,9 @@ KITCHEN = Feed(
 )
 
 
-def _operator_channels(account: Account) -> tuple[str, ...] | None:
+def _operator_channels(
+    _session: Session, account: Account, _params: dict[str, Any]
+) -> tuple[str, ...] | None:
     return OPERATOR_CHANNELS if account.role is Role.OPERATOR else None
 
 
@@ -171,6 +191,35 @@ OPERATOR = Feed(
 )
 
 
+def _courier_channels(
+    session: Session, account: Account, _params: dict[str, Any]
+) -> tuple[str, ...] | None:
+    if account.role is not Role.COURIER:
+        return None
+    courier_id = session.exec(select(Courier.id).where(Courier.user_id == account.id)).first()
+    return (courier_channel(courier_id),) if courier_id is not None else None
+
+
+def _order_channels(
+    session: Session, account: Account, params: dict[str, Any]
+) -> tuple[str, ...] | None:
+    """The customer's own order only: another's is refused as a missing one is."""
+    order_id = str(params.get("order_id", ""))
+    if account.role is not Role.CUSTOMER or not order_id.isdigit() or len(order_id) > 10:
+        return None
+    owner = session.exec(select(Order.customer_id).where(Order.id == int(order_id))).first()
+    return (order_channel(int(order_id)),) if owner == account.id else None
+
+
+def _nothing_held(_state: Any, _session: Session, _account: Account) -> dict[str, Any]:
+    # These pages read their content from the API when the feed says something changed.
+    return {}
+
+
+COURIER = Feed(_courier_channels, _nothing_held, refusal="a courier account is needed")
+ORDER = Feed(_order_channels, _nothing_held, refusal="sign in as the customer of this order")
+
+
 def _since(hello: Any, channels: tuple[str, ...]) -> dict[str, int] | None:
     """What the screen holds, per channel: a number for a one-channel screen, or a mapping."""
     since = hello.get("since") if isinstance(hello, dict) else None
@@ -185,11 +234,13 @@ def _since(hello: Any, channels: tuple[str, ...]) -> dict[str, int] | None:
 
 
 def _catch_up(
-    state: Any, feed: Feed, account: Account, since: dict[str, int] | None
+    state: Any,
+    feed: Feed,
+    account: Account,
+    channels: tuple[str, ...],
+    since: dict[str, int] | None,
 ) -> list[Message]:
     """What a screen that holds ``since`` needs: the missed events, or a snapshot."""
-    channels = feed.channels(account)
-    assert channels is not None
     engine: sa.Engine = state.engine
     with engine.connect() as connection:
         current = last_sequences(connection, list(channels))
@@ -254,7 +305,9 @@ class _Connection:
         for screen in self.screens:
             screen.overflowed = False
         state = self.websocket.app.state
-        messages = await self.hub.run_sync(lambda: _catch_up(state, self.feed, self.account, None))
+        messages = await self.hub.run_sync(
+            lambda: _catch_up(state, self.feed, self.account, self.channels, None)
+        )
         await self.send(messages)
 
     async def forward(self) -> None:
@@ -278,8 +331,10 @@ class _Connection:
                 await self.websocket.send_json(self.heartbeat_message())
 
     async def check_account(self) -> None:
-        account = await self.hub.run_sync(lambda: _sign_in(self.websocket, self.token))
-        if account is None or self.feed.channels(account) != self.channels:
+        account, channels = await self.hub.run_sync(
+            lambda: _sign_in_to(self.websocket, self.feed, self.token)
+        )
+        if account is None or channels != self.channels:
             raise _Close(4401, "the token is no longer valid: sign in again")
 
     async def expiry(self, expires: datetime) -> None:
@@ -341,10 +396,11 @@ async def serve_screen(websocket: WebSocket, feed: Feed) -> None:
         return
     token = hello.get("token") if isinstance(hello, dict) else None
     token = token if isinstance(token, str) else None
-    account = await hub.run_sync(lambda: _sign_in(websocket, token)) if token else None
+    account, channels = (
+        await hub.run_sync(lambda: _sign_in_to(websocket, feed, token)) if token else (None, None)
+    )
     secret = websocket.app.state.settings.secret_key.get_secret_value()
     expires = token_expiry(token, secret) if token else None
-    channels = feed.channels(account) if account is not None else None
     if token is None or expires is None or account is None or channels is None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             await websocket.send_json(
@@ -363,7 +419,9 @@ async def serve_screen(websocket: WebSocket, feed: Feed) -> None:
     state = websocket.app.state
     tasks: list[asyncio.Task[None]] = []
     try:
-        await connection.send(await hub.run_sync(lambda: _catch_up(state, feed, account, since)))
+        await connection.send(
+            await hub.run_sync(lambda: _catch_up(state, feed, account, channels, since))
+        )
         tasks = [
             asyncio.create_task(connection.forward()),
             asyncio.create_task(connection.heartbeat()),
@@ -398,3 +456,15 @@ async def _close(websocket: WebSocket, closing: _Close) -> None:
 async def operator_screen(websocket: WebSocket) -> None:
     """The operator's live board: its rows as they change, resumed by sequence number."""
     await serve_screen(websocket, OPERATOR)
+
+
+@router.websocket("/courier/ws")
+async def courier_screen(websocket: WebSocket) -> None:
+    """The courier's page: a word each time its round or shift changes."""
+    await serve_screen(websocket, COURIER)
+
+
+@router.websocket("/orders/{order_id}/ws")
+async def order_screen(websocket: WebSocket) -> None:
+    """The customer's order page: a word each time the order moves, or its courier does."""
+    await serve_screen(websocket, ORDER)

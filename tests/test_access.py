@@ -55,6 +55,7 @@ RULES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/kitchen/dishes/{dish_id}"): KITCHEN,
     ("POST", "/api/v1/courier/shift/start"): COURIER,
     ("POST", "/api/v1/courier/shift/end"): COURIER,
+    ("GET", "/api/v1/courier/shift"): COURIER,
     ("POST", "/api/v1/courier/position"): COURIER,
     ("GET", "/api/v1/courier/round"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/arrived"): COURIER,

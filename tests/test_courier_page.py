@@ -91,8 +91,17 @@ def test_a_courier_rides_a_round_from_the_page(
     # The kitchen has not started: the courier is told when to set off, not to go at once.
     expect(stops.nth(0).locator(".leave-at")).to_have_text(re.compile(r"^Leave at \d\d:\d\d$"))
     page.screenshot(path=str(tmp_path / "leave-at.png"))
-    expect(page.locator("#round-map polyline").first).to_be_attached()
-    expect(page.locator("#map-attribution")).to_contain_text("OpenStreetMap")
+    expect(page.locator("#round-map path.leg.next")).to_be_attached()
+    expect(page.locator("#round-map path.stop.pickup.next")).to_be_attached()
+    expect(page.locator("#round-map path.you")).to_be_attached()
+    expect(page.locator("#round-map .leaflet-control-attribution")).to_contain_text("OpenStreetMap")
+    expect(page.locator("li.next a.navigate")).to_have_attribute("href", re.compile(r"^geo:48\.8"))
+    # The customer's header is not the courier's: no cart here.
+    expect(page.locator("#cart-link")).to_have_count(0)
+    # A reload keeps the shift and the round (the page asks, it does not assume).
+    page.reload()
+    expect(page.locator("#shift-state")).to_have_text("On shift")
+    expect(stops).to_have_count(2)
 
     kitchen = server.headers("kitchen-comptoir-oberkampf@chaud.demo")
     ticket = order["tickets"][0]["id"]

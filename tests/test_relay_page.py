@@ -93,7 +93,12 @@ def test_a_parcel_from_the_kitchen_to_the_customer_through_the_shop(
         sign_in(shop, "relay-tabac-voltaire@chaud.demo", "/relay")
         row = shop.locator(f"#parcels tr[data-order-id='{order_id}']")
         expect(row).to_contain_text("Camille Martin")
+        expect(customer.locator("#order-map path.destination")).to_be_attached()
         ride_to_the_shop(server, geography, tmp_path, graph_cache)
+        # On its way: the order page hears it over the order's feed and shows the courier.
+        expect(customer.locator("#order-status")).to_have_text("On its way")
+        expect(customer.locator("#order-map path.courier")).to_be_attached()
+        customer.screenshot(path=str(tmp_path / "customer-on-its-way.png"), full_page=True)
         shop.reload()
         expect(row).to_contain_text("is here")
         row.locator("button.received").click()

@@ -5,7 +5,13 @@ from fastapi import APIRouter, Response
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.schemas.common import IdPath
-from api.schemas.couriers import PositionUpdate, RoundPublic, ShiftPublic, ShiftStart
+from api.schemas.couriers import (
+    PositionUpdate,
+    RoundPublic,
+    ShiftPublic,
+    ShiftStart,
+    ShiftState,
+)
 from api.services import couriers as service
 from api.services.geo import locate
 
@@ -30,6 +36,12 @@ def start_shift(
     )
     session.commit()
     return shift
+
+
+@router.get("/shift", responses=error_responses(NotFound))
+def shift(user: CurrentCourier, session: SessionDep) -> ShiftState:
+    """Whether the courier is on shift now, and since when."""
+    return service.shift_state(session, service.courier_of(session, user.id))
 
 
 @router.post("/shift/end", responses=error_responses(NotFound, Conflict))

@@ -30,6 +30,13 @@ class ShiftPublic(BaseModel):
     ended_at: datetime | None
 
 
+class ShiftState(BaseModel):
+    """Whether the courier is on shift now, and that shift: what the page shows on a reload."""
+
+    on_shift: bool
+    shift: ShiftPublic | None
+
+
 class StopPublic(BaseModel):
     id: int
     kind: StopKind

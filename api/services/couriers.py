@@ -26,13 +26,13 @@ from api.models import (
     TicketStatus,
     Vehicle,
 )
-from api.schemas.couriers import RoundPublic, ShiftPublic, StopPublic
+from api.schemas.couriers import RoundPublic, ShiftPublic, ShiftState, StopPublic
 from api.schemas.doors import display_phone, door_line, street_line
 from api.services import roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
-from api.services.outbox import courier_channel, publish
+from api.services.outbox import courier_channel, order_channel, publish, publish_all
 from api.services.roster import covering
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
@@ -74,12 +74,42 @@ def _shift_public(courier: Courier, shift: CourierShift) -> ShiftPublic:
     )
 
 
+def shift_state(session: Session, courier: Courier) -> ShiftState:
+    shift = _open_shift(session, courier)
+    return ShiftState(
+        on_shift=courier.on_shift, shift=_shift_public(courier, shift) if shift else None
+    )
+
+
 def _move(session: Session, courier: Courier, lat: float, lon: float, now: datetime) -> None:
     assert courier.id is not None
     courier.lat, courier.lon, courier.position_at = lat, lon, now
     session.add(courier)
     session.add(CourierPosition(courier_id=courier.id, lat=lat, lon=lon, at=now))
     touch(session, couriers=[courier.id])
+    _tell_customers_carried(session, courier, now)
+
+
+def _tell_customers_carried(session: Session, courier: Courier, now: datetime) -> None:
+    """The customers whose food the courier carries follow it on their order page."""
+    carried = session.exec(
+        select(Stop.order_id)
+        .join(Round, col(Round.id) == col(Stop.round_id))
+        .join(Order, col(Order.id) == col(Stop.order_id))
+        .where(
+            Round.courier_id == courier.id,
+            col(Round.status).in_(OPEN_ROUND_STATES),
+            Stop.kind == StopKind.DROPOFF,
+            col(Stop.done_at).is_(None),
+            Order.status == OrderStatus.OUT_FOR_DELIVERY,
+        )
+        .order_by(col(Stop.order_id))
+    ).all()
+    position = {"lat": courier.lat, "lon": courier.lon, "at": now.isoformat()}
+    publish_all(
+        session,
+        [(order_channel(o), "courier.moved", {"order_id": o, **position}) for o in carried],
+    )
 
 
 def start_shift(

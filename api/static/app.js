@@ -16,10 +16,10 @@ const TICKET_LABELS = {
   picked_up: "picked up", refused: "refused", cancelled: "cancelled",
 };
 
-const euros = (cents) => (cents / 100).toFixed(2).replace(".", ",") + " €";
-const localTime = (iso) => new Date(iso).toLocaleTimeString("fr-FR", {
-  hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris",
-});
+// Shared with every page (chaud.js): money, times in the alliance's zone, the API.
+const euros = (cents) => Chaud.euros(cents);
+const localTime = (iso) => Chaud.time(iso);
+const api = (path, options = {}) => Chaud.api(path, options);
 
 function loadCart() {
   try { return JSON.parse(localStorage.getItem(CART_KEY)) || { lines: [], key: null }; }
@@ -34,19 +34,6 @@ function showCount() {
   const count = loadCart().lines.reduce((n, line) => n + line.quantity, 0);
   const badge = document.getElementById("cart-count");
   if (badge) badge.textContent = String(count);
-}
-
-async function api(path, options = {}) {
-  const headers = { ...(options.headers || {}) };
-  const token = localStorage.getItem(TOKEN_KEY);
-  if (token) headers.Authorization = "Bearer " + token;
-  if (options.json !== undefined) {
-    headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(options.json);
-  }
-  const response = await fetch(API + path, { ...options, headers });
-  const body = response.status === 204 ? null : await response.json();
-  return { ok: response.ok, status: response.status, body };
 }
 
 // What each field the API names is called on the page, so a refusal reads "Phone: not a valid
@@ -274,6 +261,31 @@ function setUpLogin() {
 }
 
 // --- order page -------------------------------------------------------------------------
+let orderMap = null;
+let orderLayers = null;
+
+async function setUpOrderMap() {
+  orderMap = await Chaud.streetsMap("order-map");
+  orderLayers = L.layerGroup().addTo(orderMap);
+  document.body.dataset.map = "ready";
+}
+
+function drawOrder(order) {
+  if (!orderLayers) return;
+  orderLayers.clearLayers();
+  const svg = L.svg();
+  const to = order.destination;
+  const points = [[to.lat, to.lon]];
+  L.circleMarker([to.lat, to.lon], { renderer: svg, radius: 8, color: "#fff", weight: 2, fillColor: "#1e9d4a", fillOpacity: 1, className: "destination" })
+    .bindTooltip(to.kind === "relay_point" ? to.relay_point_name : "Your door").addTo(orderLayers);
+  if (order.courier) {
+    L.circleMarker([order.courier.lat, order.courier.lon], { renderer: svg, radius: 8, color: "#fff", weight: 2, fillColor: "#c2410c", fillOpacity: 1, className: "courier" })
+      .bindTooltip("Your courier, at " + Chaud.time(order.courier.at)).addTo(orderLayers);
+    points.push([order.courier.lat, order.courier.lon]);
+  }
+  orderMap.fitBounds(points, { padding: [40, 40], maxZoom: 16 });
+}
+
 async function followOrder(orderId) {
   const response = await api("/orders/" + orderId);
   if (response.status === 401) { location.href = "/login?next=/orders/" + orderId; return; }
@@ -303,6 +315,7 @@ async function followOrder(orderId) {
     timeline.appendChild(item);
   }
   document.getElementById("order-total").textContent = "Total: " + euros(order.total_cents);
+  drawOrder(order);
   const code = document.getElementById("relay-code");
   if (order.relay_code) { code.hidden = false; code.querySelector("strong").textContent = order.relay_code; }
   const relay = document.getElementById("relay-point");
@@ -334,7 +347,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const order = document.getElementById("order");
   if (order) {
     const id = order.dataset.orderId;
-    followOrder(id);
-    setInterval(() => followOrder(id), 3000);
+    // Each change of the order, and each move of its courier, comes over the order's feed.
+    setUpOrderMap().then(() => followOrder(id));
+    Chaud.follow(`/orders/${id}/ws`, () => followOrder(id));
   }
 });

@@ -1,162 +1,184 @@
-// The courier's round: stops in order, the streets to ride, a button for the next step.
+// The courier's round: stops in order on the street map, the door's details, a button for the
+// next step. The round changes arrive over the courier's live feed; positions go every 30 s.
 "use strict";
+(() => {
+  const POSITION_MS = 30000;
+  const FALLBACK_MS = 30000;  // a reload now and then even if the feed is silent
+  let lastRound = "";
+  let map = null;
+  let layers = null;
+  let svg = null;  // the round is drawn in SVG over the canvas streets: few shapes, each findable
 
-const COURIER_API = "/api/v1/courier";
-const REFRESH_MS = 5000;
-const POSITION_MS = 30000;
-let lastRound = "";
+  const courier = (path, options = {}) => Chaud.api("/courier" + path, options);
 
-function courierFetch(path, options = {}) {
-  const headers = { "Content-Type": "application/json" };
-  const token = localStorage.getItem("chaud.token");
-  if (token) headers.Authorization = "Bearer " + token;
-  return fetch(COURIER_API + path, { ...options, headers }).then(async (response) => ({
-    ok: response.ok,
-    status: response.status,
-    body: response.status === 204 ? null : await response.json(),
-  }));
-}
-
-function showCourierProblem(body) {
-  const box = document.getElementById("problems");
-  const detail = body && body.detail;
-  box.textContent = Array.isArray(detail)
-    ? detail.map((p) => `${p.field}: ${p.reason}`).join("; ")
-    : (detail && detail.reason) || (typeof detail === "string" ? detail : "Something went wrong");
-}
-
-function here() {
-  return new Promise((resolve, reject) => {
-    if (!navigator.geolocation) { reject(new Error("no geolocation")); return; }
-    navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude }), reject,
-      { enableHighAccuracy: true, timeout: 10000 });
-  });
-}
-
-function drawMap(round) {
-  const svg = document.getElementById("round-map");
-  svg.innerHTML = "";
-  const points = round.geometry.flat().concat(round.stops.filter((s) => !s.done_at).map((s) => [s.lat, s.lon]));
-  document.getElementById("map-attribution").textContent = "Streets " + round.attribution;
-  if (!points.length) return;
-  const lats = points.map((p) => p[0]), lons = points.map((p) => p[1]);
-  const [south, north, west, east] = [Math.min(...lats), Math.max(...lats), Math.min(...lons), Math.max(...lons)];
-  const scale = Math.min(300 / Math.max(east - west, 1e-4), 220 / Math.max(north - south, 1e-4));
-  const xy = ([lat, lon]) => [10 + (lon - west) * scale, 230 - (lat - south) * scale];
-  const ns = "http://www.w3.org/2000/svg";
-  round.geometry.forEach((leg, i) => {
-    const line = document.createElementNS(ns, "polyline");
-    line.setAttribute("points", leg.map((p) => xy(p).join(",")).join(" "));
-    line.setAttribute("class", i === 0 ? "leg next" : "leg");
-    svg.appendChild(line);
-  });
-  round.stops.filter((s) => !s.done_at).forEach((stop) => {
-    const [x, y] = xy([stop.lat, stop.lon]);
-    const dot = document.createElementNS(ns, "circle");
-    dot.setAttribute("cx", x); dot.setAttribute("cy", y); dot.setAttribute("r", stop.id === round.next_stop_id ? 7 : 5);
-    dot.setAttribute("class", `stop ${stop.kind}` + (stop.id === round.next_stop_id ? " next" : ""));
-    svg.appendChild(dot);
-  });
-}
-
-function stopItem(stop, round) {
-  const item = document.createElement("li");
-  const next = stop.id === round.next_stop_id;
-  item.className = `stop ${stop.kind}` + (next ? " next" : "") + (stop.done_at ? " done" : "");
-  item.dataset.stopId = stop.id;
-  const eta = stop.eta ? new Date(stop.eta).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" }) : "";
-  item.innerHTML = `<span class="kind">${stop.kind === "pickup" ? "Pick up" : "Deliver"}</span>
-    <span class="eta">${stop.done_at ? "done" : eta}</span><p class="instructions"></p>`;
-  item.querySelector(".instructions").textContent = stop.instructions;
-  if (next && !stop.arrived_at && stop.leave_at && new Date(stop.leave_at) > new Date()) {
-    // Until then the dispatcher may still give this courier a better round.
-    const leave = new Date(stop.leave_at).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
-    const hint = document.createElement("p");
-    hint.className = "leave-at";
-    hint.textContent = `Leave at ${leave}`;
-    item.appendChild(hint);
+  function say(body) {
+    document.getElementById("problems").textContent = body ? Chaud.problemText(body) : "";
   }
-  if (!next) return item;
-  const actions = document.createElement("div");
-  actions.className = "actions";
-  if (!stop.arrived_at) {
-    const arrived = document.createElement("button");
-    arrived.textContent = "Arrived";
-    arrived.className = "arrived";
-    arrived.onclick = () => act(stop, "arrived");
-    actions.appendChild(arrived);
+
+  function here() {
+    return new Promise((resolve, reject) => {
+      if (!navigator.geolocation) { reject(new Error("no geolocation")); return; }
+      navigator.geolocation.getCurrentPosition(
+        (p) => resolve({ lat: p.coords.latitude, lon: p.coords.longitude }), reject,
+        { enableHighAccuracy: true, timeout: 10000 });
+    });
   }
-  if (stop.shop_confirms) {
-    // The shop says it received the parcel, on its own page; then the next stop shows here.
-    const hint = document.createElement("p");
-    hint.className = "hint shop-confirms";
-    hint.textContent = "Hand the parcel over at the counter: the shop confirms it on its page.";
-    actions.appendChild(hint);
-  } else {
-    const done = document.createElement("button");
-    done.textContent = stop.kind === "pickup" ? "Picked up" : "Delivered";
-    done.className = "done";
-    done.onclick = () => act(stop, "done");
-    actions.appendChild(done);
+
+  function drawMap(round, position) {
+    if (!layers) return;
+    layers.clearLayers();
+    round.geometry.forEach((leg, i) => {
+      L.polyline(leg, { renderer: svg, color: i === 0 ? "#d2401e" : "#888", weight: i === 0 ? 4 : 2, className: i === 0 ? "leg next" : "leg" }).addTo(layers);
+    });
+    const points = round.geometry.flat();
+    for (const stop of round.stops.filter((s) => !s.done_at)) {
+      const next = stop.id === round.next_stop_id;
+      L.circleMarker([stop.lat, stop.lon], {
+        renderer: svg, radius: next ? 9 : 6, color: next ? "#000" : "#fff", weight: next ? 2 : 1,
+        fillColor: stop.kind === "pickup" ? "#1e6fd2" : "#1e9d4a", fillOpacity: 0.95,
+        className: `stop ${stop.kind}` + (next ? " next" : ""),
+      }).bindTooltip(stop.address).addTo(layers);
+      points.push([stop.lat, stop.lon]);
+    }
+    if (position) {
+      L.circleMarker([position.lat, position.lon], { renderer: svg, radius: 7, color: "#fff", weight: 3, fillColor: "#7048e8", fillOpacity: 1, className: "you" })
+        .bindTooltip("You are here").addTo(layers);
+      points.push([position.lat, position.lon]);
+    }
+    if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 17 });
   }
-  item.appendChild(actions);
-  return item;
-}
 
-async function act(stop, action, body) {
-  const result = await courierFetch(`/stops/${stop.id}/${action}`, {
-    method: "POST", body: body ? JSON.stringify(body) : undefined });
-  if (!result.ok) { showCourierProblem(result.body); return; }
-  document.getElementById("problems").textContent = "";
-  lastRound = "";
-  refreshRound();
-}
-
-async function refreshRound() {
-  const result = await courierFetch("/round");
-  if (result.status === 401 || result.status === 403) {
-    document.getElementById("courier-signin").hidden = false;
-    return;
+  function line(text, cls) {
+    const p = document.createElement("p");
+    p.className = cls;
+    p.textContent = text;
+    return p;
   }
-  if (!result.ok) { showCourierProblem(result.body); return; }
-  const round = result.body;
-  const signature = JSON.stringify([round.stops.map((s) => [s.id, s.eta, s.leave_at, s.arrived_at, s.done_at]), round.next_stop_id]);
-  if (signature === lastRound) return;  // redraw only when the plan changed
-  lastRound = signature;
-  const list = document.getElementById("round-stops");
-  list.innerHTML = "";
-  round.stops.forEach((stop) => list.appendChild(stopItem(stop, round)));
-  document.getElementById("round-empty").hidden = round.stops.some((s) => !s.done_at);
-  drawMap(round);
-}
 
-function setShift(on) {
-  document.getElementById("shift-state").textContent = on ? "On shift" : "Off shift";
-  document.getElementById("shift-start").hidden = on;
-  document.getElementById("shift-end").hidden = !on;
-}
+  function doorDetails(stop, item) {
+    const door = [stop.floor && `Floor ${stop.floor}`, stop.door_code && `Code ${stop.door_code}`].filter(Boolean).join(" · ");
+    if (door) item.appendChild(line(door, "door"));
+    if (stop.notes) item.appendChild(line(stop.notes, "notes"));
+    if (stop.phone) {
+      const call = document.createElement("a");
+      call.href = "tel:" + stop.phone.replace(/\s/g, "");
+      call.className = "phone";
+      call.textContent = "Call " + stop.phone;
+      item.appendChild(call);
+    }
+  }
 
-document.addEventListener("DOMContentLoaded", () => {
-  document.getElementById("shift-start").onclick = async () => {
-    let position;
-    try { position = await here(); } catch (error) { showCourierProblem({ detail: "Location needed to start a shift" }); return; }
-    const result = await courierFetch("/shift/start", { method: "POST", body: JSON.stringify(position) });
-    if (!result.ok && result.status !== 409) { showCourierProblem(result.body); return; }
-    setShift(true);
-    refreshRound();
-  };
-  document.getElementById("shift-end").onclick = async () => {
-    const result = await courierFetch("/shift/end", { method: "POST" });
-    if (!result.ok) { showCourierProblem(result.body); return; }
-    setShift(false);
+  function stopItem(stop, round) {
+    const item = document.createElement("li");
+    const next = stop.id === round.next_stop_id;
+    item.className = `stop ${stop.kind}` + (next ? " next" : "") + (stop.done_at ? " done" : "");
+    item.dataset.stopId = stop.id;
+    const head = document.createElement("div");
+    head.className = "head";
+    head.append(line(stop.kind === "pickup" ? "Pick up" : "Deliver", "kind"),
+      line(stop.done_at ? "done" : (stop.eta ? Chaud.time(stop.eta) : ""), "eta"));
+    item.append(head, line(stop.instructions, "instructions"));
+    if (!next) return item;
+    doorDetails(stop, item);
+    if (!stop.arrived_at && stop.leave_at && new Date(stop.leave_at) > new Date()) {
+      // Until then the dispatcher may still give this courier a better round.
+      item.appendChild(line(`Leave at ${Chaud.time(stop.leave_at)}`, "leave-at"));
+    }
+    const actions = document.createElement("div");
+    actions.className = "actions";
+    const go = document.createElement("a");
+    go.className = "navigate";
+    go.href = `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}(${encodeURIComponent(stop.address)})`;
+    go.textContent = "Navigate";
+    actions.appendChild(go);
+    if (!stop.arrived_at) actions.appendChild(button("Arrived", "arrived", () => act(stop, "arrived")));
+    if (stop.shop_confirms) {
+      // The shop says it received the parcel, on its own page; then the next stop shows here.
+      actions.appendChild(line("Hand the parcel over at the counter: the shop confirms it on its page.", "hint shop-confirms"));
+    } else {
+      actions.appendChild(button(stop.kind === "pickup" ? "Picked up" : "Delivered", "done", () => act(stop, "done")));
+    }
+    item.appendChild(actions);
+    return item;
+  }
+
+  function button(text, cls, onClick) {
+    const node = document.createElement("button");
+    node.type = "button";
+    node.className = cls;
+    node.textContent = text;
+    node.onclick = onClick;
+    return node;
+  }
+
+  async function act(stop, action) {
+    const result = await courier(`/stops/${stop.id}/${action}`, { method: "POST" });
+    say(result.ok ? null : result.body);
     lastRound = "";
-    refreshRound();
-  };
-  refreshRound();
-  setInterval(refreshRound, REFRESH_MS);
-  setInterval(async () => {
+    refresh();
+  }
+
+  let position = null;
+
+  async function refresh() {
+    const [shift, result] = await Promise.all([courier("/shift"), courier("/round")]);
+    if ([401, 403].includes(result.status)) {
+      document.getElementById("courier-signin").hidden = false;
+      document.getElementById("shift-state").textContent = "Signed out";
+      return;
+    }
+    if (shift.ok) setShift(shift.body.on_shift);
+    if (!result.ok) { say(result.body); return; }
+    const round = result.body;
+    const signature = JSON.stringify([round.stops.map((s) => [s.id, s.eta, s.leave_at, s.arrived_at, s.done_at, s.phone]), round.next_stop_id]);
+    if (signature === lastRound) return;  // redraw only when the plan changed
+    lastRound = signature;
+    const list = document.getElementById("round-stops");
+    list.innerHTML = "";
+    round.stops.forEach((stop) => list.appendChild(stopItem(stop, round)));
+    document.getElementById("round-empty").hidden = round.stops.some((s) => !s.done_at);
+    drawMap(round, position);
+  }
+
+  function setShift(on) {
+    document.getElementById("shift-state").textContent = on ? "On shift" : "Off shift";
+    document.getElementById("shift-start").hidden = on;
+    document.getElementById("shift-end").hidden = !on;
+  }
+
+  async function sendPosition() {
     if (document.getElementById("shift-end").hidden) return;
-    try { await courierFetch("/position", { method: "POST", body: JSON.stringify(await here()) }); } catch (error) { /* no fix yet */ }
-  }, POSITION_MS);
-});
+    try {
+      position = await here();
+      await courier("/position", { method: "POST", json: position });
+    } catch (error) { /* no fix yet: the next one */ }
+  }
+
+  document.addEventListener("DOMContentLoaded", async () => {
+    document.getElementById("shift-start").onclick = async () => {
+      try { position = await here(); } catch (error) { say({ detail: "Location needed to start a shift" }); return; }
+      const result = await courier("/shift/start", { method: "POST", json: position });
+      if (!result.ok && result.status !== 409) { say(result.body); return; }
+      say(null);
+      lastRound = "";
+      refresh();
+    };
+    document.getElementById("shift-end").onclick = async () => {
+      const result = await courier("/shift/end", { method: "POST" });
+      say(result.ok ? null : result.body);
+      lastRound = "";
+      refresh();
+    };
+    map = await Chaud.streetsMap("round-map");
+    svg = L.svg().addTo(map);
+    layers = L.layerGroup().addTo(map);
+    document.body.dataset.map = "ready";
+    await refresh();
+    sendPosition().then(() => { lastRound = ""; refresh(); });  // "you are here", at once
+    Chaud.follow("/courier/ws", () => refresh(), (state) => {
+      document.getElementById("live-state").textContent = state === "live" ? "● live" : (state === "offline" ? "○ reconnecting" : "");
+    });
+    setInterval(refresh, FALLBACK_MS);
+    setInterval(sendPosition, POSITION_MS);
+  });
+})();

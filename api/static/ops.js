@@ -250,16 +250,8 @@ function button(text, action) {
 
 // --- the map -----------------------------------------------------------------------------
 async function setUpMap() {
-  map = L.map("ops-map", { zoomControl: true, attributionControl: true, preferCanvas: true });
-  map.attributionControl.setPrefix(false);
-  map.setView([48.864, 2.365], 14);
-  const response = await fetch("/api/v1/geo/streets-map");
-  const streets = await response.json();
-  const layer = L.geoJSON(streets, { style: { color: "#b8b8b8", weight: 1.2, opacity: 0.9 }, interactive: false });
-  layer.addTo(map);
-  map.attributionControl.addAttribution(streets.properties.attribution);
+  map = await Chaud.streetsMap("ops-map");  // the one street map of every page
   legend().addTo(map);
-  map.fitBounds(layer.getBounds());
   layers = L.layerGroup().addTo(map);
   document.body.dataset.map = "ready";
   render();

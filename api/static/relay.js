@@ -2,32 +2,20 @@
 // over, and the customer's code typed to hand it over. (In a function: app.js is loaded too.)
 "use strict";
 (() => {
-  const RELAY_API = "/api/v1/relay";
   const REFRESH_MS = 10000;
   const STATES = {
     placed: "Ordered", confirmed: "Being prepared", in_preparation: "Being prepared",
     out_for_delivery: "On its way", at_relay: "At the counter", collected: "Collected",
   };
-  const time = (iso) => new Date(iso).toLocaleTimeString("fr-FR", {
-    hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris",
-  });
-
-  async function relayFetch(path, options = {}) {
-    const headers = { "Content-Type": "application/json" };
-    const token = localStorage.getItem("chaud.token");
-    if (token) headers.Authorization = "Bearer " + token;
-    const response = await fetch(RELAY_API + path, { ...options, headers });
-    return { ok: response.ok, status: response.status, body: await response.json() };
-  }
+  const time = (iso) => Chaud.time(iso);
+  const relayFetch = (path, options = {}) => Chaud.api("/relay" + path, options);
 
   function say(body) {
     const box = document.getElementById("problems");
     box.innerHTML = "";
     if (!body) return;
-    const detail = body.detail;
     const line = document.createElement("p");
-    line.textContent = Array.isArray(detail) ? detail.map((p) => p.reason).join("; ")
-      : (detail && detail.reason) || (typeof detail === "string" ? detail : "Something went wrong");
+    line.textContent = Chaud.problemText(body);
     box.appendChild(line);
   }
 
@@ -80,7 +68,7 @@
   }
 
   async function act(path, body) {
-    const result = await relayFetch(path, { method: "POST", body: JSON.stringify(body || {}) });
+    const result = await relayFetch(path, { method: "POST", json: body || {} });
     say(result.ok ? null : result.body);
     refresh();
   }
