@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +88,16 @@ class Board:
         self._stack.close()
 
 
-def place_order(server: LiveServer, dish_query: str) -> dict[str, Any]:
+def place_order(
+    server: LiveServer, dish_query: str, deliver_at: datetime | None = None
+) -> dict[str, Any]:
     dish = httpx.get(f"{server.url}/api/v1/dishes", params={"q": dish_query}).json()[0]
     response = httpx.post(
         f"{server.url}/api/v1/orders",
         json={
             "lines": [{"dish_id": dish["id"], "quantity": 2, "note": "no coriander"}],
             "destination": {"lat": 48.863202, "lon": 2.362940, "address": "Rue Charlot"},
+            "deliver_at": deliver_at.isoformat() if deliver_at else None,
         },
         headers={
             **server.headers("customer@chaud.demo"),

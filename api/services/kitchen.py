@@ -118,13 +118,22 @@ def board(session: Session, restaurant_id: int) -> list[dict[str, Any]]:
         select(OrderLine).where(col(OrderLine.ticket_id).in_([t.id for t in tickets]))
     ).all()
     dishes = _dishes(session, {line.dish_id for line in lines})
-    return [ticket_payload(ticket, lines, dishes) for ticket in tickets]
+    slots = dict(
+        session.exec(
+            select(Order.id, Order.deliver_at).where(
+                col(Order.id).in_({t.order_id for t in tickets})
+            )
+        ).all()
+    )
+    return [ticket_payload(t, lines, dishes, slots.get(t.order_id)) for t in tickets]
 
 
 def announce_ticket(session: Session, ticket: Ticket) -> None:
     """Tell the ticket's kitchen screens its new state."""
     lines = session.exec(select(OrderLine).where(OrderLine.ticket_id == ticket.id)).all()
-    payload = ticket_payload(ticket, lines, _dishes(session, {line.dish_id for line in lines}))
+    order = session.get(Order, ticket.order_id)
+    dishes = _dishes(session, {line.dish_id for line in lines})
+    payload = ticket_payload(ticket, lines, dishes, order.deliver_at if order else None)
     publish(session, restaurant_channel(ticket.restaurant_id), "ticket.updated", payload)
 
 

@@ -231,7 +231,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         (
             restaurant_channel(ticket.restaurant_id),
             "ticket.created",
-            ticket_payload(ticket, lines, quote.dishes),
+            ticket_payload(ticket, lines, quote.dishes, public.deliver_at),
         )
         for ticket in tickets
     ]
@@ -330,10 +330,15 @@ def return_portions(session: Session, tickets: Sequence[Ticket]) -> None:
 
 
 def ticket_payload(
-    ticket: TicketView, lines: Iterable[LineView], dishes: Mapping[int, DishLabels]
+    ticket: TicketView,
+    lines: Iterable[LineView],
+    dishes: Mapping[int, DishLabels],
+    deliver_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """What a kitchen screen shows of a ticket."""
+    """What a kitchen screen shows of a ticket (``deliver_at``: the order's booked slot, which
+    holds a ticket in the screen's "later" lane until it is time to cook)."""
     return {
+        "deliver_at": deliver_at.isoformat() if deliver_at else None,
         "ticket_id": ticket.id,
         "order_id": ticket.order_id,
         "restaurant_id": ticket.restaurant_id,

@@ -10,6 +10,12 @@ const WARN_LATE_MS = 3 * 60 * 1000;
 const NEXT_ACTION = { new: "accept", accepted: "start", preparing: "bump" };
 const ACTION_LABEL = { accept: "Accept", start: "Start", bump: "Bump" };
 const CLOSED = new Set(["picked_up", "refused", "cancelled"]);
+const LATER_MS = 20 * 60 * 1000;  // a ticket to start further ahead than this waits in "Later"
+const TRAVEL_MS = 15 * 60 * 1000;  // a booked slot's ride, until the dispatcher plans it
+const REFUSE_REASONS = ["Out of an ingredient", "Too busy right now", "Closing early", "Other"];
+let refusing = null;  // the ticket whose refusal form is open
+let keptForm = null;  // that form, kept across the board's redraws (what is typed stays)
+let refusedScreen = false;  // signed in with an account that is not this kitchen's
 
 const tickets = new Map();  // ticket id -> payload
 const seenEvents = new Set();
@@ -86,16 +92,27 @@ function onMessage(raw) {
     savePending(pendingCommands().filter((c) => c.client_id !== message.client_id));
     if (!message.ok && message.status !== 404 && message.status !== 409) console.warn(message);
   } else if (message.type === "error") {
-    document.getElementById("signin").hidden = false;
+    refuse(message.detail);
   }
   if (message.type === "heartbeat" && socket.catchingUp) socket.catchingUp = false;
   if (seq !== null) localStorage.setItem(SEQ_KEY, String(seq));
   render();
 }
 
+// A wrong account is said as such, not as a connection lost: signing in again is the fix.
+function refuse(detail) {
+  refusedScreen = true;
+  const box = document.getElementById("refused");
+  box.textContent = "This account cannot open a kitchen screen (" + (detail || "sign in again") +
+    "): sign in with your kitchen's account.";
+  box.hidden = false;
+  document.getElementById("offline").hidden = true;
+  document.getElementById("signin").hidden = false;
+}
+
 function connect() {
   const token = localStorage.getItem(TOKEN_KEY);
-  if (!token) { document.getElementById("signin").hidden = false; return; }
+  if (!token) { refuse("nobody is signed in"); return; }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/kitchen/ws`);
   socket.catchingUp = seq !== null;  // replayed events update quietly
@@ -108,25 +125,34 @@ function connect() {
   socket.onmessage = onMessage;
   socket.onclose = (event) => {
     socket = null;
-    if (event.code === 4401) { document.getElementById("signin").hidden = false; return; }
+    if (event.code === 4401) { refuse(event.reason); return; }
     setTimeout(connect, 1000 + Math.random() * 2000);
   };
 }
 
 function minutes(ms) {
-  const sign = ms < 0 ? "-" : "";
-  const total = Math.floor(Math.abs(ms) / 1000);
-  return `${sign}${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
+  const total = Math.floor(Math.max(0, ms) / 1000);  // never a negative countdown
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
 
-function hhmm(iso) {
-  return new Date(iso).toLocaleTimeString("fr-FR", { hour: "2-digit", minute: "2-digit" });
+const hhmm = (iso) => Chaud.time(iso);
+
+// When the kitchen should start the ticket: the dispatcher's time, else (a booked slot not yet
+// planned) the slot less the cooking and a ride; null: at once.
+function startsAt(ticket) {
+  if (ticket.start_cooking_at) return new Date(ticket.start_cooking_at).getTime();
+  if (ticket.deliver_at) return new Date(ticket.deliver_at).getTime() - ticket.prep_minutes * 60000 - TRAVEL_MS;
+  return null;
 }
+
+const isLater = (ticket, now) => ["new", "accepted"].includes(ticket.status) && (startsAt(ticket) || 0) - now > LATER_MS;
 
 function card(ticket, now, station, pendingFor) {
   const lines = ticket.lines.filter((l) => !station || l.station === station);
   if (station && !lines.length) return null;
-  const age = now - new Date(ticket.created_at).getTime();
+  const start = startsAt(ticket);
+  // The clock runs from when cooking should start: a booked order is not late for waiting.
+  const age = now - Math.max(new Date(ticket.created_at).getTime(), start || 0);
   const target = ticket.prep_minutes * 60000;
   const el = document.createElement("article");
   el.className = "ticket" + (age > target + WARN_LATE_MS ? " late" : age > target ? " warn" : "");
@@ -134,11 +160,12 @@ function card(ticket, now, station, pendingFor) {
   if (selected === ticket.ticket_id) el.classList.add("selected");
   el.tabIndex = 0;
   el.dataset.ticketId = ticket.ticket_id;
-  const start = ticket.start_cooking_at ? new Date(ticket.start_cooking_at).getTime() : null;
+  const startText = start && start > now ? `Start in <b>${minutes(start - now)}</b>` : "<b>Start now</b>";
   el.innerHTML = `<h3><span>#${ticket.order_id}</span><span class="age">${minutes(age)}</span></h3>
     <div class="status">${ticket.status.replace("_", " ")}</div>
     <div class="times">
-      ${start && ["new", "accepted"].includes(ticket.status) ? `<div class="start">Start in <b>${minutes(start - now)}</b></div>` : ""}
+      ${["new", "accepted"].includes(ticket.status) ? `<div class="start">${startText}</div>` : ""}
+      ${ticket.deliver_at ? `<div class="slot">Booked for ${hhmm(ticket.deliver_at)}</div>` : ""}
       <div class="courier">${ticket.pickup_eta ? `Courier at ${hhmm(ticket.pickup_eta)}` : "No courier yet"}</div>
     </div><ul></ul><div class="actions"></div>`;
   const list = el.querySelector("ul");
@@ -173,9 +200,54 @@ function card(ticket, now, station, pendingFor) {
       button.onclick = () => command(next, ticket.ticket_id);
       actions.appendChild(button);
     }
+    if (["new", "accepted"].includes(ticket.status)) {
+      const no = document.createElement("button");
+      no.className = "refuse";
+      no.textContent = "Refuse";
+      no.onclick = () => { refusing = ticket.ticket_id; render(); };
+      actions.appendChild(no);
+    }
   }
+  if (refusing === ticket.ticket_id) el.appendChild(keptForm || refuseForm(ticket));
   el.onfocus = () => { selected = ticket.ticket_id; };
   return el;
+}
+
+function refuseForm(ticket) {
+  const form = document.createElement("form");
+  form.className = "refuse-form";
+  const reason = document.createElement("select");
+  reason.name = "reason";
+  for (const text of REFUSE_REASONS) reason.appendChild(new Option(text));
+  const detail = document.createElement("input");
+  detail.name = "detail";
+  detail.placeholder = "What is missing? (the customer reads it)";
+  detail.maxLength = 150;
+  const confirm = document.createElement("button");
+  confirm.type = "submit";
+  confirm.className = "confirm-refuse";
+  confirm.textContent = "Refuse this ticket";
+  const cancel = document.createElement("button");
+  cancel.type = "button";
+  cancel.textContent = "Keep it";
+  cancel.onclick = () => { refusing = null; render(); };
+  form.append(reason, detail, confirm, cancel);
+  form.onsubmit = async (event) => {
+    event.preventDefault();
+    const text = [reason.value, detail.value.trim()].filter(Boolean).join(": ");
+    const result = await Chaud.api(`/kitchen/tickets/${ticket.ticket_id}/refuse`, { method: "POST", json: { reason: text } });
+    if (!result.ok) { alertBar(Chaud.problemText(result.body)); return; }
+    refusing = null;
+    tickets.delete(ticket.ticket_id);
+    render();
+  };
+  return form;
+}
+
+function alertBar(text) {
+  const box = document.getElementById("refused");
+  box.textContent = text;
+  box.hidden = !text;
 }
 
 function render() {
@@ -184,9 +256,11 @@ function render() {
   const pendingFor = new Set(pendingCommands().map((c) => c.ticket_id));
   const board = document.getElementById("board");
   const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.ticketId : null;
+  keptForm = refusing === null ? null : board.querySelector(".refuse-form");
+  const typing = keptForm && keptForm.contains(document.activeElement) ? document.activeElement : null;
   board.innerHTML = "";
   // Bumped (ready) tickets leave the board and wait for their courier in the side list.
-  const open = [...tickets.values()].filter((t) => t.status !== "ready")
+  const open = [...tickets.values()].filter((t) => t.status !== "ready" && !isLater(t, now))
     .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.ticket_id - b.ticket_id);
   for (const ticket of open) {
     const el = card(ticket, now, station, pendingFor);
@@ -204,7 +278,8 @@ function render() {
     button.onclick = () => command("recall", ticket.ticket_id);
     waiting.appendChild(item);
   }
-  if (focused) {
+  if (typing && document.contains(typing)) typing.focus({ preventScroll: true });
+  if (focused && !typing) {
     const again = board.querySelector(`[data-ticket-id="${focused}"]`);
     if (again) again.focus({ preventScroll: true });
   }
@@ -224,7 +299,73 @@ function render() {
     item.querySelector("b").textContent = count;
     allDay.appendChild(item);
   }
-  document.getElementById("clock").textContent = new Date().toLocaleTimeString("fr-FR");
+  renderLater(now);
+  document.getElementById("clock").textContent = Chaud.time(new Date().toISOString());
+}
+
+// Booked orders wait here until their start-cooking time comes near: not on the board, not
+// in the all-day counts.
+function renderLater(now) {
+  const later = [...tickets.values()].filter((t) => isLater(t, now)).sort((a, b) => startsAt(a) - startsAt(b));
+  const list = document.getElementById("later");
+  list.innerHTML = "";
+  for (const ticket of later) {
+    const item = document.createElement("li");
+    item.dataset.ticketId = ticket.ticket_id;
+    const day = new Date(startsAt(ticket)).toDateString() === new Date(now).toDateString()
+      ? "" : new Date(startsAt(ticket)).toLocaleDateString("en-GB", { weekday: "short", timeZone: document.documentElement.dataset.timezone }) + " ";
+    item.textContent = `#${ticket.order_id} · start ${day}${hhmm(new Date(startsAt(ticket)).toISOString())}` +
+      (ticket.deliver_at ? ` · for ${hhmm(ticket.deliver_at)}` : "");
+    list.appendChild(item);
+  }
+}
+
+// --- the kitchen's own controls: its name, pause, busy minutes, sold-out dishes -------------
+async function loadKitchen() {
+  const result = await Chaud.api("/kitchen/restaurant");
+  if (!result.ok) return;
+  const kitchen = result.body;
+  document.getElementById("restaurant-name").textContent = kitchen.name;
+  document.title = `${kitchen.name} · Kitchen screen`;
+  const pause = document.getElementById("pause");
+  pause.textContent = kitchen.paused ? "Resume orders" : "Pause orders";
+  pause.classList.toggle("on", kitchen.paused);
+  document.getElementById("paused-banner").hidden = !kitchen.paused;
+  const busy = document.getElementById("busy");
+  if (![...busy.options].some((o) => Number(o.value) === kitchen.busy_extra_minutes)) {
+    busy.appendChild(new Option(`+${kitchen.busy_extra_minutes} min`, String(kitchen.busy_extra_minutes)));
+  }
+  busy.value = String(kitchen.busy_extra_minutes);
+  pause.onclick = () => setKitchen({ paused: !kitchen.paused });
+  busy.onchange = () => setKitchen({ busy_extra_minutes: Number(busy.value) });
+}
+
+async function setKitchen(change) {
+  const result = await Chaud.api("/kitchen/restaurant", { method: "PATCH", json: change });
+  alertBar(result.ok ? "" : Chaud.problemText(result.body));
+  loadKitchen();
+}
+
+async function loadMenu() {
+  const result = await Chaud.api("/kitchen/dishes");
+  if (!result.ok) return;
+  const list = document.getElementById("menu-dishes");
+  list.innerHTML = "";
+  for (const dish of result.body) {
+    const item = document.createElement("li");
+    const toggle = document.createElement("button");
+    toggle.type = "button";
+    toggle.dataset.dishId = dish.id;
+    toggle.className = dish.available ? "available" : "sold-out";
+    toggle.textContent = dish.name + (dish.available ? "" : " (sold out)");
+    toggle.onclick = async () => {
+      const done = await Chaud.api(`/kitchen/dishes/${dish.id}`, { method: "PATCH", json: { available: !dish.available } });
+      alertBar(done.ok ? "" : Chaud.problemText(done.body));
+      loadMenu();
+    };
+    item.appendChild(toggle);
+    list.appendChild(item);
+  }
 }
 
 function onKey(event) {
@@ -248,10 +389,19 @@ function onKey(event) {
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("station-filter").onchange = render;
   document.addEventListener("keydown", onKey);
+  for (const link of document.querySelectorAll("[data-sign-out]")) {
+    link.addEventListener("click", () => localStorage.removeItem(TOKEN_KEY));
+  }
+  document.getElementById("menu-button").onclick = () => {
+    const panel = document.getElementById("menu-panel");
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) loadMenu();
+  };
   connect();
+  loadKitchen();
   setInterval(() => {
     const silent = Date.now() - lastMessageAt > OFFLINE_AFTER_MS;
-    document.getElementById("offline").hidden = !(silent || !socket);
+    document.getElementById("offline").hidden = refusedScreen || !(silent || !socket);
     render();
   }, 1000);
 });
