@@ -23,6 +23,7 @@ from api.input_guard import NulGuardMiddleware
 from api.logs import AccessLogMiddleware, configure_logging
 from api.pages import customer as customer_pages
 from api.pages import docs as docs_page
+from api.pages import not_found
 from api.pages import ops as ops_pages
 from api.ratelimit import Limiter, sign_in_rules
 from api.routes import (
@@ -91,6 +92,7 @@ def create_app(
     )
 
     install_error_handlers(app)
+    not_found.install(app)  # a browser's missing page is a page, not JSON
     framework_openapi = app.openapi
     app.openapi = lambda: document_unreadable_bodies(framework_openapi())  # type: ignore[method-assign]
     app.include_router(health.router)

@@ -143,3 +143,78 @@ def test_the_cart_fits_a_phone(server: LiveServer, tmp_path: Path) -> None:
         # Nothing sticks out to the right: the page is no wider than the phone.
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375
+
+
+def test_an_unknown_page_is_a_page_and_the_api_stays_json(page: Page, server: LiveServer) -> None:
+    response = page.goto("/r/no-such-kitchen")
+    assert response is not None
+    assert response.status == 404
+    expect(page.locator("h1")).to_have_text("This page is not on the menu")
+    page.goto("/nowhere/at/all")
+    expect(page.locator("h1")).to_have_text("This page is not on the menu")
+    api = httpx.get(f"{server.url}/api/v1/nowhere", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.json()["error"] == "not_found"
+
+
+def test_a_paused_kitchen_says_paused_on_both_pages(page: Page, server: LiveServer) -> None:
+    kitchen = server.headers("kitchen-pho-turenne@chaud.demo")
+    paused = httpx.patch(
+        f"{server.url}/api/v1/kitchen/restaurant", json={"paused": True}, headers=kitchen
+    )
+    assert paused.status_code == 200, paused.text
+    page.goto("/")
+    card = page.locator(".card", has_text="Phở Turenne")
+    expect(card.locator(".state")).to_have_text("Paused: not taking orders right now")
+    page.goto("/r/pho-turenne")
+    expect(page.locator("p .state")).to_have_text("Paused: not taking orders right now")
+    expect(page.locator("button.add")).to_have_count(0)
+
+
+def test_a_guest_signs_up_keeps_the_street_and_the_notes_and_finds_the_order(
+    page: Page, server: LiveServer
+) -> None:
+    page.goto("/r/comptoir-oberkampf")
+    expect(page.locator(".description").first).to_be_visible()
+    page.locator("li.dish", has_text="Croque-monsieur").locator("button.add").click()
+    page.goto("/cart")
+    page.locator("#cart-lines input.note").fill("no mustard please")
+    page.locator("#cart-lines input.note").blur()
+    page.fill("#street", "rue Ob")
+    expect(page.locator("#street-options option").first).to_have_text("Rue Oberkampf")
+    page.fill("#street", "Rue Oberkampf")
+    page.fill("#house-number", "20")
+    page.click("#quote-button")
+    expect(page.locator("#quote-table")).to_contain_text("20 Rue Oberkampf")
+    page.click("#order-button")  # a guest: sign in first
+    page.wait_for_url("**/login?next=/cart")
+    page.click("#signup-instead")
+    page.fill("input[name=name]", "Noé Petit")
+    page.fill("input[name=email]", "noe@example.org")
+    page.fill("input[name=password]", "a long enough password")
+    page.click("#signup-form button")
+    page.wait_for_url("**/cart")
+    # Back in the cart: the street, the door and the note are still there.
+    expect(page.locator("#street")).to_have_value("Rue Oberkampf")
+    expect(page.locator("#house-number")).to_have_value("20")
+    expect(page.locator("#cart-lines input.note")).to_have_value("no mustard please")
+    page.click("#quote-button")
+    expect(page.locator("#quote-table")).to_contain_text("20 Rue Oberkampf")
+    page.click("#order-button")
+    page.wait_for_url("**/orders/*")
+    order_id = int(page.url.rsplit("/", 1)[1])
+    tickets = httpx.get(
+        f"{server.url}/api/v1/kitchen/tickets",
+        headers=server.headers("kitchen-comptoir-oberkampf@chaud.demo"),
+    ).json()
+    mine = next(t for t in tickets if t["order_id"] == order_id)
+    assert mine["lines"][0]["note"] == "no mustard please"
+    page.goto("/orders")
+    expect(page.locator("#orders-table")).to_contain_text(f"#{order_id}")
+    page.click("#login-link")
+    expect(page.locator("#account-who")).to_contain_text("noe@example.org")
+    page.uncheck("#mails-on")
+    expect(page.locator("#preferences-saved")).to_be_visible()
+    page.click("#sign-out-button")
+    page.wait_for_url(server.url + "/")
+    expect(page.locator("#login-link")).to_have_text("Sign in")

@@ -49,6 +49,9 @@ class Alliance:
     def courier(self, number: int) -> dict[str, str]:
         return headers_for(self.session, self.settings, self.clock, f"courier-{number}@chaud.demo")
 
+    def relay_shop(self, slug: str) -> dict[str, str]:
+        return headers_for(self.session, self.settings, self.clock, f"relay-{slug}@chaud.demo")
+
     def kitchen(self, slug: str) -> dict[str, str]:
         return headers_for(self.session, self.settings, self.clock, f"kitchen-{slug}@chaud.demo")
 
@@ -143,9 +146,7 @@ def test_three_orders_two_couriers_from_plan_to_doors(
             for action in ("start", "ready"):
                 r = client.post(f"/api/v1/kitchen/tickets/{ticket['id']}/{action}", headers=kitchen)
                 assert r.status_code == 200, r.text
-    relay_code = client.get(f"/api/v1/orders/{relay['id']}", headers=alliance.customer).json()[
-        "relay_code"
-    ]
+    shop = alliance.relay_shop("tabac-voltaire")
     for _ in range(30):
         cycle(session, geography, settings, clock)
         rounds = {
@@ -164,18 +165,16 @@ def test_three_orders_two_couriers_from_plan_to_doors(
             client.post(f"/api/v1/courier/stops/{stop['id']}/arrived", headers=headers).status_code
             == 204
         )
-        body = (
-            {"code": relay_code}
-            if stop["order_id"] == relay["id"] and stop["kind"] == "dropoff"
-            else None
-        )
-        r = client.post(f"/api/v1/courier/stops/{stop['id']}/done", headers=headers, json=body)
+        if stop["shop_confirms"]:  # at the tobacconist: the shop says it received it
+            r = client.post(f"/api/v1/relay/parcels/{stop['order_id']}/received", headers=shop)
+        else:
+            r = client.post(f"/api/v1/courier/stops/{stop['id']}/done", headers=headers)
         assert r.status_code == 200, r.text
     statuses = [
         client.get(f"/api/v1/orders/{o['id']}", headers=alliance.customer).json()["status"]
         for o in orders
     ]
-    assert statuses == ["delivered"] * 3
+    assert statuses == ["delivered", "delivered", "at_relay"]
     open_rounds = session.exec(
         select(Round).where(col(Round.status).in_(["planned", "active"]))
     ).all()

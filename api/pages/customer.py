@@ -62,6 +62,24 @@ def login(request: Request) -> HTMLResponse:
     return TEMPLATES.TemplateResponse(request, "login.html", {})
 
 
+@router.get("/signup", response_class=HTMLResponse)
+def signup(request: Request) -> HTMLResponse:
+    """Create a customer account, then come back to the cart."""
+    return TEMPLATES.TemplateResponse(request, "signup.html", {})
+
+
+@router.get("/account", response_class=HTMLResponse)
+def account(request: Request) -> HTMLResponse:
+    """The customer's account: order mails, saved addresses, sign out."""
+    return TEMPLATES.TemplateResponse(request, "account.html", {})
+
+
+@router.get("/orders", response_class=HTMLResponse)
+def orders(request: Request) -> HTMLResponse:
+    """The customer's orders, newest first."""
+    return TEMPLATES.TemplateResponse(request, "orders.html", {})
+
+
 @router.get("/courier", response_class=HTMLResponse)
 def courier(request: Request) -> HTMLResponse:
     """The courier's round: the stops in order, on the street map, with their buttons."""

@@ -97,7 +97,12 @@ function renderCart() {
     const item = document.createElement("li");
     item.className = "line";
     item.innerHTML = `<span class="qty"></span> <span class="name"></span> <small></small>
-      <span class="steps"><button class="less" aria-label="one less">−</button><button class="more" aria-label="one more">+</button></span>`;
+      <span class="steps"><button class="less" aria-label="one less">−</button><button class="more" aria-label="one more">+</button></span>
+      <input class="note" maxlength="200" placeholder="Note for the kitchen (no onions…)">`;
+    const note = item.querySelector("input.note");
+    note.value = line.note || "";
+    // A changed note is a new order attempt: a new idempotency key, as for any change.
+    note.onchange = () => { line.note = note.value; localStorage.setItem(CART_KEY, JSON.stringify({ ...cart, key: null })); };
     item.querySelector(".qty").textContent = line.quantity + " ×";
     item.querySelector(".name").textContent = line.name;
     item.querySelector("small").textContent = line.restaurant;
@@ -138,7 +143,7 @@ function cartProblem(body) {
 
 function cartRequest() {
   const cart = loadCart();
-  const body = { lines: cart.lines.map((l) => ({ dish_id: l.dish_id, quantity: l.quantity })) };
+  const body = { lines: cart.lines.map((l) => ({ dish_id: l.dish_id, quantity: l.quantity, note: l.note || "" })) };
   const kind = document.querySelector("input[name=dest-kind]:checked").value;
   if (kind === "relay") {
     body.destination = { relay_point_id: Number(document.getElementById("relay-point").value) };
@@ -181,8 +186,35 @@ function renderQuote(quote) {
   document.getElementById("quote").hidden = false;
 }
 
+// What a guest chose as destination survives the detour through signing in.
+const DESTINATION_KEY = "chaud.destination";
+
+function keepDestination() {
+  const form = {
+    kind: document.querySelector("input[name=dest-kind]:checked").value,
+    street: chosenStreet, door: doorDetails(),
+    relay: document.getElementById("relay-point").value,
+    when: document.getElementById("deliver-at").value,
+  };
+  sessionStorage.setItem(DESTINATION_KEY, JSON.stringify(form));
+}
+
+function restoreDestination() {
+  let form = null;
+  try { form = JSON.parse(sessionStorage.getItem(DESTINATION_KEY)); } catch { form = null; }
+  sessionStorage.removeItem(DESTINATION_KEY);
+  if (!form) return false;
+  document.querySelector(`input[name=dest-kind][value=${form.kind === "relay" ? "relay" : "address"}]`).checked = true;
+  if (form.street) { chosenStreet = form.street; document.getElementById("street").value = form.street.name; }
+  fillDoor({ ...form.door, instructions: form.door.notes });
+  if (form.relay) document.getElementById("relay-point").value = form.relay;
+  document.getElementById("deliver-at").value = form.when || "";
+  return true;
+}
+
 async function setUpCart() {
   renderCart();
+  const restored = restoreDestination();
   const addresses = await api("/me/addresses");
   const saved = document.getElementById("saved-address");
   if (addresses.ok) {
@@ -196,7 +228,7 @@ async function setUpCart() {
       if (chosen) { fillDoor(chosen); document.getElementById("street").value = ""; chosenStreet = null; }
     };
     saved.addEventListener("change", pick);
-    if (addresses.body.length) { saved.selectedIndex = 1; pick(); }
+    if (addresses.body.length && !restored) { saved.selectedIndex = 1; pick(); }
   }
   const street = document.getElementById("street");
   const options = document.getElementById("street-options");
@@ -227,7 +259,7 @@ async function setUpCart() {
     const response = await api("/orders", {
       method: "POST", json: cartRequest(), headers: { "Idempotency-Key": cart.key },
     });
-    if (response.status === 401) { location.href = "/login?next=/cart"; return; }
+    if (response.status === 401) { keepDestination(); location.href = "/login?next=/cart"; return; }
     if (!response.ok) { showProblems(response.body); return; }
     localStorage.removeItem(CART_KEY);
     location.href = "/orders/" + response.body.id;
@@ -245,6 +277,8 @@ function sameSitePath(value) {
 }
 
 function setUpLogin() {
+  const next = new URLSearchParams(location.search).get("next");
+  if (next) document.getElementById("signup-instead").href = "/signup?next=" + encodeURIComponent(next);
   document.getElementById("login-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = new FormData(event.target);
@@ -258,6 +292,75 @@ function setUpLogin() {
     const me = await api("/me");
     location.assign(HOME_OF_ROLE[me.ok && me.body.role] || "/");
   });
+}
+
+// --- sign-up, account, order history ------------------------------------------------------
+function setUpSignup() {
+  const next = new URLSearchParams(location.search).get("next");
+  if (next) document.getElementById("signin-instead").href = "/login?next=" + encodeURIComponent(next);
+  document.getElementById("signup-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const created = await api("/auth/signup", { method: "POST", json: Object.fromEntries(form) });
+    if (!created.ok) { showProblems(created.body); return; }
+    const signIn = new URLSearchParams({ username: form.get("email"), password: form.get("password") });
+    const response = await fetch(API + "/auth/token", { method: "POST", body: signIn });
+    const body = await response.json();
+    if (!response.ok) { showProblems(body); return; }
+    Chaud.setToken(body.access_token);
+    location.assign(sameSitePath(next || "/"));
+  });
+}
+
+async function setUpAccount() {
+  const me = await api("/me");
+  if (!me.ok) { document.getElementById("account-signin").hidden = false; return; }
+  document.getElementById("account").hidden = false;
+  document.getElementById("account-who").textContent = `${me.body.name} · ${me.body.email}`;
+  const on = document.getElementById("mails-on"), language = document.getElementById("mail-language");
+  const preferences = await api("/me/preferences");
+  if (preferences.ok) { on.checked = preferences.body.email_notifications; language.value = preferences.body.language; }
+  const save = async () => {
+    const saved = await api("/me/preferences", { method: "PATCH", json: { email_notifications: on.checked, language: language.value } });
+    document.getElementById("preferences-saved").hidden = !saved.ok;
+    if (!saved.ok) showProblems(saved.body);
+  };
+  on.onchange = save;
+  language.onchange = save;
+  const list = document.getElementById("addresses");
+  const addresses = await api("/me/addresses");
+  for (const a of addresses.ok ? addresses.body : []) {
+    const item = document.createElement("li");
+    item.className = "line";
+    const text = document.createElement("span");
+    text.textContent = `${a.label}: ${[a.house_number, a.address].filter(Boolean).join(" ")}` +
+      (a.door_code ? `, code ${a.door_code}` : "");
+    const remove = document.createElement("button");
+    remove.textContent = "Remove";
+    remove.onclick = async () => { if ((await api(`/me/addresses/${a.id}`, { method: "DELETE" })).ok) item.remove(); };
+    item.append(text, remove);
+    list.appendChild(item);
+  }
+  document.getElementById("sign-out-button").onclick = () => { Chaud.setToken(null); location.assign("/"); };
+}
+
+async function setUpOrders() {
+  const result = await api("/orders?limit=50");
+  if (!result.ok) { document.getElementById("orders-signin").hidden = false; return; }
+  document.getElementById("orders-empty").hidden = result.body.length > 0;
+  const table = document.getElementById("orders-table");
+  table.hidden = result.body.length === 0;
+  const rows = table.querySelector("tbody");
+  for (const order of result.body) {
+    const row = rows.insertRow();
+    const link = document.createElement("a");
+    link.href = "/orders/" + order.id;
+    link.textContent = "#" + order.id;
+    row.insertCell().appendChild(link);
+    row.insertCell().textContent = new Date(order.placed_at).toLocaleDateString("en-GB", { timeZone: document.documentElement.dataset.timezone }) + " " + localTime(order.placed_at);
+    row.insertCell().textContent = STATUS_LABELS[order.status] || order.status;
+    row.insertCell().textContent = euros(order.total_cents);
+  }
 }
 
 // --- order page -------------------------------------------------------------------------
@@ -339,11 +442,14 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (localStorage.getItem(TOKEN_KEY)) {
     const link = document.getElementById("login-link");
-    if (link) link.textContent = "Signed in";
+    if (link) { link.textContent = "Account"; link.href = "/account"; }
   }
   if (document.querySelector("button.add")) setUpMenu();
   if (document.getElementById("cart-lines")) setUpCart();
   if (document.getElementById("login-form")) setUpLogin();
+  if (document.getElementById("signup-form")) setUpSignup();
+  if (document.getElementById("account")) setUpAccount();
+  if (document.getElementById("orders-table")) setUpOrders();
   const order = document.getElementById("order");
   if (order) {
     const id = order.dataset.orderId;
