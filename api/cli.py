@@ -1,5 +1,6 @@
 """The `chaud` command line."""
 
+import csv
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from api.dispatcher.zones import zone_map_for
 from api.logs import configure_logging
 from api.mail import Mailer
 from api.models import Restaurant
+from api.services import addresses
 from api.services.geo import geography_for
 from api.settings import ConfigurationError, Settings, load_settings
 from dispatch.geo.geography import Geography
@@ -57,6 +59,8 @@ app.add_typer(dispatcher_app, name="dispatcher")
 mail_app = typer.Typer(help="The customers' mails.")
 app.add_typer(mail_app, name="mail")
 zones_app = typer.Typer(help="Dispatch zones: a city split, one dispatcher each.")
+addresses_app = typer.Typer(help="Addresses down to the door.")
+app.add_typer(addresses_app, name="addresses")
 app.add_typer(zones_app, name="zones")
 app.add_typer(restaurant_app, name="restaurant")
 app.add_typer(menu_app, name="menu")
@@ -442,6 +446,26 @@ def mail_run(
         mailer.stopping.set()
     finally:
         mailer.engine.dispose()
+
+
+@addresses_app.command("import")
+def addresses_import(
+    file: Annotated[Path, typer.Argument(help="The BAN's CSV of a département (adresses-75.csv).")],
+) -> None:
+    """Import a national address file's doors within the map, replacing the last import."""
+    settings = _settings()
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    engine = create_db_engine(settings.database_url)
+    try:
+        with Session(writer(engine)) as session:
+            report = addresses.import_ban(session, file, geography_for(settings).bounds())
+            session.commit()
+    except (ValueError, UnicodeDecodeError, csv.Error) as error:
+        _fail(str(error))
+    finally:
+        engine.dispose()
+    typer.echo(f"{report.kept} doors within the map imported, of {report.read} read")
 
 
 @zones_app.command("suggest")

@@ -28,6 +28,7 @@ RULES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/dishes"): PUBLIC,
     ("GET", "/api/v1/relay-points"): PUBLIC,
     ("GET", "/api/v1/geo/streets"): PUBLIC,
+    ("GET", "/api/v1/geo/addresses"): PUBLIC,
     ("GET", "/api/v1/geo/locate"): PUBLIC,
     ("GET", "/api/v1/geo/zone"): PUBLIC,
     ("GET", "/api/v1/geo/streets-map"): PUBLIC,

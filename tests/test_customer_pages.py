@@ -104,13 +104,15 @@ def test_the_door_goes_with_the_address_the_customer_chose(page: Page) -> None:
         "12 Rue Charlot, 75003 Paris, floor 3, code 4521B"
     )
     # A street typed now is where the food goes: the saved address steps aside.
-    page.fill("#street", "rue Ob")
+    page.fill("#street", "12 rue Oberk")
     option = page.locator("#street-options option").first
-    expect(option).to_have_text("Rue Oberkampf")
-    page.fill("#street", "Rue Oberkampf")
+    expect(option).to_have_text("12 Rue Oberkampf")
+    page.fill("#street", "12 Rue Oberkampf")  # the customer picks the door offered
     expect(page.locator("#saved-address")).to_have_value("")
     expect(page.locator("#door-code")).to_have_value("")
-    page.fill("#house-number", "12")
+    expect(page.locator("#house-number")).to_have_value("12")
+    expect(page.locator("#street")).to_have_value("Rue Oberkampf")
+    expect(page.locator("#door-precision")).to_contain_text("Door placed")
     page.fill("#phone", "06 12 34 56 78")
     page.click("#quote-button")
     expect(page.locator("#quote-table")).to_contain_text("12 Rue Oberkampf")

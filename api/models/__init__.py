@@ -1,6 +1,7 @@
 """Every table of the domain; importing this package registers them all on the metadata."""
 
 from api.models.accounts import CustomerAddress, PasswordToken, User
+from api.models.addresses import HouseNumber
 from api.models.audit import AuditEntry
 from api.models.couriers import (
     Courier,
@@ -65,6 +66,7 @@ __all__ = [
     "DestinationKind",
     "Dish",
     "Fault",
+    "HouseNumber",
     "IdempotencyRecord",
     "Language",
     "Mail",

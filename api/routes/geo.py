@@ -5,8 +5,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.deps import GeographyDep
+from api.deps import GeographyDep, SessionDep
 from api.errors import InvalidInput, error_responses
+from api.schemas.geo import AddressMatch
+from api.services import addresses
 from api.services import geo as service
 from dispatch.geo.drawing import ATTRIBUTION
 
@@ -47,6 +49,19 @@ def search_streets(
         StreetPublic(name=match.name, lat=match.lat, lon=match.lon)
         for match in geography.streets.search(q, limit)
     ]
+
+
+@router.get("/addresses")
+def search_addresses(
+    session: SessionDep,
+    geography: GeographyDep,
+    q: Annotated[
+        str, Query(min_length=1, max_length=120, description="'12 rue Oberkampf', or a street")
+    ],
+    limit: Annotated[int, Query(ge=1, le=20)] = 8,
+) -> list[AddressMatch]:
+    """Addresses down to the door, offline: the door's place and how precise it is."""
+    return addresses.search(session, geography, q, limit)
 
 
 @router.get("/locate", responses=error_responses(InvalidInput))

@@ -186,6 +186,18 @@ function renderQuote(quote) {
   document.getElementById("quote").hidden = false;
 }
 
+// How sure the door's pin is, in words the customer can act on.
+const PRECISION = {
+  exact: "Door found.",
+  interpolated: "Door placed between known numbers of the street.",
+  estimated: "Door placed by the street's numbering: add a note if the entrance is elsewhere.",
+};
+
+function showPrecision(match) {
+  const hint = document.getElementById("door-precision");
+  hint.textContent = (match && PRECISION[match.precision]) || "";
+}
+
 // What a guest chose as destination survives the detour through signing in.
 const DESTINATION_KEY = "chaud.destination";
 
@@ -236,12 +248,19 @@ async function setUpCart() {
   street.addEventListener("input", async () => {
     // A street typed here is where the customer wants it: not the saved address still selected.
     if (saved.value) { saved.value = ""; fillDoor({}); }
-    chosenStreet = found.find((s) => s.name === street.value) || null;
-    if (chosenStreet || street.value.length < 2) return;
-    const response = await api("/geo/streets?q=" + encodeURIComponent(street.value));
+    // "12 rue Oberkampf" finds the door; "rue Oberk" the street (the number comes apart).
+    const match = found.find((m) => m.label === street.value);
+    chosenStreet = match ? { name: match.street, lat: match.lat, lon: match.lon } : null;
+    showPrecision(match);
+    if (match) {
+      if (match.house_number) { document.getElementById("house-number").value = match.house_number; street.value = match.street; }
+      return;
+    }
+    if (street.value.length < 2) return;
+    const response = await api("/geo/addresses?q=" + encodeURIComponent(street.value));
     found = response.ok ? response.body : [];
     options.innerHTML = "";
-    for (const s of found) options.appendChild(new Option(s.name));
+    for (const m of found) options.appendChild(new Option(m.label));
   });
   document.getElementById("quote-button").addEventListener("click", async () => {
     showProblems(null);

@@ -1,7 +1,7 @@
 """The map a service runs on: each profile's network, snapping, street names."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -9,6 +9,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from dispatch.geo.doors import DoorFinder, osm_doors
 from dispatch.geo.matrix import Leg, TravelMatrix, route, travel_matrix
 from dispatch.geo.network import StreetNetwork
 from dispatch.geo.network_store import load_network
@@ -31,6 +32,8 @@ class Geography:
     networks: Mapping[str, StreetNetwork]
     snappers: Mapping[str, Snapper]
     streets: StreetIndex
+    doors: DoorFinder = field(default_factory=DoorFinder)
+    """The map's known house numbers, and the door of any number on its streets."""
 
     def bounds(self) -> tuple[tuple[float, float], tuple[float, float]]:
         """((south, west), (north, east)) of every street of the map."""
@@ -96,4 +99,6 @@ def load_geography(
         for name, network in networks.items()
     }
     walk = networks.get("walk", networks[PRIMARY_PROFILE])
-    return Geography(networks=networks, snappers=snappers, streets=StreetIndex(walk))
+    pbf = map_dir / f"{map_name}.osm.pbf"  # the original extract, when the map ships it
+    doors = DoorFinder(osm_doors(pbf) if pbf.exists() else ())
+    return Geography(networks=networks, snappers=snappers, streets=StreetIndex(walk), doors=doors)
