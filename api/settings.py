@@ -102,6 +102,11 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token Prometheus sends for /metrics; unset: no metrics"
     )
+    arrival_radius_m: Annotated[float | None, Field(gt=0, le=5000)] = Field(
+        default=150.0,
+        description="A courier says Arrived or Delivered within this distance of the stop, or "
+        "gives a reason the operator sees; unset (empty): no check",
+    )
     smtp_host: str | None = Field(
         default=None, description="The mail server the customers' mails go through; unset: none"
     )
@@ -135,6 +140,11 @@ class Settings(BaseSettings):
         if len(token.get_secret_value()) < MIN_METRICS_TOKEN:
             raise ValueError(f"at least {MIN_METRICS_TOKEN} characters")
         return token
+
+    @field_validator("arrival_radius_m", mode="before")
+    @classmethod
+    def _no_radius(cls, radius: object) -> object:
+        return None if radius == "" else radius
 
     @field_validator("smtp_host")
     @classmethod

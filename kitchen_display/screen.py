@@ -161,7 +161,7 @@ def _operator_channels(
 
 
 def _operator_snapshot(state: Any, session: Session, _account: Account) -> dict[str, Any]:
-    board_ = ops_board.board(session, alert_thresholds(state.settings))
+    board_ = ops_board.board(session, alert_thresholds(state.settings), state.clock.now())
     return {"board": board_.model_dump(mode="json")}
 
 

@@ -118,3 +118,50 @@ def test_a_courier_rides_a_round_from_the_page(
         f"{server.url}/api/v1/orders/{order['id']}", headers=server.headers("customer@chaud.demo")
     ).json()["status"]
     assert status == "delivered"
+
+
+def test_far_from_the_door_the_page_asks_why(
+    tmp_path: Path, graph_cache: Path, geography: Geography
+) -> None:
+    with live_server(
+        "sqlite", tmp_path, graph_cache, FixedClock(FRIDAY_EVENING), (), arrival_radius_m=150.0
+    ) as server:
+        order_placed = {}
+        with page_on(
+            server.url,
+            tmp_path / "far.png",
+            viewport={"width": 390, "height": 844},
+            geolocation={"latitude": NEAR_OBERKAMPF["lat"], "longitude": NEAR_OBERKAMPF["lon"]},
+            permissions=["geolocation"],
+        ) as page:
+            page.clock.set_fixed_time(FRIDAY_EVENING)
+            page.goto("/login?next=/courier")
+            page.fill("input[name=username]", "courier-1@chaud.demo")
+            page.fill("input[name=password]", "chaud-demo")
+            page.click("form button")
+            page.click("#shift-start")
+            expect(page.locator("#shift-state")).to_have_text("On shift")
+            order_placed = place_order(server)
+            dispatch_once(server, geography, tmp_path, graph_cache)
+            api = server.url + "/api/v1"
+            kitchen = server.headers("kitchen-comptoir-oberkampf@chaud.demo")
+            ticket = order_placed["tickets"][0]["id"]
+            for action in ("start", "ready"):
+                httpx.post(f"{api}/kitchen/tickets/{ticket}/{action}", headers=kitchen)
+            mine = server.headers("courier-1@chaud.demo")
+            pickup = httpx.get(f"{api}/courier/round", headers=mine).json()["stops"][0]
+            # The phone goes to the kitchen, and stays there: the door is 800 m away.
+            page.context.set_geolocation({"latitude": pickup["lat"], "longitude": pickup["lon"]})
+            page.click("li.next button.done")
+            expect(page.locator("li.next.dropoff")).to_be_visible()
+            page.click("li.next button.done")
+            expect(page.locator("#problems form.why")).to_contain_text("Why here?")
+            page.fill("#problems input[name=reason]", "the customer met me at the kitchen")
+            page.click("#problems button.send-why")
+            expect(page.locator("#round-empty")).to_be_visible()
+            page.screenshot(path=str(tmp_path / "asked-why.png"))
+        status = httpx.get(
+            f"{server.url}/api/v1/orders/{order_placed['id']}",
+            headers=server.headers("customer@chaud.demo"),
+        ).json()["status"]
+        assert status == "delivered"

@@ -128,6 +128,14 @@ class Stop(SQLModel, table=True):
     )
     arrived_at: datetime | None = moment_field()
     done_at: datetime | None = moment_field()
+    off_site_m: int | None = Field(
+        default=None, description="How far from the stop the courier said Arrived or Done"
+    )
+    off_site_reason: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Why, as the courier said it: the operator sees it",
+    )
     code_attempts: int = Field(
         default=0,
         sa_column_kwargs={"server_default": "0"},

@@ -11,6 +11,7 @@ from api.schemas.couriers import (
     ShiftPublic,
     ShiftStart,
     ShiftState,
+    StopAction,
 )
 from api.services import couriers as service
 from api.services.geo import locate
@@ -81,12 +82,22 @@ def current_round(
     return service.current_round(session, service.courier_of(session, user.id), geography)
 
 
-@router.post("/stops/{stop_id}/arrived", status_code=204, responses=STOP_ERRORS)
+@router.post(
+    "/stops/{stop_id}/arrived",
+    status_code=204,
+    responses=error_responses(NotFound, Conflict, InvalidInput),
+)
 def arrived(
-    stop_id: IdPath, user: CurrentCourier, session: SessionDep, clock: ClockDep
+    stop_id: IdPath,
+    user: CurrentCourier,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    body: StopAction | None = None,
 ) -> Response:
-    """Say the courier is at the next stop."""
-    service.arrive(session, service.courier_of(session, user.id), stop_id, clock.now())
+    """Say the courier is at the next stop (near it, or with a reason)."""
+    near = service.Nearness(body, settings.arrival_radius_m)
+    service.arrive(session, service.courier_of(session, user.id), stop_id, clock.now(), near)
     session.commit()
     return Response(status_code=204)
 
@@ -101,10 +112,13 @@ def done(
     session: SessionDep,
     clock: ClockDep,
     geography: GeographyDep,
+    settings: SettingsDep,
+    body: StopAction | None = None,
 ) -> RoundPublic:
     """Finish the next stop: a pickup collects the bag, a drop-off at a door delivers the order
-    (at a relay shop, the shop confirms it)."""
+    (at a relay shop, the shop confirms it); near the stop, or with a reason."""
     courier = service.courier_of(session, user.id)
-    service.complete(session, courier, stop_id, clock.now())
+    near = service.Nearness(body, settings.arrival_radius_m)
+    service.complete(session, courier, stop_id, clock.now(), near)
     session.commit()
     return service.current_round(session, courier, geography)

@@ -49,9 +49,11 @@ def alert_thresholds(settings: Settings) -> ops_board.AlertThresholds:
 
 
 @router.get("/board")
-def board(operator: CurrentOperator, session: ReadSessionDep, settings: SettingsDep) -> Board:
+def board(
+    operator: CurrentOperator, session: ReadSessionDep, settings: SettingsDep, clock: ClockDep
+) -> Board:
     """The whole live board: open orders, couriers on shift, kitchens, relay points."""
-    result = ops_board.board(session, alert_thresholds(settings))
+    result = ops_board.board(session, alert_thresholds(settings), clock.now())
     session.commit()
     return result
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.models import StopKind, Vehicle
 
@@ -28,6 +28,17 @@ class ShiftPublic(BaseModel):
     started_at: datetime
     planned_end_at: datetime
     ended_at: datetime | None
+
+
+class StopAction(BaseModel):
+    """Where the courier is when saying Arrived or Done, and why, when far from the stop."""
+
+    model_config = ConfigDict(extra="forbid")
+    lat: Annotated[float | None, Field(ge=-90, le=90)] = None
+    lon: Annotated[float | None, Field(ge=-180, le=180)] = None
+    reason: Annotated[
+        str | None, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)
+    ] = Field(default=None, description="Why here and not at the stop: the operator sees it")
 
 
 class ShiftState(BaseModel):

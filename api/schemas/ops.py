@@ -40,6 +40,8 @@ class AlertKind(StrEnum):
     """A kitchen has not started cooking at its start-cooking time, or not finished in time."""
     STALE_POSITION = "stale_position"
     """A courier on shift has not sent its position for a while."""
+    OFF_SITE = "off_site"
+    """A courier said Arrived or Done away from the stop, with a reason to review."""
 
 
 class Alert(BaseModel):
@@ -66,6 +68,15 @@ class TicketRow(BaseModel):
     prep_minutes: int
 
 
+class OffSite(BaseModel):
+    """A step a courier took away from its stop: how far, why, when."""
+
+    kind: StopKind
+    metres: int | None = Field(description="None: the courier's place was not known")
+    reason: str
+    at: datetime
+
+
 class OrderRow(BaseModel):
     id: int
     status: OrderStatus
@@ -83,6 +94,7 @@ class OrderRow(BaseModel):
     courier_id: int | None = Field(description="Whose round holds its stops")
     pinned_courier_id: int | None
     unplaced_reason: str | None = Field(description="Why the dispatcher left it unplanned")
+    off_site: list[OffSite] = Field(default_factory=list)
     tickets: list[TicketRow]
     alerts: list[Alert]
 

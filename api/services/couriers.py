@@ -1,5 +1,6 @@
 """Couriers at work: shifts, positions, and the stops of their round done one after another."""
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from api.db import for_update
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
     OPEN_ROUND_STATES,
     Courier,
@@ -26,16 +27,23 @@ from api.models import (
     TicketStatus,
     Vehicle,
 )
-from api.schemas.couriers import RoundPublic, ShiftPublic, ShiftState, StopPublic
+from api.schemas.couriers import RoundPublic, ShiftPublic, ShiftState, StopAction, StopPublic
 from api.schemas.doors import display_phone, door_line, street_line
 from api.services import roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
-from api.services.outbox import courier_channel, order_channel, publish, publish_all
+from api.services.outbox import (
+    courier_channel,
+    operator_channel,
+    order_channel,
+    publish,
+    publish_all,
+)
 from api.services.roster import covering
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
+from dispatch.geo.projection import haversine_m
 
 FALLBACK_SHIFT = timedelta(hours=4)
 """A shift started after the courier's usual end lasts this long."""
@@ -380,9 +388,63 @@ def _activate(session: Session, stop: Stop) -> None:
         session.add(round_)
 
 
-def arrive(session: Session, courier: Courier, stop_id: int, now: datetime) -> None:
+@dataclass(frozen=True)
+class Nearness:
+    """Where the courier says it is, and how near a stop it must be (None: no check)."""
+
+    action: StopAction | None
+    radius_m: float | None
+
+
+def _check_near(
+    session: Session, courier: Courier, stop: Stop, near: Nearness, now: datetime
+) -> None:
+    """At the stop, or a reason: the operator sees how far and why (a customer met on the
+    corner, a door the map places wrong). A position sent with the step moves the courier."""
+    action = near.action or StopAction()
+    if action.lat is not None and action.lon is not None:
+        _move(session, courier, action.lat, action.lon, now)
+    if near.radius_m is None:
+        return
+    distance = (
+        round(float(haversine_m(courier.lat, courier.lon, stop.lat, stop.lon)))
+        if courier.lat is not None and courier.lon is not None
+        else None
+    )
+    if distance is not None and distance <= near.radius_m:
+        return
+    where = f"{distance} m from this stop" if distance is not None else "not located"
+    if not action.reason:
+        raise InvalidInput(
+            [
+                {
+                    "field": "reason",
+                    "reason": f"You are {where} (more than {near.radius_m:.0f} m): come "
+                    "closer, or say why",
+                }
+            ]
+        )
+    stop.off_site_m, stop.off_site_reason = distance, action.reason
+    session.add(stop)
+    publish(
+        session,
+        operator_channel(stop.order_id),
+        "stop.off_site",
+        {"order_id": stop.order_id, "stop_id": stop.id, "metres": distance, "at": now.isoformat()},
+    )
+    touch(session, orders=[stop.order_id])
+
+
+def arrive(
+    session: Session,
+    courier: Courier,
+    stop_id: int,
+    now: datetime,
+    near: Nearness = Nearness(None, None),
+) -> None:
     courier = lock_courier(session, courier)
     stop, _ = _next_stop(session, courier, stop_id)
+    _check_near(session, courier, stop, near, now)
     if stop.arrived_at is None:
         stop.arrived_at = now
         session.add(stop)
@@ -390,10 +452,17 @@ def arrive(session: Session, courier: Courier, stop_id: int, now: datetime) -> N
     session.flush()
 
 
-def complete(session: Session, courier: Courier, stop_id: int, now: datetime) -> None:
+def complete(
+    session: Session,
+    courier: Courier,
+    stop_id: int,
+    now: datetime,
+    near: Nearness = Nearness(None, None),
+) -> None:
     """A pickup hands the kitchen's bag over; a drop-off delivers the order."""
     courier = lock_courier(session, courier)
     stop, _ = _next_stop(session, courier, stop_id)
+    _check_near(session, courier, stop, near, now)
     order, tickets = lock_order(session, stop.order_id)
     assert courier.id is not None
     if order.status is OrderStatus.CANCELLED:

@@ -52,6 +52,7 @@ from api.schemas.ops import (
     CourierRow,
     KitchenRow,
     NextStop,
+    OffSite,
     OrderRow,
     RelayRow,
     TicketRow,
@@ -90,10 +91,21 @@ def board_state(status: OrderStatus, tickets: Iterable[TicketStatus]) -> BoardSt
 
 def order_alerts(row: OrderRow, limits: AlertThresholds) -> list[Alert]:
     """The alerts an order row raises, each from when it holds."""
-    if row.board_state in (BoardState.DELIVERED, BoardState.CANCELLED):
-        return []
     subject = f"order:{row.id}"
-    alerts = []
+    # A step away from the stop is reviewed even once the order is over.
+    alerts = [
+        Alert(
+            kind=AlertKind.OFF_SITE,
+            at=step.at,
+            text=f"Order #{row.id}: {step.kind.value} done "
+            + (f"{step.metres} m from the stop" if step.metres is not None else "unlocated")
+            + f": {step.reason}",
+            subject=subject,
+        )
+        for step in row.off_site
+    ]
+    if row.board_state in (BoardState.DELIVERED, BoardState.CANCELLED):
+        return alerts
     for ticket in row.tickets:
         if ticket.status is TicketStatus.NEW:
             alerts.append(
@@ -188,6 +200,21 @@ def order_rows(session: Session, order_ids: Iterable[int]) -> list[OrderRow]:
         ).all()
     )
     holder = holders(session, ids)
+    placed = {order.id: order.placed_at for order in orders}
+    off_site: dict[int, list[OffSite]] = defaultdict(list)
+    for stop in session.exec(
+        select(Stop)
+        .where(col(Stop.order_id).in_(ids), col(Stop.off_site_reason).is_not(None))
+        .order_by(col(Stop.id))
+    ):
+        off_site[stop.order_id].append(
+            OffSite(
+                kind=stop.kind,
+                metres=stop.off_site_m,
+                reason=stop.off_site_reason or "",
+                at=stop.done_at or stop.arrived_at or placed[stop.order_id],
+            )
+        )
     rows = []
     for order in orders:
         assert order.id is not None
@@ -208,6 +235,7 @@ def order_rows(session: Session, order_ids: Iterable[int]) -> list[OrderRow]:
             courier_id=holder.get(order.id),
             pinned_courier_id=order.pinned_courier_id,
             unplaced_reason=order.unplaced_reason,
+            off_site=off_site[order.id],
             tickets=[_ticket_row(t, names.get(t.restaurant_id, "")) for t in tickets[order.id]],
             alerts=[],
         )
@@ -353,12 +381,27 @@ def operator_sequences(session: Session) -> dict[str, int]:
     return {channel: found.get(channel, 0) for channel in OPERATOR_CHANNELS}
 
 
-def board(session: Session, limits: AlertThresholds) -> Board:
-    """The whole board: open orders, couriers on shift or with stops, every kitchen."""
+OFF_SITE_REVIEW = timedelta(hours=12)
+"""An order whose courier stepped away from a stop stays on the board this long, to review."""
+
+
+def board(session: Session, limits: AlertThresholds, now: datetime) -> Board:
+    """The whole board: open orders (and ended ones with a step to review), couriers on shift
+    or with stops, every kitchen."""
     # The sequence first: an event committed while the rest is read is sent again, never lost.
     seqs = operator_sequences(session)
+    to_review = (
+        select(Stop.order_id)
+        .where(
+            col(Stop.off_site_reason).is_not(None),
+            sa.func.coalesce(Stop.done_at, Stop.arrived_at) >= now - OFF_SITE_REVIEW,
+        )
+        .scalar_subquery()
+    )
     open_orders = session.exec(
-        select(Order.id).where(col(Order.status).in_(OPEN_ORDER_STATES))
+        select(Order.id).where(
+            sa.or_(col(Order.status).in_(OPEN_ORDER_STATES), col(Order.id).in_(to_review))
+        )
     ).all()
     couriers = session.exec(select(Courier.id).where(col(Courier.on_shift))).all()
     relays = session.exec(select(RelayPoint).order_by(col(RelayPoint.id))).all()

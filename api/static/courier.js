@@ -111,11 +111,38 @@
     return node;
   }
 
-  async function act(stop, action) {
-    const result = await courier(`/stops/${stop.id}/${action}`, { method: "POST" });
+  // Each step says where the courier is; far from the stop, the server asks why.
+  async function act(stop, action, reason) {
+    const body = {};
+    try { position = await here(); Object.assign(body, position); } catch (error) { /* the last one counts */ }
+    if (reason) body.reason = reason;
+    const result = await courier(`/stops/${stop.id}/${action}`, { method: "POST", json: body });
+    const problem = !result.ok && result.body && Array.isArray(result.body.detail) ? result.body.detail[0] : null;
+    if (problem && problem.field === "reason") { askWhy(stop, action, problem.reason); return; }
     say(result.ok ? null : result.body);
     lastRound = "";
     refresh();
+  }
+
+  function askWhy(stop, action, text) {
+    const box = document.getElementById("problems");
+    box.innerHTML = "";
+    const form = document.createElement("form");
+    form.className = "why";
+    const label = document.createElement("label");
+    label.textContent = `${text}. Why here? (the operator sees it) `;
+    const input = document.createElement("input");
+    input.name = "reason";
+    input.required = true;
+    input.minLength = 3;
+    input.maxLength = 200;
+    label.appendChild(input);
+    const send = button("Send with this reason", "send-why", () => {});
+    send.type = "submit";
+    form.append(label, send);
+    form.onsubmit = (event) => { event.preventDefault(); act(stop, action, input.value.trim()); };
+    box.appendChild(form);
+    input.focus();
   }
 
   let position = null;

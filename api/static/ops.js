@@ -94,8 +94,9 @@ function activeAlerts() {
   const now = Date.now();
   const alerts = [];
   for (const order of board.orders.values()) {
-    if (ENDED.has(order.board_state)) continue;
-    for (const alert of order.alerts) if (Date.parse(alert.at) <= now) alerts.push(alert);
+    // An ended order keeps only what is left to review: a step its courier took off site.
+    const kept = ENDED.has(order.board_state) ? order.alerts.filter((a) => a.kind === "off_site") : order.alerts;
+    for (const alert of kept) if (Date.parse(alert.at) <= now) alerts.push(alert);
   }
   for (const courier of board.couriers.values()) {
     if (!courier.on_shift) continue;
