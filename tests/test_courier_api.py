@@ -74,6 +74,9 @@ def test_stops_are_done_in_order_and_bags_only_when_ready(
     assert r.json()["detail"]["current_status"] == "carrying"
     assert client.post(f"/api/v1/courier/stops/{door['id']}/done", headers=mine).status_code == 200
     assert client.post("/api/v1/courier/shift/end", headers=mine).status_code == 200
+    [shift] = client.get("/api/v1/courier/shifts", headers=mine).json()
+    assert (shift["pickups"], shift["deliveries"], shift["off_site_steps"]) == (1, 1, 0)
+    assert shift["ended_at"] is not None
 
 
 def test_shift_rules(

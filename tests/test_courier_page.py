@@ -159,7 +159,11 @@ def test_far_from_the_door_the_page_asks_why(
             page.fill("#problems input[name=reason]", "the customer met me at the kitchen")
             page.click("#problems button.send-why")
             expect(page.locator("#round-empty")).to_be_visible()
-            page.screenshot(path=str(tmp_path / "asked-why.png"))
+            history = page.locator("#shift-history tbody tr").first
+            expect(history).to_contain_text("(on)")
+            expect(history.locator("td").nth(3)).to_have_text("1")  # one delivery
+            expect(history.locator("td").nth(4)).to_have_text("1")  # done off site, with why
+            page.screenshot(path=str(tmp_path / "asked-why.png"), full_page=True)
         status = httpx.get(
             f"{server.url}/api/v1/orders/{order_placed['id']}",
             headers=server.headers("customer@chaud.demo"),

@@ -1,6 +1,8 @@
 """A courier's shift, position and round; a courier sees only its own round."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
@@ -11,6 +13,7 @@ from api.schemas.couriers import (
     ShiftPublic,
     ShiftStart,
     ShiftState,
+    ShiftSummary,
     StopAction,
 )
 from api.services import couriers as service
@@ -43,6 +46,18 @@ def start_shift(
 def shift(user: CurrentCourier, session: SessionDep) -> ShiftState:
     """Whether the courier is on shift now, and since when."""
     return service.shift_state(session, service.courier_of(session, user.id))
+
+
+@router.get("/shifts", responses=error_responses(NotFound))
+def shifts(
+    user: CurrentCourier,
+    session: SessionDep,
+    clock: ClockDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[ShiftSummary]:
+    """The courier's last shifts, newest first: hours, pickups, deliveries."""
+    courier = service.courier_of(session, user.id)
+    return service.shift_history(session, courier, clock.now(), limit)
 
 
 @router.post("/shift/end", responses=error_responses(NotFound, Conflict))

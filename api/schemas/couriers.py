@@ -30,6 +30,18 @@ class ShiftPublic(BaseModel):
     ended_at: datetime | None
 
 
+class ShiftSummary(BaseModel):
+    """One shift worked, as the courier's history shows it."""
+
+    started_at: datetime
+    ended_at: datetime | None
+    vehicle: Vehicle
+    minutes: int = Field(description="Worked so far, or in all once ended")
+    pickups: int
+    deliveries: int = Field(description="Doors reached and parcels handed to relay shops")
+    off_site_steps: int = Field(description="Steps done away from their stop, with a reason")
+
+
 class StopAction(BaseModel):
     """Where the courier is when saying Arrived or Done, and why, when far from the stop."""
 

@@ -27,7 +27,14 @@ from api.models import (
     TicketStatus,
     Vehicle,
 )
-from api.schemas.couriers import RoundPublic, ShiftPublic, ShiftState, StopAction, StopPublic
+from api.schemas.couriers import (
+    RoundPublic,
+    ShiftPublic,
+    ShiftState,
+    ShiftSummary,
+    StopAction,
+    StopPublic,
+)
 from api.schemas.doors import display_phone, door_line, street_line
 from api.services import roster
 from api.services.kitchen import announce_ticket
@@ -80,6 +87,44 @@ def _shift_public(courier: Courier, shift: CourierShift) -> ShiftPublic:
         planned_end_at=shift.planned_end_at,
         ended_at=shift.ended_at,
     )
+
+
+def shift_history(
+    session: Session, courier: Courier, now: datetime, limit: int
+) -> list[ShiftSummary]:
+    """The courier's last shifts, newest first, with what was done in each."""
+    shifts = session.exec(
+        select(CourierShift)
+        .where(CourierShift.courier_id == courier.id)
+        .order_by(col(CourierShift.started_at).desc(), col(CourierShift.id).desc())
+        .limit(limit)
+    ).all()
+    if not shifts:
+        return []
+    done = session.exec(
+        select(Stop.kind, Stop.done_at, Stop.off_site_reason)
+        .join(Round, col(Round.id) == col(Stop.round_id))
+        .where(
+            Round.courier_id == courier.id,
+            col(Stop.done_at) >= min(s.started_at for s in shifts),
+        )
+    ).all()
+    summaries = []
+    for shift in shifts:
+        end = shift.ended_at or now
+        steps = [s for s in done if s[1] is not None and shift.started_at <= s[1] <= end]
+        summaries.append(
+            ShiftSummary(
+                started_at=shift.started_at,
+                ended_at=shift.ended_at,
+                vehicle=shift.vehicle,
+                minutes=int((end - shift.started_at).total_seconds() // 60),
+                pickups=sum(1 for kind, _, _ in steps if kind is StopKind.PICKUP),
+                deliveries=sum(1 for kind, _, _ in steps if kind is StopKind.DROPOFF),
+                off_site_steps=sum(1 for _, _, why in steps if why),
+            )
+        )
+    return summaries
 
 
 def shift_state(session: Session, courier: Courier) -> ShiftState:

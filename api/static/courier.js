@@ -160,11 +160,27 @@
     const signature = JSON.stringify([round.stops.map((s) => [s.id, s.eta, s.leave_at, s.arrived_at, s.done_at, s.phone]), round.next_stop_id]);
     if (signature === lastRound) return;  // redraw only when the plan changed
     lastRound = signature;
+    loadHistory();  // the plan moved: a stop was done, or the shift began or ended
     const list = document.getElementById("round-stops");
     list.innerHTML = "";
     round.stops.forEach((stop) => list.appendChild(stopItem(stop, round)));
     document.getElementById("round-empty").hidden = round.stops.some((s) => !s.done_at);
     drawMap(round, position);
+  }
+
+  async function loadHistory() {
+    const result = await courier("/shifts?limit=10");
+    if (!result.ok) return;
+    const body = document.querySelector("#shift-history tbody");
+    body.innerHTML = "";
+    for (const shift of result.body) {
+      const row = body.insertRow();
+      const day = new Date(shift.started_at).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", timeZone: document.documentElement.dataset.timezone });
+      const hours = `${Math.floor(shift.minutes / 60)} h ${String(shift.minutes % 60).padStart(2, "0")}` + (shift.ended_at ? "" : " (on)");
+      for (const text of [`${day} ${Chaud.time(shift.started_at)}`, hours, shift.pickups, shift.deliveries, shift.off_site_steps]) {
+        row.insertCell().textContent = String(text);
+      }
+    }
   }
 
   function setShift(on) {
