@@ -37,10 +37,12 @@ def chromium() -> Iterator[Browser]:
 
 @contextmanager
 def page_on(base_url: str, screenshot: Path, **context_options: Any) -> Iterator[Page]:
-    """A page of a fresh browser context in Paris, French; its last state is saved on exit."""
+    """A page of a fresh browser context in Paris, in English (the French pages have their own
+    test); its last state is saved on exit."""
     with chromium() as browser:
         context = browser.new_context(
-            base_url=base_url, locale="fr-FR", timezone_id="Europe/Paris", **context_options
+            base_url=base_url,
+            **{"locale": "en-GB", "timezone_id": "Europe/Paris", **context_options},
         )
         page = context.new_page()
         page.set_default_timeout(15_000)

@@ -220,3 +220,25 @@ def test_a_guest_signs_up_keeps_the_street_and_the_notes_and_finds_the_order(
     page.click("#sign-out-button")
     page.wait_for_url(server.url + "/")
     expect(page.locator("#login-link")).to_have_text("Sign in")
+
+
+def test_a_french_browser_gets_french_pages_and_can_switch(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    with page_on(server.url, tmp_path / "fr.png", locale="fr-FR") as page:
+        page.goto("/")
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.locator("h1")).to_have_text("Les cuisines de l'alliance")
+        page.goto("/r/pho-turenne")
+        page.locator("li.dish", has_text="Nems (4)").locator("button.add").click()
+        page.goto("/cart")
+        expect(page.locator("#quote-button")).to_have_text("Voir le prix")
+        page.fill("#street", "Rue Oberkampf")
+        page.click("#quote-button")
+        # The script's words come from the same catalog as the page's.
+        expect(page.locator("#problems")).to_contain_text("Choisissez où livrer")
+        page.click("#lang-en")
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        expect(page.locator("#quote-button")).to_have_text("Get a quote")
+        page.goto("/")  # the choice stays
+        expect(page.locator("h1")).to_have_text("The alliance's kitchens")

@@ -28,7 +28,7 @@ def server(tmp_path: Path, graph_cache: Path) -> Iterator[LiveServer]:
 
 
 def in_paris(browser: Browser, base_url: str) -> Page:
-    context = browser.new_context(base_url=base_url, locale="fr-FR", timezone_id="Europe/Paris")
+    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id="Europe/Paris")
     page = context.new_page()
     page.set_default_timeout(15_000)
     return page

@@ -2,12 +2,14 @@
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import ClockDep, SessionDep, SettingsDep
 from api.errors import NotFound
+from api.models import Language
+from api.pages import i18n
 from api.schemas.common import IdPath
 from api.services import catalogue
 from dispatch.geo.drawing import ATTRIBUTION
@@ -16,7 +18,8 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates"
 TEMPLATES.env.globals["attribution"] = ATTRIBUTION
 TEMPLATES.env.filters["euros"] = lambda cents: f"{cents / 100:.2f} €".replace(".", ",")
 
-router = APIRouter(include_in_schema=False)
+i18n.install(TEMPLATES)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(i18n.page_language)])
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -60,6 +63,15 @@ def cart(request: Request, session: SessionDep) -> HTMLResponse:
 def login(request: Request) -> HTMLResponse:
     """Sign in (the token stays in this browser)."""
     return TEMPLATES.TemplateResponse(request, "login.html", {})
+
+
+@router.get("/lang/{language}")
+def set_language(language: Language, request: Request, next: str = "/") -> RedirectResponse:
+    """Show the site in this language from now on (a cookie), then go back."""
+    back = next if next.startswith("/") and not next.startswith(("//", "/\\")) else "/"
+    response = RedirectResponse(back, status_code=303)
+    response.set_cookie(i18n.COOKIE, language.value, max_age=365 * 24 * 3600, samesite="lax")
+    return response
 
 
 @router.get("/signup", response_class=HTMLResponse)

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from api.errors import ChaudError
+from api.pages import i18n
 from api.pages.customer import TEMPLATES
 
 Handler = Callable[[Request, Exception], Awaitable[Response]]
@@ -29,6 +30,7 @@ def _page_or(json_handler: Handler) -> Handler:
     async def handle(request: Request, error: Exception) -> Response:
         status = getattr(error, "status_code", 500)
         if status == 404 and wants_page(request):
+            i18n.use(i18n.choose(request))
             return TEMPLATES.TemplateResponse(
                 request, "404.html", {"path": request.url.path}, status_code=404
             )

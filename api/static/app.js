@@ -6,14 +6,15 @@ const API = "/api/v1";
 const CART_KEY = "chaud.cart";
 const TOKEN_KEY = "chaud.token";
 const HOME_OF_ROLE = { operator: "/ops", kitchen: "/kitchen", courier: "/courier", relay: "/relay", customer: "/" };
+const t = (message, values) => Chaud.t(message, values);  // the page's language
 const STATUS_LABELS = {
-  placed: "Placed", confirmed: "Confirmed", in_preparation: "In preparation",
-  out_for_delivery: "On its way", delivered: "Delivered", cancelled: "Cancelled",
-  at_relay: "Ready at the relay point", collected: "Collected",
+  placed: t("Placed"), confirmed: t("Confirmed"), in_preparation: t("In preparation"),
+  out_for_delivery: t("On its way"), delivered: t("Delivered"), cancelled: t("Cancelled"),
+  at_relay: t("Ready at the relay point"), collected: t("Collected"),
 };
 const TICKET_LABELS = {
-  new: "waiting for the kitchen", accepted: "accepted", preparing: "cooking", ready: "ready",
-  picked_up: "picked up", refused: "refused", cancelled: "cancelled",
+  new: t("waiting for the kitchen"), accepted: t("accepted"), preparing: t("cooking"), ready: t("ready"),
+  picked_up: t("picked up"), refused: t("refused"), cancelled: t("cancelled"),
 };
 
 // Shared with every page (chaud.js): money, times in the alliance's zone, the API.
@@ -39,10 +40,10 @@ function showCount() {
 // What each field the API names is called on the page, so a refusal reads "Phone: not a valid
 // phone number" rather than "body.destination.phone".
 const FIELD_LABELS = {
-  lines: "Cart", destination: "Delivery address", "destination.house_number": "Number",
-  "destination.floor": "Floor", "destination.door_code": "Door code", "destination.phone": "Phone",
-  "destination.notes": "Notes", "destination.relay_point_id": "Relay point", deliver_at: "When",
-  email: "E-mail", password: "Password", name: "Name",
+  lines: t("Cart"), destination: t("Delivery address"), "destination.house_number": t("Number"),
+  "destination.floor": t("Floor"), "destination.door_code": t("Door code"), "destination.phone": t("Phone"),
+  "destination.notes": t("Notes"), "destination.relay_point_id": t("Relay point"), deliver_at: t("When"),
+  email: t("E-mail"), password: t("Password"), name: t("Name"),
 };
 
 function fieldLabel(field) {
@@ -56,7 +57,7 @@ function showProblems(body) {
   box.innerHTML = "";
   if (!body) return;
   const items = Array.isArray(body.detail) ? body.detail
-    : [{ field: "", reason: typeof body.detail === "string" ? body.detail : (body.detail && body.detail.reason) || "Something went wrong, please try again." }];
+    : [{ field: "", reason: typeof body.detail === "string" ? body.detail : (body.detail && body.detail.reason) || t("Something went wrong, please try again.") }];
   for (const item of items) {
     const line = document.createElement("p");
     const label = fieldLabel(item.field);
@@ -78,8 +79,9 @@ function setUpMenu() {
         price_cents: Number(button.dataset.price), restaurant: button.dataset.restaurant,
       });
       saveCart(cart);
-      button.textContent = "Added ✓";
-      setTimeout(() => { button.textContent = "Add"; }, 1200);
+      const label = button.textContent;
+      button.textContent = t("Added ✓");
+      setTimeout(() => { button.textContent = label; }, 1200);
     });
   }
 }
@@ -98,7 +100,8 @@ function renderCart() {
     item.className = "line";
     item.innerHTML = `<span class="qty"></span> <span class="name"></span> <small></small>
       <span class="steps"><button class="less" aria-label="one less">−</button><button class="more" aria-label="one more">+</button></span>
-      <input class="note" maxlength="200" placeholder="Note for the kitchen (no onions…)">`;
+      <input class="note" maxlength="200">`;
+    item.querySelector("input.note").placeholder = t("Note for the kitchen (no onions…)");
     const note = item.querySelector("input.note");
     note.value = line.note || "";
     // A changed note is a new order attempt: a new idempotency key, as for any change.
@@ -136,8 +139,8 @@ function fillDoor(address) {
 
 // Refused before asking the server, in the customer's words.
 function cartProblem(body) {
-  if (!body.lines.length) return "Your cart is empty: add a dish from a kitchen first.";
-  if (!body.destination) return "Choose where to deliver: a saved address, a street from the list, or a relay point.";
+  if (!body.lines.length) return t("Your cart is empty: add a dish from a kitchen first.");
+  if (!body.destination) return t("Choose where to deliver: a saved address, a street from the list, or a relay point.");
   return null;
 }
 
@@ -168,15 +171,15 @@ function renderQuote(quote) {
   const table = document.getElementById("quote-table");
   const rows = quote.lines.map((l) => [`${l.quantity} × ${l.dish_name}`, euros(l.line_total_cents)]);
   const fee = quote.fee;
-  rows.push(["Subtotal", euros(quote.subtotal_cents)]);
-  rows.push(["Delivery: base", euros(fee.base_cents)]);
-  if (fee.extra_restaurants) rows.push([`Delivery: ${fee.extra_restaurants} extra kitchen(s)`, euros(fee.extra_restaurants_cents)]);
-  if (fee.extra_distance_m) rows.push([`Delivery: ${fee.extra_distance_m} m extra ride`, euros(fee.extra_distance_cents)]);
-  rows.push(["Total", euros(quote.total_cents)]);
+  rows.push([t("Subtotal"), euros(quote.subtotal_cents)]);
+  rows.push([t("Delivery: base"), euros(fee.base_cents)]);
+  if (fee.extra_restaurants) rows.push([t("Delivery: {n} extra kitchen(s)", { n: fee.extra_restaurants }), euros(fee.extra_restaurants_cents)]);
+  if (fee.extra_distance_m) rows.push([t("Delivery: {m} m extra ride", { m: fee.extra_distance_m }), euros(fee.extra_distance_cents)]);
+  rows.push([t("Total"), euros(quote.total_cents)]);
   const to = quote.destination;
-  rows.push(["Deliver to", [to.house_number, to.address].filter(Boolean).join(" ") +
-    (to.floor ? `, floor ${to.floor}` : "") + (to.door_code ? `, code ${to.door_code}` : "")]);
-  rows.push(["Estimated delivery", localTime(quote.estimated_delivery_at)]);
+  rows.push([t("Deliver to"), [to.house_number, to.address].filter(Boolean).join(" ") +
+    (to.floor ? ", " + t("floor {floor}", { floor: to.floor }) : "") + (to.door_code ? ", " + t("code {code}", { code: to.door_code }) : "")]);
+  rows.push([t("Estimated delivery"), localTime(quote.estimated_delivery_at)]);
   table.innerHTML = "";
   for (const [label, value] of rows) {
     const tr = table.insertRow();
@@ -188,9 +191,9 @@ function renderQuote(quote) {
 
 // How sure the door's pin is, in words the customer can act on.
 const PRECISION = {
-  exact: "Door found.",
-  interpolated: "Door placed between known numbers of the street.",
-  estimated: "Door placed by the street's numbering: add a note if the entrance is elsewhere.",
+  exact: t("Door found."),
+  interpolated: t("Door placed between known numbers of the street."),
+  estimated: t("Door placed by the street's numbering: add a note if the entrance is elsewhere."),
 };
 
 function showPrecision(match) {
@@ -353,9 +356,9 @@ async function setUpAccount() {
     item.className = "line";
     const text = document.createElement("span");
     text.textContent = `${a.label}: ${[a.house_number, a.address].filter(Boolean).join(" ")}` +
-      (a.door_code ? `, code ${a.door_code}` : "");
+      (a.door_code ? ", " + t("code {code}", { code: a.door_code }) : "");
     const remove = document.createElement("button");
-    remove.textContent = "Remove";
+    remove.textContent = t("Remove");
     remove.onclick = async () => { if ((await api(`/me/addresses/${a.id}`, { method: "DELETE" })).ok) item.remove(); };
     item.append(text, remove);
     list.appendChild(item);
@@ -399,10 +402,10 @@ function drawOrder(order) {
   const to = order.destination;
   const points = [[to.lat, to.lon]];
   L.circleMarker([to.lat, to.lon], { renderer: svg, radius: 8, color: "#fff", weight: 2, fillColor: "#1e9d4a", fillOpacity: 1, className: "destination" })
-    .bindTooltip(to.kind === "relay_point" ? to.relay_point_name : "Your door").addTo(orderLayers);
+    .bindTooltip(to.kind === "relay_point" ? to.relay_point_name : t("Your door")).addTo(orderLayers);
   if (order.courier) {
     L.circleMarker([order.courier.lat, order.courier.lon], { renderer: svg, radius: 8, color: "#fff", weight: 2, fillColor: "#c2410c", fillOpacity: 1, className: "courier" })
-      .bindTooltip("Your courier, at " + Chaud.time(order.courier.at)).addTo(orderLayers);
+      .bindTooltip(t("Your courier, at {time}", { time: Chaud.time(order.courier.at) })).addTo(orderLayers);
     points.push([order.courier.lat, order.courier.lon]);
   }
   orderMap.fitBounds(points, { padding: [40, 40], maxZoom: 16 });
@@ -417,16 +420,16 @@ async function followOrder(orderId) {
   // The estimate stops once the food has arrived: then it is the real time.
   const eta = document.getElementById("order-eta");
   eta.previousSibling.textContent = order.delivered_at
-    ? (order.destination.kind === "relay_point" ? "At the shop since: " : "Delivered at: ")
-    : "Estimated delivery: ";
+    ? (order.destination.kind === "relay_point" ? t("At the shop since:") + " " : t("Delivered at:") + " ")
+    : t("Estimated delivery:") + " ";
   eta.textContent = order.status === "cancelled" ? "—"
     : localTime(order.delivered_at || order.estimated_delivery_at || order.promised_at);
   const tickets = document.getElementById("order-tickets");
   tickets.innerHTML = "";
-  for (const t of order.tickets) {
+  for (const ticket of order.tickets) {
     const item = document.createElement("li");
-    item.textContent = `${t.restaurant_name}: ${TICKET_LABELS[t.status] || t.status}` +
-      (t.refuse_reason ? ` (${t.refuse_reason})` : "");
+    item.textContent = `${ticket.restaurant_name}: ${TICKET_LABELS[ticket.status] || ticket.status}` +
+      (ticket.refuse_reason ? ` (${ticket.refuse_reason})` : "");
     tickets.appendChild(item);
   }
   const timeline = document.getElementById("order-timeline");
@@ -436,14 +439,14 @@ async function followOrder(orderId) {
     item.textContent = `${localTime(entry.at)} ${STATUS_LABELS[entry.status]}` + (entry.note ? ` — ${entry.note}` : "");
     timeline.appendChild(item);
   }
-  document.getElementById("order-total").textContent = "Total: " + euros(order.total_cents);
+  document.getElementById("order-total").textContent = t("Total:") + " " + euros(order.total_cents);
   drawOrder(order);
   const code = document.getElementById("relay-code");
   if (order.relay_code) { code.hidden = false; code.querySelector("strong").textContent = order.relay_code; }
   const relay = document.getElementById("relay-point");
   if (order.destination.kind === "relay_point") {
     relay.hidden = false;
-    relay.textContent = `Collect at ${order.destination.address}, open ${order.destination.relay_hours}`;
+    relay.textContent = t("Collect at {place}, open {hours}", { place: order.destination.address, hours: order.destination.relay_hours });
   }
   const cancel = document.getElementById("cancel-button");
   cancel.hidden = !["placed", "confirmed"].includes(order.status);
@@ -461,7 +464,7 @@ document.addEventListener("DOMContentLoaded", () => {
   }
   if (localStorage.getItem(TOKEN_KEY)) {
     const link = document.getElementById("login-link");
-    if (link) { link.textContent = "Account"; link.href = "/account"; }
+    if (link) { link.textContent = t("Account"); link.href = "/account"; }
   }
   if (document.querySelector("button.add")) setUpMenu();
   if (document.getElementById("cart-lines")) setUpCart();

@@ -6,6 +6,18 @@ window.Chaud = (() => {
   const zone = () => document.documentElement.dataset.timezone || "Europe/Paris";
   const lang = () => document.documentElement.lang || "fr";
 
+  // A message in the page's language: the page's catalog (api/pages/i18n.py), English when
+  // it has none; {name} placeholders are filled from ``values``.
+  let catalog = null;
+  function t(message, values = {}) {
+    if (catalog === null) {
+      const node = document.getElementById("i18n");
+      try { catalog = node ? JSON.parse(node.textContent) : {}; } catch { catalog = {}; }
+    }
+    const text = catalog[message] || message;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+  }
+
   function token() { return localStorage.getItem(TOKEN_KEY); }
   function setToken(value) {
     if (value) localStorage.setItem(TOKEN_KEY, value); else localStorage.removeItem(TOKEN_KEY);
@@ -35,7 +47,7 @@ window.Chaud = (() => {
     }
     if (detail && typeof detail === "object" && detail.reason) return detail.reason;
     if (typeof detail === "string") return detail;
-    return "Something went wrong, please try again.";
+    return t("Something went wrong, please try again.");
   }
 
   // "19:42" in the alliance's time zone, whatever the device's.
@@ -88,5 +100,5 @@ window.Chaud = (() => {
     return map;
   }
 
-  return { token, setToken, api, problemText, time, euros, follow, streetsMap };
+  return { t, token, setToken, api, problemText, time, euros, follow, streetsMap };
 })();

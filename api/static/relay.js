@@ -52,6 +52,10 @@
 
   function render(parcels) {
     const body = document.querySelector("#parcels tbody");
+    // A code being typed survives the list's refresh, and so does the cursor in it.
+    const typed = new Map([...body.querySelectorAll("input.code")].map((i) => [i.closest("tr").dataset.orderId, i.value]));
+    const focused = document.activeElement && document.activeElement.matches("input.code")
+      ? document.activeElement.closest("tr").dataset.orderId : null;
     body.innerHTML = "";
     document.getElementById("parcels-empty").hidden = parcels.length > 0;
     for (const parcel of parcels) {
@@ -64,6 +68,9 @@
         row.insertCell().textContent = text;
       }
       row.appendChild(actions(parcel));
+      const code = row.querySelector("input.code");
+      if (code && typed.has(row.dataset.orderId)) code.value = typed.get(row.dataset.orderId);
+      if (code && focused === row.dataset.orderId) code.focus();
     }
   }
 
