@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         description="A courier says Arrived or Delivered within this distance of the stop, or "
         "gives a reason the operator sees; unset (empty): no check",
     )
+    courier_pay_hour_cents: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        default=1200, description="What a courier earns per hour of shift, in cents"
+    )
+    courier_pay_drop_cents: Annotated[int, Field(ge=0, le=100_000)] = Field(
+        default=200, description="… and per order brought to a door or a relay shop, in cents"
+    )
     smtp_host: str | None = Field(
         default=None, description="The mail server the customers' mails go through; unset: none"
     )

@@ -2,12 +2,15 @@
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from api.pages import i18n
+
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
-router = APIRouter(include_in_schema=False)
+i18n.install(TEMPLATES)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(i18n.page_language)])
 
 
 @router.get("/kitchen", response_class=HTMLResponse)

@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.clock import FixedClock
+from api.services.couriers import PayRule
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, cycle
@@ -76,6 +77,8 @@ def test_stops_are_done_in_order_and_bags_only_when_ready(
     assert client.post("/api/v1/courier/shift/end", headers=mine).status_code == 200
     [shift] = client.get("/api/v1/courier/shifts", headers=mine).json()
     assert (shift["pickups"], shift["deliveries"], shift["off_site_steps"]) == (1, 1, 0)
+    # The clock stood still: no minute worked, one delivery at its rate.
+    assert (shift["minutes"], shift["earned_cents"]) == (0, settings.courier_pay_drop_cents)
     assert shift["ended_at"] is not None
 
 
@@ -100,3 +103,10 @@ def test_shift_rules(
     ended = client.post("/api/v1/courier/shift/end", headers=mine)
     assert ended.status_code == 200
     assert ended.json()["on_shift"] is False
+
+
+def test_a_shifts_pay_is_its_minutes_and_deliveries_in_whole_cents() -> None:
+    pay = PayRule(hour_cents=1190, drop_cents=200)
+    assert pay.earned(60, 0) == 1190
+    assert pay.earned(90, 3) == 1785 + 600
+    assert pay.earned(1, 0) == 19  # 19.83 cents a minute, rounded down: never paid twice

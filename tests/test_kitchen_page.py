@@ -129,3 +129,13 @@ def test_a_wrong_account_is_told_so_not_offline(page: Page) -> None:
     expect(page.locator("#refused")).to_contain_text("sign in with your kitchen's account")
     page.wait_for_timeout(1500)
     expect(page.locator("#offline")).to_be_hidden()
+
+
+def test_a_french_tablet_reads_french(server: LiveServer, tmp_path: Path) -> None:
+    with page_on(server.url, tmp_path / "fr.png", locale="fr-FR") as page:
+        sign_in_kitchen(page)
+        expect(page.locator("#pause")).to_have_text("Suspendre les commandes")
+        order = place_order(server, "Nems (4)")
+        card = page.locator(f".ticket[data-ticket-id='{order['tickets'][0]['id']}']")
+        expect(card.locator(".start")).to_have_text("Lancer maintenant")
+        expect(card.locator("button.next")).to_have_text("Accepter")

@@ -53,11 +53,13 @@ def shifts(
     user: CurrentCourier,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[ShiftSummary]:
-    """The courier's last shifts, newest first: hours, pickups, deliveries."""
+    """The courier's last shifts, newest first: hours, pickups, deliveries, earnings."""
     courier = service.courier_of(session, user.id)
-    return service.shift_history(session, courier, clock.now(), limit)
+    pay = service.PayRule(settings.courier_pay_hour_cents, settings.courier_pay_drop_cents)
+    return service.shift_history(session, courier, clock.now(), limit, pay)
 
 
 @router.post("/shift/end", responses=error_responses(NotFound, Conflict))

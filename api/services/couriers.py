@@ -89,8 +89,19 @@ def _shift_public(courier: Courier, shift: CourierShift) -> ShiftPublic:
     )
 
 
+@dataclass(frozen=True)
+class PayRule:
+    """What a courier earns: per hour of shift and per order delivered, in cents."""
+
+    hour_cents: int
+    drop_cents: int
+
+    def earned(self, minutes: int, deliveries: int) -> int:
+        return minutes * self.hour_cents // 60 + deliveries * self.drop_cents
+
+
 def shift_history(
-    session: Session, courier: Courier, now: datetime, limit: int
+    session: Session, courier: Courier, now: datetime, limit: int, pay: PayRule
 ) -> list[ShiftSummary]:
     """The courier's last shifts, newest first, with what was done in each."""
     shifts = session.exec(
@@ -113,15 +124,18 @@ def shift_history(
     for shift in shifts:
         end = shift.ended_at or now
         steps = [s for s in done if s[1] is not None and shift.started_at <= s[1] <= end]
+        minutes = int((end - shift.started_at).total_seconds() // 60)
+        deliveries = sum(1 for kind, _, _ in steps if kind is StopKind.DROPOFF)
         summaries.append(
             ShiftSummary(
                 started_at=shift.started_at,
                 ended_at=shift.ended_at,
                 vehicle=shift.vehicle,
-                minutes=int((end - shift.started_at).total_seconds() // 60),
+                minutes=minutes,
                 pickups=sum(1 for kind, _, _ in steps if kind is StopKind.PICKUP),
-                deliveries=sum(1 for kind, _, _ in steps if kind is StopKind.DROPOFF),
+                deliveries=deliveries,
                 off_site_steps=sum(1 for _, _, why in steps if why),
+                earned_cents=pay.earned(minutes, deliveries),
             )
         )
     return summaries

@@ -10,6 +10,7 @@
   let svg = null;  // the round is drawn in SVG over the canvas streets: few shapes, each findable
 
   const courier = (path, options = {}) => Chaud.api("/courier" + path, options);
+  const t = (message, values) => Chaud.t(message, values);
 
   function say(body) {
     document.getElementById("problems").textContent = body ? Chaud.problemText(body) : "";
@@ -42,7 +43,7 @@
     }
     if (position) {
       L.circleMarker([position.lat, position.lon], { renderer: svg, radius: 7, color: "#fff", weight: 3, fillColor: "#7048e8", fillOpacity: 1, className: "you" })
-        .bindTooltip("You are here").addTo(layers);
+        .bindTooltip(t("You are here")).addTo(layers);
       points.push([position.lat, position.lon]);
     }
     if (points.length) map.fitBounds(points, { padding: [30, 30], maxZoom: 17 });
@@ -56,16 +57,24 @@
   }
 
   function doorDetails(stop, item) {
-    const door = [stop.floor && `Floor ${stop.floor}`, stop.door_code && `Code ${stop.door_code}`].filter(Boolean).join(" · ");
+    const door = [stop.floor && t("Floor {floor}", { floor: stop.floor }), stop.door_code && t("Code {code}", { code: stop.door_code })].filter(Boolean).join(" · ");
     if (door) item.appendChild(line(door, "door"));
     if (stop.notes) item.appendChild(line(stop.notes, "notes"));
     if (stop.phone) {
       const call = document.createElement("a");
       call.href = "tel:" + stop.phone.replace(/\s/g, "");
       call.className = "phone";
-      call.textContent = "Call " + stop.phone;
+      call.textContent = t("Call {phone}", { phone: stop.phone });
       item.appendChild(call);
     }
+  }
+
+  // What to do at the stop, in the page's language (the API's own text is in English).
+  function instructions(stop) {
+    if (stop.kind === "pickup") return t("Collect order #{id}'s bag at {place}", { id: stop.order_id, place: stop.address });
+    if (stop.shop_confirms) return t("Hand order #{id} over at {place}", { id: stop.order_id, place: stop.address });
+    const door = [stop.floor && t("floor {floor}", { floor: stop.floor }), stop.door_code && t("code {code}", { code: stop.door_code })].filter(Boolean).join(", ");
+    return t("Deliver order #{id} to {place}", { id: stop.order_id, place: stop.address }) + (door ? ` (${door})` : "");
   }
 
   function stopItem(stop, round) {
@@ -75,28 +84,28 @@
     item.dataset.stopId = stop.id;
     const head = document.createElement("div");
     head.className = "head";
-    head.append(line(stop.kind === "pickup" ? "Pick up" : "Deliver", "kind"),
-      line(stop.done_at ? "done" : (stop.eta ? Chaud.time(stop.eta) : ""), "eta"));
-    item.append(head, line(stop.instructions, "instructions"));
+    head.append(line(stop.kind === "pickup" ? t("Pick up") : t("Deliver"), "kind"),
+      line(stop.done_at ? t("done") : (stop.eta ? Chaud.time(stop.eta) : ""), "eta"));
+    item.append(head, line(instructions(stop), "instructions"));
     if (!next) return item;
     doorDetails(stop, item);
     if (!stop.arrived_at && stop.leave_at && new Date(stop.leave_at) > new Date()) {
       // Until then the dispatcher may still give this courier a better round.
-      item.appendChild(line(`Leave at ${Chaud.time(stop.leave_at)}`, "leave-at"));
+      item.appendChild(line(t("Leave at {time}", { time: Chaud.time(stop.leave_at) }), "leave-at"));
     }
     const actions = document.createElement("div");
     actions.className = "actions";
     const go = document.createElement("a");
     go.className = "navigate";
     go.href = `geo:${stop.lat},${stop.lon}?q=${stop.lat},${stop.lon}(${encodeURIComponent(stop.address)})`;
-    go.textContent = "Navigate";
+    go.textContent = t("Navigate");
     actions.appendChild(go);
-    if (!stop.arrived_at) actions.appendChild(button("Arrived", "arrived", () => act(stop, "arrived")));
+    if (!stop.arrived_at) actions.appendChild(button(t("Arrived"), "arrived", () => act(stop, "arrived")));
     if (stop.shop_confirms) {
       // The shop says it received the parcel, on its own page; then the next stop shows here.
-      actions.appendChild(line("Hand the parcel over at the counter: the shop confirms it on its page.", "hint shop-confirms"));
+      actions.appendChild(line(t("Hand the parcel over at the counter: the shop confirms it on its page."), "hint shop-confirms"));
     } else {
-      actions.appendChild(button(stop.kind === "pickup" ? "Picked up" : "Delivered", "done", () => act(stop, "done")));
+      actions.appendChild(button(stop.kind === "pickup" ? t("Picked up") : t("Delivered"), "done", () => act(stop, "done")));
     }
     item.appendChild(actions);
     return item;
@@ -130,14 +139,14 @@
     const form = document.createElement("form");
     form.className = "why";
     const label = document.createElement("label");
-    label.textContent = `${text}. Why here? (the operator sees it) `;
+    label.textContent = `${text}. ${t("Why here? (the operator sees it)")} `;
     const input = document.createElement("input");
     input.name = "reason";
     input.required = true;
     input.minLength = 3;
     input.maxLength = 200;
     label.appendChild(input);
-    const send = button("Send with this reason", "send-why", () => {});
+    const send = button(t("Send with this reason"), "send-why", () => {});
     send.type = "submit";
     form.append(label, send);
     form.onsubmit = (event) => { event.preventDefault(); act(stop, action, input.value.trim()); };
@@ -151,7 +160,7 @@
     const [shift, result] = await Promise.all([courier("/shift"), courier("/round")]);
     if ([401, 403].includes(result.status)) {
       document.getElementById("courier-signin").hidden = false;
-      document.getElementById("shift-state").textContent = "Signed out";
+      document.getElementById("shift-state").textContent = t("Signed out");
       return;
     }
     if (shift.ok) setShift(shift.body.on_shift);
@@ -175,16 +184,16 @@
     body.innerHTML = "";
     for (const shift of result.body) {
       const row = body.insertRow();
-      const day = new Date(shift.started_at).toLocaleDateString("en-GB", { weekday: "short", day: "numeric", month: "short", timeZone: document.documentElement.dataset.timezone });
-      const hours = `${Math.floor(shift.minutes / 60)} h ${String(shift.minutes % 60).padStart(2, "0")}` + (shift.ended_at ? "" : " (on)");
-      for (const text of [`${day} ${Chaud.time(shift.started_at)}`, hours, shift.pickups, shift.deliveries, shift.off_site_steps]) {
+      const day = new Date(shift.started_at).toLocaleDateString(document.documentElement.lang === "fr" ? "fr-FR" : "en-GB", { weekday: "short", day: "numeric", month: "short", timeZone: document.documentElement.dataset.timezone });
+      const hours = `${Math.floor(shift.minutes / 60)} h ${String(shift.minutes % 60).padStart(2, "0")}` + (shift.ended_at ? "" : " " + t("(on)"));
+      for (const text of [`${day} ${Chaud.time(shift.started_at)}`, hours, shift.pickups, shift.deliveries, shift.off_site_steps, Chaud.euros(shift.earned_cents)]) {
         row.insertCell().textContent = String(text);
       }
     }
   }
 
   function setShift(on) {
-    document.getElementById("shift-state").textContent = on ? "On shift" : "Off shift";
+    document.getElementById("shift-state").textContent = on ? t("On shift") : t("Off shift");
     document.getElementById("shift-start").hidden = on;
     document.getElementById("shift-end").hidden = !on;
   }
@@ -199,7 +208,7 @@
 
   document.addEventListener("DOMContentLoaded", async () => {
     document.getElementById("shift-start").onclick = async () => {
-      try { position = await here(); } catch (error) { say({ detail: "Location needed to start a shift" }); return; }
+      try { position = await here(); } catch (error) { say({ detail: t("Location needed to start a shift") }); return; }
       const result = await courier("/shift/start", { method: "POST", json: position });
       if (!result.ok && result.status !== 409) { say(result.body); return; }
       say(null);
@@ -219,7 +228,7 @@
     await refresh();
     sendPosition().then(() => { lastRound = ""; refresh(); });  // "you are here", at once
     Chaud.follow("/courier/ws", () => refresh(), (state) => {
-      document.getElementById("live-state").textContent = state === "live" ? "● live" : (state === "offline" ? "○ reconnecting" : "");
+      document.getElementById("live-state").textContent = state === "live" ? t("● live") : (state === "offline" ? t("○ reconnecting") : "");
     });
     setInterval(refresh, FALLBACK_MS);
     setInterval(sendPosition, POSITION_MS);

@@ -3,9 +3,10 @@
 "use strict";
 (() => {
   const REFRESH_MS = 10000;
+  const t = (message, values) => Chaud.t(message, values);
   const STATES = {
-    placed: "Ordered", confirmed: "Being prepared", in_preparation: "Being prepared",
-    out_for_delivery: "On its way", at_relay: "At the counter", collected: "Collected",
+    placed: t("Ordered"), confirmed: t("Being prepared"), in_preparation: t("Being prepared"),
+    out_for_delivery: t("On its way"), at_relay: t("At the counter"), collected: t("Collected"),
   };
   const time = (iso) => Chaud.time(iso);
   const relayFetch = (path, options = {}) => Chaud.api("/relay" + path, options);
@@ -23,27 +24,28 @@
     const cell = document.createElement("td");
     if (parcel.status === "out_for_delivery") {
       const received = document.createElement("button");
-      received.textContent = "Received";
+      received.textContent = t("Received");
       received.className = "received";
       received.onclick = () => act(`/parcels/${parcel.order_id}/received`);
       cell.appendChild(received);
       if (parcel.courier_name) {
         const who = document.createElement("small");
-        who.textContent = ` ${parcel.courier_name}${parcel.courier_arrived ? " is here" : " is on the way"}`;
+        who.textContent = " " + (parcel.courier_arrived ? t("{name} is here", { name: parcel.courier_name })
+          : t("{name} is on the way", { name: parcel.courier_name }));
         cell.appendChild(who);
       }
     } else if (parcel.status === "at_relay") {
       const code = document.createElement("input");
-      code.className = "code"; code.inputMode = "numeric"; code.placeholder = "Customer's code";
+      code.className = "code"; code.inputMode = "numeric"; code.placeholder = t("Customer's code");
       code.size = 8; code.maxLength = 12;
       const give = document.createElement("button");
-      give.textContent = "Hand over";
+      give.textContent = t("Hand over");
       give.className = "collect";
       give.onclick = () => act(`/parcels/${parcel.order_id}/collected`, { code: code.value });
       cell.append(code, " ", give);
       if (parcel.code_tries_left < 5) {
         const left = document.createElement("small");
-        left.textContent = ` ${parcel.code_tries_left} tries left`;
+        left.textContent = " " + t("{n} tries left", { n: parcel.code_tries_left });
         cell.appendChild(left);
       }
     }
@@ -84,7 +86,7 @@
     const result = await relayFetch("/parcels");
     if (result.status === 401 || result.status === 403) {
       document.getElementById("relay-signin").hidden = false;
-      say(result.status === 403 ? { detail: "This account is not a relay shop's: sign in with the shop's account." } : null);
+      say(result.status === 403 ? { detail: t("This account is not a relay shop's: sign in with the shop's account.") } : null);
       return;
     }
     if (result.ok) render(result.body);

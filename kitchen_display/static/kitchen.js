@@ -8,11 +8,13 @@ const QUEUE_KEY = "chaud.kitchen.commands";
 const OFFLINE_AFTER_MS = 25000;  // heartbeats come every 12 s
 const WARN_LATE_MS = 3 * 60 * 1000;
 const NEXT_ACTION = { new: "accept", accepted: "start", preparing: "bump" };
-const ACTION_LABEL = { accept: "Accept", start: "Start", bump: "Bump" };
+const tr = (message, values) => Chaud.t(message, values);  // the screen's language
+const ACTION_LABEL = { accept: tr("Accept"), start: tr("Start"), bump: tr("Bump") };
 const CLOSED = new Set(["picked_up", "refused", "cancelled"]);
 const LATER_MS = 20 * 60 * 1000;  // a ticket to start further ahead than this waits in "Later"
 const TRAVEL_MS = 15 * 60 * 1000;  // a booked slot's ride, until the dispatcher plans it
-const REFUSE_REASONS = ["Out of an ingredient", "Too busy right now", "Closing early", "Other"];
+const TICKET_STATES = { new: tr("new"), accepted: tr("accepted"), preparing: tr("preparing"), ready: tr("ready") };
+const REFUSE_REASONS = [tr("Out of an ingredient"), tr("Too busy right now"), tr("Closing early"), tr("Other")];
 let refusing = null;  // the ticket whose refusal form is open
 let keptForm = null;  // that form, kept across the board's redraws (what is typed stays)
 let refusedScreen = false;  // signed in with an account that is not this kitchen's
@@ -103,8 +105,8 @@ function onMessage(raw) {
 function refuse(detail) {
   refusedScreen = true;
   const box = document.getElementById("refused");
-  box.textContent = "This account cannot open a kitchen screen (" + (detail || "sign in again") +
-    "): sign in with your kitchen's account.";
+  const why = detail || tr("sign in again");
+  box.textContent = tr("This account cannot open a kitchen screen ({why}): sign in with your kitchen's account.", { why });
   box.hidden = false;
   document.getElementById("offline").hidden = true;
   document.getElementById("signin").hidden = false;
@@ -160,13 +162,17 @@ function card(ticket, now, station, pendingFor) {
   if (selected === ticket.ticket_id) el.classList.add("selected");
   el.tabIndex = 0;
   el.dataset.ticketId = ticket.ticket_id;
-  const startText = start && start > now ? `Start in <b>${minutes(start - now)}</b>` : "<b>Start now</b>";
+  // Words from the catalog, outside the template strings (where extraction cannot see them).
+  const startIn = tr("Start in"), startNow = tr("Start now");
+  const slot = ticket.deliver_at ? tr("Booked for {time}", { time: hhmm(ticket.deliver_at) }) : "";
+  const courierAt = ticket.pickup_eta ? tr("Courier at {time}", { time: hhmm(ticket.pickup_eta) }) : tr("No courier yet");
+  const startText = start && start > now ? `${startIn} <b>${minutes(start - now)}</b>` : `<b>${startNow}</b>`;
   el.innerHTML = `<h3><span>#${ticket.order_id}</span><span class="age">${minutes(age)}</span></h3>
-    <div class="status">${ticket.status.replace("_", " ")}</div>
+    <div class="status">${TICKET_STATES[ticket.status] || ticket.status}</div>
     <div class="times">
       ${["new", "accepted"].includes(ticket.status) ? `<div class="start">${startText}</div>` : ""}
-      ${ticket.deliver_at ? `<div class="slot">Booked for ${hhmm(ticket.deliver_at)}</div>` : ""}
-      <div class="courier">${ticket.pickup_eta ? `Courier at ${hhmm(ticket.pickup_eta)}` : "No courier yet"}</div>
+      ${slot ? `<div class="slot">${slot}</div>` : ""}
+      <div class="courier">${courierAt}</div>
     </div><ul></ul><div class="actions"></div>`;
   const list = el.querySelector("ul");
   for (const line of lines) {
@@ -191,7 +197,10 @@ function card(ticket, now, station, pendingFor) {
   const actions = el.querySelector(".actions");
   const next = NEXT_ACTION[ticket.status];
   if (pendingFor.has(ticket.ticket_id)) {
-    actions.innerHTML = `<span class="pending">Sending…</span>`;
+    const pending = document.createElement("span");
+    pending.className = "pending";
+    pending.textContent = tr("Sending…");
+    actions.appendChild(pending);
   } else {
     if (next) {
       const button = document.createElement("button");
@@ -203,7 +212,7 @@ function card(ticket, now, station, pendingFor) {
     if (["new", "accepted"].includes(ticket.status)) {
       const no = document.createElement("button");
       no.className = "refuse";
-      no.textContent = "Refuse";
+      no.textContent = tr("Refuse");
       no.onclick = () => { refusing = ticket.ticket_id; render(); };
       actions.appendChild(no);
     }
@@ -221,15 +230,15 @@ function refuseForm(ticket) {
   for (const text of REFUSE_REASONS) reason.appendChild(new Option(text));
   const detail = document.createElement("input");
   detail.name = "detail";
-  detail.placeholder = "What is missing? (the customer reads it)";
+  detail.placeholder = tr("What is missing? (the customer reads it)");
   detail.maxLength = 150;
   const confirm = document.createElement("button");
   confirm.type = "submit";
   confirm.className = "confirm-refuse";
-  confirm.textContent = "Refuse this ticket";
+  confirm.textContent = tr("Refuse this ticket");
   const cancel = document.createElement("button");
   cancel.type = "button";
-  cancel.textContent = "Keep it";
+  cancel.textContent = tr("Keep it");
   cancel.onclick = () => { refusing = null; render(); };
   form.append(reason, detail, confirm, cancel);
   form.onsubmit = async (event) => {
@@ -270,9 +279,10 @@ function render() {
   waiting.innerHTML = "";
   for (const ticket of [...tickets.values()].filter((t) => t.status === "ready")) {
     const item = document.createElement("li");
-    item.innerHTML = `<span></span><button class="recall">Recall</button>`;
+    item.innerHTML = `<span></span><button class="recall"></button>`;
+    item.querySelector("button").textContent = tr("Recall");
     item.querySelector("span").textContent =
-      `#${ticket.order_id} ` + (ticket.pickup_eta ? `courier ${hhmm(ticket.pickup_eta)}` : "no courier yet");
+      `#${ticket.order_id} ` + (ticket.pickup_eta ? tr("courier {time}", { time: hhmm(ticket.pickup_eta) }) : tr("no courier yet"));
     const button = item.querySelector("button");
     button.disabled = pendingFor.has(ticket.ticket_id);
     button.onclick = () => command("recall", ticket.ticket_id);
@@ -313,9 +323,9 @@ function renderLater(now) {
     const item = document.createElement("li");
     item.dataset.ticketId = ticket.ticket_id;
     const day = new Date(startsAt(ticket)).toDateString() === new Date(now).toDateString()
-      ? "" : new Date(startsAt(ticket)).toLocaleDateString("en-GB", { weekday: "short", timeZone: document.documentElement.dataset.timezone }) + " ";
-    item.textContent = `#${ticket.order_id} · start ${day}${hhmm(new Date(startsAt(ticket)).toISOString())}` +
-      (ticket.deliver_at ? ` · for ${hhmm(ticket.deliver_at)}` : "");
+      ? "" : new Date(startsAt(ticket)).toLocaleDateString(document.documentElement.lang === "fr" ? "fr-FR" : "en-GB", { weekday: "short", timeZone: document.documentElement.dataset.timezone }) + " ";
+    item.textContent = `#${ticket.order_id} · ` + tr("start {time}", { time: day + hhmm(new Date(startsAt(ticket)).toISOString()) }) +
+      (ticket.deliver_at ? " · " + tr("for {time}", { time: hhmm(ticket.deliver_at) }) : "");
     list.appendChild(item);
   }
 }
@@ -326,9 +336,9 @@ async function loadKitchen() {
   if (!result.ok) return;
   const kitchen = result.body;
   document.getElementById("restaurant-name").textContent = kitchen.name;
-  document.title = `${kitchen.name} · Kitchen screen`;
+  document.title = `${kitchen.name} · ${tr("Kitchen screen")}`;
   const pause = document.getElementById("pause");
-  pause.textContent = kitchen.paused ? "Resume orders" : "Pause orders";
+  pause.textContent = kitchen.paused ? tr("Resume orders") : tr("Pause orders");
   pause.classList.toggle("on", kitchen.paused);
   document.getElementById("paused-banner").hidden = !kitchen.paused;
   const busy = document.getElementById("busy");
@@ -357,7 +367,7 @@ async function loadMenu() {
     toggle.type = "button";
     toggle.dataset.dishId = dish.id;
     toggle.className = dish.available ? "available" : "sold-out";
-    toggle.textContent = dish.name + (dish.available ? "" : " (sold out)");
+    toggle.textContent = dish.name + (dish.available ? "" : " " + tr("(sold out)"));
     toggle.onclick = async () => {
       const done = await Chaud.api(`/kitchen/dishes/${dish.id}`, { method: "PATCH", json: { available: !dish.available } });
       alertBar(done.ok ? "" : Chaud.problemText(done.body));
