@@ -104,6 +104,8 @@ def test_the_operator_runs_the_evening_from_the_board(
         expect(page.locator("#orders-chart rect.bar")).to_have_count(1)
         expect(page.locator("#kitchen-table")).to_contain_text("Phở Turenne")
         page.screenshot(path=str(SCREENSHOTS / "ops-reports.png"), full_page=True)
+        page.goto("/ops/audit")  # every step above, with its reason
+        expect(page.locator("#audit-rows")).to_contain_text("flat tyre")
         assert violations == []  # the map and charts draw under the Content-Security-Policy
 
     with page_on(server.url, SCREENSHOTS / "ops-courier.png") as courier_page:

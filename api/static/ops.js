@@ -3,7 +3,6 @@
 "use strict";
 
 const OPS_API = "/api/v1/ops";
-const TOKEN = localStorage.getItem("chaud.token");
 const STATE_LABELS = {
   waiting_for_kitchen: "waiting for a kitchen", cooking: "cooking",
   waiting_for_courier: "waiting for a courier", out: "out", delivered: "delivered",
@@ -20,9 +19,7 @@ let layers = null;
 let socket = null;
 let retryMs = 500;
 
-const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("fr-FR", {
-  hour: "2-digit", minute: "2-digit", timeZone: "Europe/Paris",
-}) : "–");
+const time = (iso) => (iso ? Chaud.time(iso) : "–");  // in the alliance's zone
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const el = (tag, text, cls) => {
   const node = document.createElement(tag);
@@ -36,7 +33,7 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   socket = new WebSocket(scheme + location.host + "/ops/ws");
   socket.addEventListener("open", () => {
-    socket.send(JSON.stringify({ type: "hello", token: TOKEN, since: board.seqs }));
+    socket.send(JSON.stringify({ type: "hello", token: Chaud.token(), since: board.seqs }));
   });
   socket.addEventListener("message", (event) => receive(JSON.parse(event.data)));
   socket.addEventListener("close", (event) => {
@@ -347,17 +344,9 @@ async function submitStep(event) {
     busy: [`/kitchens/${thing.id}/pace`, { busy_extra_minutes: Number(document.getElementById("step-busy").value || 0), reason }],
   };
   const [path, body] = requests[kind];
-  const response = await fetch(OPS_API + path, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: "Bearer " + TOKEN },
-    body: JSON.stringify(body),
-  });
-  if (response.ok) { document.getElementById("step-dialog").close(); return; }
-  const problem = await response.json();
-  const detail = problem.detail;
-  document.getElementById("step-problems").textContent = Array.isArray(detail)
-    ? detail.map((p) => `${p.field}: ${p.reason}`).join("; ")
-    : (detail && detail.reason) || String(detail);
+  const result = await Chaud.api("/ops" + path, { method: "POST", json: body });
+  if (result.ok) { document.getElementById("step-dialog").close(); return; }
+  document.getElementById("step-problems").textContent = Chaud.problemText(result.body, (field) => field);
 }
 
 // --- the whole ---------------------------------------------------------------------------
@@ -370,7 +359,7 @@ function render() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  if (!TOKEN) { location.href = "/login?next=/ops"; return; }
+  if (!Chaud.token()) { location.href = "/login?next=/ops"; return; }
   document.getElementById("order-filter").addEventListener("change", render);
   document.getElementById("hide-idle").addEventListener("change", render);
   document.getElementById("alerts-toggle").addEventListener("click", () => {

@@ -9,7 +9,7 @@ let restaurants = [];
 let selected = null;
 
 async function call(path, options = {}) {
-  const headers = { Authorization: "Bearer " + localStorage.getItem("chaud.token") };
+  const headers = { Authorization: "Bearer " + Chaud.token() };
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(options.json);
@@ -21,9 +21,7 @@ async function call(path, options = {}) {
   const body = response.status === 204 ? null : type.includes("json") ? await response.json() : await response.text();
   const box = document.getElementById("problems");
   if (!response.ok) {
-    const detail = body && body.detail;
-    box.textContent = Array.isArray(detail) ? detail.map((p) => `${p.field}: ${p.reason}`).join("; ")
-      : (detail && detail.reason) || String(detail);
+    box.textContent = Chaud.problemText(body, (field) => field);
     return null;
   }
   box.textContent = "";
@@ -229,7 +227,7 @@ async function invite(event) {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  if (!localStorage.getItem("chaud.token")) { location.href = "/login?next=/ops/alliance"; return; }
+  if (!Chaud.token()) { location.href = "/login?next=/ops/alliance"; return; }
   document.getElementById("restaurant-form").addEventListener("submit", addRestaurant);
   document.getElementById("hours-form").addEventListener("submit", setWeek);
   document.getElementById("exception-form").addEventListener("submit", addException);

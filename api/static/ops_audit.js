@@ -4,20 +4,19 @@
 let oldest = null;
 
 async function loadPage() {
-  const token = localStorage.getItem("chaud.token");
-  if (!token) { location.href = "/login?next=/ops/audit"; return; }
+  if (!Chaud.token()) { location.href = "/login?next=/ops/audit"; return; }
   const query = oldest ? `?before_id=${oldest}` : "";
-  const response = await fetch("/api/v1/ops/audit" + query, { headers: { Authorization: "Bearer " + token } });
-  const body = await response.json();
-  if (!response.ok) {
-    document.getElementById("problems").textContent = typeof body.detail === "string" ? body.detail : "Sign in as an operator";
+  const result = await Chaud.api("/ops/audit" + query);
+  const body = result.body;
+  if (!result.ok) {
+    document.getElementById("problems").textContent = Chaud.problemText(body);
     return;
   }
   const rows = document.getElementById("audit-rows");
   for (const entry of body) {
     const row = document.createElement("tr");
     const cells = [
-      new Date(entry.at).toLocaleString("fr-FR", { timeZone: "Europe/Paris" }),
+      new Date(entry.at).toLocaleDateString("fr-FR", { timeZone: document.documentElement.dataset.timezone }) + " " + Chaud.time(entry.at),
       entry.actor_name, entry.action.replaceAll("_", " "), `${entry.subject_kind} ${entry.subject_id}`,
       entry.reason, JSON.stringify(entry.detail),
     ];

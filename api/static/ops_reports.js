@@ -2,7 +2,7 @@
 "use strict";
 
 (() => {
-  const token = () => localStorage.getItem("chaud.token");
+  const token = () => Chaud.token();
   const money = (cents) => (cents / 100).toFixed(2).replace(".", ",") + " €";
   const KPI_LABELS = {
     ctd_mean: "click-to-door, mean (min)", ctd_p90: "click-to-door, p90 (min)",
@@ -54,12 +54,12 @@
 
   async function load(start, end) {
     const query = `start=${start}` + (end ? `&end=${end}` : "");
-    const response = await fetch(`/api/v1/ops/reports?${query}`, { headers: { Authorization: "Bearer " + token() } });
-    if (response.status === 401) { location.href = "/login?next=/ops/reports"; return; }
-    const report = await response.json();
+    const result = await Chaud.api(`/ops/reports?${query}`);
+    if (result.status === 401) { location.href = "/login?next=/ops/reports"; return; }
+    const report = result.body;
     const box = document.getElementById("problems");
-    if (!response.ok) {
-      box.textContent = Array.isArray(report.detail) ? report.detail.map((p) => `${p.field}: ${p.reason}`).join("; ") : String(report.detail);
+    if (!result.ok) {
+      box.textContent = Chaud.problemText(report, (field) => field);
       return;
     }
     box.textContent = "";
