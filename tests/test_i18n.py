@@ -4,9 +4,11 @@ sources agree (what `pybabel extract -F babel.cfg -k t -k tr` finds is what is t
 import re
 from pathlib import Path
 
+import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from fastapi.testclient import TestClient
 
 from api.models import Language
 from api.pages.i18n import LOCALE_DIR, script_catalog, translations
@@ -38,3 +40,35 @@ def test_the_catalog_compiles_for_templates_and_scripts() -> None:
     assert translations(Language.FR).gettext("Your cart") == "Votre panier"
     assert translations(Language.EN).gettext("Your cart") == "Your cart"
     assert script_catalog(Language.FR)["Start now"] == "Lancer maintenant"
+
+
+PAGES = [
+    "/",
+    "/r/pho-turenne",
+    "/cart",
+    "/login",
+    "/signup",
+    "/account",
+    "/orders",
+    "/orders/1",
+    "/courier",
+    "/relay",
+    "/kitchen",
+    "/ops",
+    "/ops/alliance",
+    "/ops/reports",
+    "/ops/audit",
+    "/welcome",
+]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_page_renders_in_each_language(client: TestClient, language: str) -> None:
+    client.cookies.set("chaud_lang", language)
+    for path in PAGES:
+        page = client.get(path, headers={"Accept": "text/html"})
+        assert page.status_code == 200, (path, page.text[:300])
+        assert f'lang="{language}"' in page.text, path
+    missing = client.get("/nowhere", headers={"Accept": "text/html"})
+    assert missing.status_code == 404
+    assert f'lang="{language}"' in missing.text

@@ -1,11 +1,12 @@
 """The operator's pages (the live board, the audit log, the alliance) and the welcome page."""
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from api.pages import i18n
 from api.pages.customer import TEMPLATES
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(i18n.page_language)])
 
 
 @router.get("/ops", response_class=HTMLResponse)

@@ -3,10 +3,11 @@
 "use strict";
 
 const OPS_API = "/api/v1/ops";
+const tr = (message, values) => Chaud.t(message, values);  // the page's language
 const STATE_LABELS = {
-  waiting_for_kitchen: "waiting for a kitchen", cooking: "cooking",
-  waiting_for_courier: "waiting for a courier", out: "out", delivered: "delivered",
-  cancelled: "cancelled",
+  waiting_for_kitchen: tr("waiting for a kitchen"), cooking: tr("cooking"),
+  waiting_for_courier: tr("waiting for a courier"), out: tr("out"), delivered: tr("delivered"),
+  cancelled: tr("cancelled"),
 };
 const ENDED = new Set(["delivered", "cancelled"]);
 const RECENT_MS = 15 * 60 * 1000;
@@ -20,7 +21,6 @@ let socket = null;
 let retryMs = 500;
 
 const time = (iso) => (iso ? Chaud.time(iso) : "–");  // in the alliance's zone
-const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const el = (tag, text, cls) => {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
@@ -46,7 +46,7 @@ function connect() {
 
 function setLive(live) {
   const state = document.getElementById("live-state");
-  state.textContent = live ? "live" : "reconnecting…";
+  state.textContent = live ? tr("live") : tr("reconnecting…");
   state.className = "live-state " + (live ? "on" : "off");
   document.body.dataset.live = live ? "yes" : "no";
 }
@@ -82,7 +82,7 @@ function apply(event) {
   } else if (event.kind === "relay.code_locked") {
     const order = board.orders.get(payload.order_id);
     if (order) order.alerts.push({ kind: "code_locked", at: event.at, subject: "order:" + payload.order_id,
-      text: `Order #${payload.order_id}: relay drop-off locked after wrong codes` });
+      text: tr("Order #{id}: the parcel at the relay shop is locked after wrong codes", { id: payload.order_id }) });
   }
 }
 
@@ -128,7 +128,7 @@ function renderAlerts() {
     link.href = "#" + alert.subject.replace(":", "-");
     link.addEventListener("click", () => focusOn(alert.subject));
     const dismiss = el("button", "✓", "dismiss");
-    dismiss.title = "Seen";
+    dismiss.title = tr("Seen");
     dismiss.addEventListener("click", () => { dismissed.add(alertKey(alert)); render(); });
     item.append(link, dismiss);
     list.append(item);
@@ -166,7 +166,7 @@ function shownOrders() {
 
 function courierName(id) {
   const courier = board.couriers.get(id);
-  return courier ? courier.name : id == null ? "nobody" : "courier " + id;
+  return courier ? courier.name : id == null ? tr("nobody") : tr("courier {id}", { id });
 }
 
 function renderOrders() {
@@ -181,14 +181,14 @@ function renderOrders() {
       el("strong", `#${order.id}`),
       el("span", STATE_LABELS[order.board_state], "state"),
       el("span", kitchens, "kitchens"),
-      el("span", `courier: ${courierName(order.courier_id)}` + (order.pinned_courier_id ? " (pinned)" : ""), "courier"),
-      el("span", `ETA ${time(order.estimated_delivery_at)} · promised ${time(order.promised_at)}`, "times"),
+      el("span", tr("courier: {name}", { name: courierName(order.courier_id) }) + (order.pinned_courier_id ? " " + tr("(pinned)") : ""), "courier"),
+      el("span", tr("ETA {eta} · promised {promised}", { eta: time(order.estimated_delivery_at), promised: time(order.promised_at) }), "times"),
     );
     if (order.unplaced_reason) item.append(el("span", order.unplaced_reason.replaceAll("_", " "), "why"));
     const actions = el("span", "", "actions");
-    actions.append(button("Assign", () => openStep("assign", order)));
-    if (order.pinned_courier_id) actions.append(button("Unpin", () => openStep("unpin", order)));
-    actions.append(button("Cancel", () => openStep("cancel", order)));
+    actions.append(button(tr("Assign"), () => openStep("assign", order)));
+    if (order.pinned_courier_id) actions.append(button(tr("Unpin"), () => openStep("unpin", order)));
+    actions.append(button(tr("Cancel"), () => openStep("cancel", order)));
     item.append(actions);
     list.append(item);
   }
@@ -204,16 +204,17 @@ function renderCouriers() {
     item.id = "courier-" + courier.id;
     const stale = courier.alerts.some((a) => Date.parse(a.at) <= Date.now());
     const next = courier.stops.slice(0, 3)
-      .map((s) => `${s.kind === "pickup" ? "collect" : "deliver"} #${s.order_id} ${time(s.eta)}`).join(" → ");
+      .map((s) => (s.kind === "pickup" ? tr("collect #{id} {time}", { id: s.order_id, time: time(s.eta) })
+        : tr("deliver #{id} {time}", { id: s.order_id, time: time(s.eta) }))).join(" → ");
     item.append(
       el("strong", courier.name),
       el("span", courier.vehicle, "vehicle"),
-      el("span", stale ? "position stale" : `seen ${time(courier.position_at)}`, stale ? "stale" : "seen"),
-      el("span", next || "no stop", "next"),
+      el("span", stale ? tr("position stale") : tr("seen {time}", { time: time(courier.position_at) }), stale ? "stale" : "seen"),
+      el("span", next || tr("no stop"), "next"),
     );
     const actions = el("span", "", "actions");
-    if (courier.stops.length) actions.append(button("Move stops", () => openStep("move", courier)));
-    actions.append(button("End shift", () => openStep("end", courier)));
+    if (courier.stops.length) actions.append(button(tr("Move stops"), () => openStep("move", courier)));
+    actions.append(button(tr("End shift"), () => openStep("end", courier)));
     item.append(actions);
     list.append(item);
   }
@@ -227,13 +228,13 @@ function renderKitchens() {
     item.id = "restaurant-" + kitchen.id;
     item.append(
       el("strong", kitchen.name),
-      el("span", kitchen.paused ? "paused" : "open", "state"),
-      el("span", `${plural(kitchen.open_tickets, "ticket")}, ${kitchen.waiting_tickets} to accept`, "load"),
-      el("span", kitchen.busy_extra_minutes ? `+${kitchen.busy_extra_minutes} min busy` : "", "busy"),
+      el("span", kitchen.paused ? tr("paused") : tr("open"), "state"),
+      el("span", tr("{open} open tickets, {waiting} to accept", { open: kitchen.open_tickets, waiting: kitchen.waiting_tickets }), "load"),
+      el("span", kitchen.busy_extra_minutes ? tr("+{n} min busy", { n: kitchen.busy_extra_minutes }) : "", "busy"),
     );
     const actions = el("span", "", "actions");
-    actions.append(button(kitchen.paused ? "Resume" : "Pause", () => openStep(kitchen.paused ? "resume" : "pause", kitchen)));
-    actions.append(button("Busy…", () => openStep("busy", kitchen)));
+    actions.append(button(kitchen.paused ? tr("Resume") : tr("Pause"), () => openStep(kitchen.paused ? "resume" : "pause", kitchen)));
+    actions.append(button(tr("Busy…"), () => openStep("busy", kitchen)));
     item.append(actions);
     list.append(item);
   }
@@ -259,8 +260,8 @@ function legend() {
   const control = L.control({ position: "bottomleft" });
   control.onAdd = () => {
     const box = el("div", "", "map-legend");
-    for (const [cls, text] of [["kitchen", "kitchen"], ["courier", "courier"], ["stale", "courier, position stale"],
-      ["door", "order's door"], ["late", "late order"], ["relay", "relay point"], ["round", "round"]]) {
+    for (const [cls, text] of [["kitchen", tr("kitchen")], ["courier", tr("courier")], ["stale", tr("courier, position stale")],
+      ["door", tr("order's door")], ["late", tr("late order")], ["relay", tr("relay point")], ["round", tr("round")]]) {
       const line = el("div");
       line.append(el("span", "", "swatch " + cls), el("span", text));
       box.append(line);
@@ -276,16 +277,16 @@ function renderMap() {
   const now = Date.now();
   for (const relay of board.relays) {
     L.circleMarker([relay.lat, relay.lon], { radius: 5, color: "#7048e8", fillOpacity: 0.8 })
-      .bindTooltip("Relay: " + relay.name).addTo(layers);
+      .bindTooltip(tr("Relay: {name}", { name: relay.name })).addTo(layers);
   }
   for (const kitchen of board.kitchens.values()) {
     L.circleMarker([kitchen.lat, kitchen.lon], { radius: 7, color: kitchen.paused ? "#868e96" : "#d9480f", fillOpacity: 0.9 })
-      .bindTooltip(`${kitchen.name}: ${kitchen.open_tickets} tickets`).addTo(layers);
+      .bindTooltip(tr("{name}: {n} tickets", { name: kitchen.name, n: kitchen.open_tickets })).addTo(layers);
   }
   for (const order of board.orders.values()) {
     if (ENDED.has(order.board_state)) continue;
     L.circleMarker([order.lat, order.lon], { radius: 4, color: isLate(order) ? "#e03131" : "#1971c2", fillOpacity: 0.9, className: "door" })
-      .bindTooltip(`Order #${order.id}: ${STATE_LABELS[order.board_state]}`).addTo(layers);
+      .bindTooltip(tr("Order #{id}: {state}", { id: order.id, state: STATE_LABELS[order.board_state] })).addTo(layers);
   }
   for (const courier of board.couriers.values()) {
     if (!courier.on_shift || courier.lat == null) continue;
@@ -295,7 +296,7 @@ function renderMap() {
       L.polyline(path, { color: "#2f9e44", weight: 3, opacity: 0.8 }).addTo(layers);
     }
     L.circleMarker([courier.lat, courier.lon], { radius: 8, color: stale ? "#868e96" : "#2f9e44", fillOpacity: stale ? 0.3 : 0.9, dashArray: stale ? "3" : null })
-      .bindTooltip(`${courier.name}${stale ? " (position stale)" : ""}`).addTo(layers);
+      .bindTooltip(courier.name + (stale ? " " + tr("(position stale)") : "")).addTo(layers);
   }
 }
 
@@ -305,10 +306,10 @@ let step = null;
 function openStep(kind, thing) {
   step = { kind, thing };
   const titles = {
-    assign: `Assign order #${thing.id}`, unpin: `Unpin order #${thing.id}`,
-    cancel: `Cancel order #${thing.id}`, move: `Move ${thing.name}'s stops`,
-    end: `End ${thing.name}'s shift`, pause: `Pause ${thing.name}`, resume: `Resume ${thing.name}`,
-    busy: `Busy minutes for ${thing.name}`,
+    assign: tr("Assign order #{id}", { id: thing.id }), unpin: tr("Unpin order #{id}", { id: thing.id }),
+    cancel: tr("Cancel order #{id}", { id: thing.id }), move: tr("Move {name}'s stops", { name: thing.name }),
+    end: tr("End {name}'s shift", { name: thing.name }), pause: tr("Pause {name}", { name: thing.name }),
+    resume: tr("Resume {name}", { name: thing.name }), busy: tr("Busy minutes for {name}", { name: thing.name }),
   };
   document.getElementById("step-title").textContent = titles[kind];
   const select = document.getElementById("step-courier");

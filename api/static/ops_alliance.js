@@ -35,7 +35,8 @@ const el = (tag, text, cls) => {
   return node;
 };
 const euros = (cents) => (cents / 100).toFixed(2).replace(".", ",") + " €";
-const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const tr = (message, values) => Chaud.t(message, values);  // the page's language
+const DAYS = [tr("Mon"), tr("Tue"), tr("Wed"), tr("Thu"), tr("Fri"), tr("Sat"), tr("Sun")];
 
 async function loadRestaurants() {
   const found = await call("/restaurants");
@@ -51,7 +52,7 @@ async function loadRestaurants() {
     const open = el("button", r.name);
     open.type = "button";
     open.addEventListener("click", () => show(r.id));
-    item.append(open, el("span", r.cuisine), el("span", r.address), el("span", r.active ? "" : "deactivated", "why"));
+    item.append(open, el("span", r.cuisine), el("span", r.address), el("span", r.active ? "" : tr("deactivated"), "why"));
     list.append(item);
     const option = el("option", r.name);
     option.value = String(r.id);
@@ -68,16 +69,16 @@ async function show(id) {
   document.getElementById("invite-restaurant").value = String(id);  // its staff, by default
   document.getElementById("detail-title").textContent = r.name;
   document.getElementById("detail-summary").textContent =
-    `${r.address} · ${r.cuisine} · prep ${r.default_prep_minutes} min` + (r.phone ? ` · ${r.phone}` : "");
+    [r.address, r.cuisine, tr("prep {n} min", { n: r.default_prep_minutes }), r.phone].filter(Boolean).join(" · ");
   const toggle = document.getElementById("toggle-active");
-  toggle.textContent = r.active ? "Deactivate" : "Reactivate";
+  toggle.textContent = r.active ? tr("Deactivate") : tr("Reactivate");
   toggle.onclick = async () => { if (await call(`/restaurants/${id}`, { method: "PATCH", json: { active: !r.active } })) loadRestaurants(); };
   document.getElementById("hours-now").textContent = r.hours.length
-    ? r.hours.map((h) => `${DAYS[h.weekday]} ${h.opens}–${h.closes}`).join(", ") : "No hours yet: closed every day.";
+    ? r.hours.map((h) => `${DAYS[h.weekday]} ${h.opens}–${h.closes}`).join(", ") : tr("No hours yet: closed every day.");
   const exceptions = document.getElementById("exception-list");
   exceptions.replaceChildren(...r.exceptions.map((e) => {
-    const item = el("li", `${e.day}: ${e.opens ? e.opens + "–" + e.closes : "closed"} ${e.note}`);
-    const remove = el("button", "remove");
+    const item = el("li", `${e.day}: ${e.opens ? e.opens + "–" + e.closes : tr("closed")} ${e.note}`);
+    const remove = el("button", tr("remove"));
     remove.type = "button";
     remove.addEventListener("click", async () => { if (await call(`/restaurants/${id}/exceptions/${e.id}`, { method: "DELETE" })) show(id); });
     item.append(remove);
@@ -89,7 +90,7 @@ async function show(id) {
     const item = el("li", "", "row dish" + (d.available ? "" : " paused"));
     item.append(el("strong", d.name), el("span", euros(d.price_cents)), el("span", `${d.prep_minutes} min, ${d.station}`),
       el("span", d.vat_class.replace("_", " ").replace("_", ",") + " %"), el("span", d.allergens.join(", "), "why"));
-    const flip = el("button", d.available ? "Sold out" : "Available");
+    const flip = el("button", d.available ? tr("Sold out") : tr("Available"));
     flip.type = "button";
     flip.addEventListener("click", async () => { if (await call(`/restaurants/${id}/dishes/${d.id}`, { method: "PATCH", json: { available: !d.available } })) show(id); });
     item.append(flip);
@@ -158,7 +159,7 @@ async function importMenu(event) {
   if (!file) return;
   const done = await call(`/restaurants/${selected}/menu.csv`, { method: "POST", csv: await file.text() });
   event.target.value = "";
-  if (done) { document.getElementById("problems").textContent = `${done.created} dishes added, ${done.updated} updated`; show(selected); }
+  if (done) { document.getElementById("problems").textContent = tr("{created} dishes added, {updated} updated", done); show(selected); }
 }
 
 async function loadPeople() {
@@ -175,12 +176,12 @@ async function loadPeople() {
     const item = el("li", "", "row" + (p.is_active ? "" : " paused"));
     item.id = "person-" + p.id;
     item.append(el("strong", p.name), el("span", p.email), el("span", p.role),
-      el("span", p.restaurant_id ? names[p.restaurant_id] || "" : p.vehicle || ""), el("span", p.is_active ? "" : "deactivated", "why"));
+      el("span", p.restaurant_id ? names[p.restaurant_id] || "" : p.vehicle || ""), el("span", p.is_active ? "" : tr("deactivated"), "why"));
     if (p.is_active) {
-      const reset = el("button", "Password link");
+      const reset = el("button", tr("Password link"));
       reset.type = "button";
       reset.addEventListener("click", async () => showLink(await call(`/people/${p.id}/password-link`, { method: "POST", json: { reason: "asked for a new password" } })));
-      const off = el("button", "Deactivate");
+      const off = el("button", tr("Deactivate"));
       off.type = "button";
       off.addEventListener("click", async () => { if (await call(`/people/${p.id}/deactivate`, { method: "POST", json: { reason: "left the alliance" } })) loadPeople(); });
       item.append(reset, off);
@@ -194,7 +195,7 @@ async function showRoster() {
   if (!id) return;
   const week = await call(`/couriers/${id}/roster`);
   document.getElementById("roster-now").textContent = week && week.length
-    ? "Planned: " + week.map((p) => `${DAYS[p.weekday]} ${p.starts}–${p.ends}`).join(", ") : "No planned shift.";
+    ? tr("Planned:") + " " + week.map((p) => `${DAYS[p.weekday]} ${p.starts}–${p.ends}`).join(", ") : tr("No planned shift.");
 }
 
 async function setRoster(event) {
@@ -208,7 +209,7 @@ function showLink(result) {
   if (!result) return;
   const box = document.getElementById("invite-link");
   box.hidden = false;
-  box.replaceChildren(el("span", `One-time link for ${result.user.name} (give it to them, it is shown once): `));
+  box.replaceChildren(el("span", tr("One-time link for {name} (give it to them, it is shown once):", { name: result.user.name }) + " "));
   const link = el("a", location.origin + result.link);
   link.href = result.link;
   link.id = "invite-url";

@@ -3,13 +3,14 @@
 
 (() => {
   const token = () => Chaud.token();
-  const money = (cents) => (cents / 100).toFixed(2).replace(".", ",") + " €";
+  const money = (cents) => Chaud.euros(cents);
+  const t = (message, values) => Chaud.t(message, values);  // the page's language
   const KPI_LABELS = {
-    ctd_mean: "click-to-door, mean (min)", ctd_p90: "click-to-door, p90 (min)",
-    within_promise_share: "delivered within the promise", ctd_share_le_40: "delivered within 40 min",
-    r2d_p50: "ready-to-door, p50 (min)", r2d_p90: "ready-to-door, p90 (min)",
-    r2p_mean: "food waiting for its courier, mean (min)", scheduled_on_time_share: "scheduled orders on time",
-    beyond_freshness: "orders past a dish's freshness limit",
+    ctd_mean: t("click-to-door, mean (min)"), ctd_p90: t("click-to-door, p90 (min)"),
+    within_promise_share: t("delivered within the promise"), ctd_share_le_40: t("delivered within 40 min"),
+    r2d_p50: t("ready-to-door, p50 (min)"), r2d_p90: t("ready-to-door, p90 (min)"),
+    r2p_mean: t("food waiting for its courier, mean (min)"), scheduled_on_time_share: t("scheduled orders on time"),
+    beyond_freshness: t("orders past a dish's freshness limit"),
   };
 
   function table(id, head, rows) {
@@ -64,20 +65,20 @@
     }
     box.textContent = "";
     document.getElementById("summary").textContent =
-      `${report.orders} orders, ${report.delivered} delivered, ${report.cancelled} cancelled · ${money(report.revenue_cents)}`;
+      t("{orders} orders, {delivered} delivered, {cancelled} cancelled", report) + " · " + money(report.revenue_cents);
     bars("orders-chart", report.hours.map((h) => `${h.hour}h`), report.hours.map((h) => h.orders), String);
     bars("revenue-chart", report.hours.map((h) => `${h.hour}h`), report.hours.map((h) => h.revenue_cents), money);
-    table("kpi-table", ["Measure", "Value"], Object.entries(KPI_LABELS).map(([key, label]) => {
+    table("kpi-table", [t("Measure"), t("Value")], Object.entries(KPI_LABELS).map(([key, label]) => {
       const value = report.kpis[key];
       return [label, typeof value === "number" && key.includes("share") ? `${Math.round(value * 100)} %` : value];
     }));
     bars("kitchen-chart", report.kitchens.map((k) => k.name.split(" ").slice(-1)[0]), report.kitchens.map((k) => k.revenue_cents), money);
-    table("kitchen-table", ["Kitchen", "Tickets", "Refused", "Revenue", "Accepted after (min)", "Real prep (min)", "Declared prep (min)"],
+    table("kitchen-table", [t("Kitchen"), t("Tickets"), t("Refused"), t("Revenue"), t("Accepted after (min)"), t("Real prep (min)"), t("Declared prep (min)")],
       report.kitchens.map((k) => [k.name, k.tickets, k.refused, money(k.revenue_cents), k.accept_minutes_mean, k.prep_minutes_mean, k.declared_prep_minutes_mean]));
-    table("courier-table", ["Courier", "Hours on shift", "Delivered", "Orders an hour", "Riding"],
+    table("courier-table", [t("Courier"), t("Hours on shift"), t("Delivered"), t("Orders an hour"), t("Riding")],
       report.couriers.map((c) => [c.name, c.shift_hours, c.delivered, c.orders_per_hour,
         c.utilisation === null ? null : `${Math.round(c.utilisation * 100)} %`]));
-    table("trouble-table", ["Order", "What", "Cause", "Fault"], report.troubles.map((t) => [`#${t.order_id}`, t.kind, t.cause, t.fault]));
+    table("trouble-table", [t("Order"), t("What"), t("Cause"), t("Fault")], report.troubles.map((t) => [`#${t.order_id}`, t.kind, t.cause, t.fault]));
     document.body.dataset.ready = "yes";
   }
 

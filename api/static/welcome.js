@@ -6,16 +6,10 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("welcome-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const password = new FormData(event.target).get("password");
-    const response = await fetch("/api/v1/auth/password", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token, password }),
-    });
-    const body = await response.json();
+    const result = await Chaud.api("/auth/password", { method: "POST", json: { token, password } });
     const box = document.getElementById("problems");
-    if (!response.ok) {
-      box.textContent = Array.isArray(body.detail)
-        ? body.detail.map((p) => `${p.field}: ${p.reason}`).join("; ") : String(body.detail);
+    if (!result.ok) {
+      box.textContent = Chaud.problemText(result.body, (field) => field);
       return;
     }
     box.textContent = "";
