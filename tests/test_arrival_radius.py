@@ -11,7 +11,7 @@ from api.clock import FixedClock
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from tests.accounts import headers_for
-from tests.test_courier_api import planned_round
+from tests.test_courier_api import bag_ready, planned_round
 
 
 @pytest.fixture
@@ -34,10 +34,7 @@ def test_far_from_the_stop_the_courier_says_why_and_the_operator_sees_it(
     alliance, order, round_ = planned_round(client, session, settings, clock, geography)
     mine = alliance.courier(1)
     pickup, door = round_["stops"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    ticket = order["tickets"][0]["id"]
-    for action in ("start", "ready"):
-        client.post(f"/api/v1/kitchen/tickets/{ticket}/{action}", headers=kitchen)
+    bag_ready(client, alliance, order)
     at_the_kitchen = {"lat": pickup["lat"], "lon": pickup["lon"]}
     picked = client.post(
         f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine, json=at_the_kitchen
@@ -75,10 +72,7 @@ def test_at_the_door_nothing_is_asked(
     alliance, order, round_ = planned_round(client, session, settings, clock, geography)
     mine = alliance.courier(1)
     pickup, door = round_["stops"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    ticket = order["tickets"][0]["id"]
-    for action in ("start", "ready"):
-        client.post(f"/api/v1/kitchen/tickets/{ticket}/{action}", headers=kitchen)
+    bag_ready(client, alliance, order)
     near = {"lat": pickup["lat"] + 0.0005, "lon": pickup["lon"]}  # 55 m away: near enough
     assert client.post(
         f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine, json=near

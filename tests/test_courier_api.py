@@ -30,6 +30,15 @@ def planned_round(
     return alliance, order, round_
 
 
+def bag_ready(client: TestClient, alliance: Alliance, order: dict[str, Any]) -> None:
+    """The Comptoir cooks the order's one bag: it is ready for its courier."""
+    kitchen = alliance.kitchen("comptoir-oberkampf")
+    ticket = order["tickets"][0]["id"]
+    for action in ("start", "ready"):
+        answer = client.post(f"/api/v1/kitchen/tickets/{ticket}/{action}", headers=kitchen)
+        assert answer.status_code == 200, answer.text
+
+
 def test_another_couriers_stop_answers_404(
     client: TestClient,
     session: Session,
@@ -63,10 +72,7 @@ def test_stops_are_done_in_order_and_bags_only_when_ready(
     r = client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine)
     assert r.status_code == 409
     assert r.json()["detail"]["current_status"] == "accepted"  # auto-accepted, not yet ready
-    ticket = order["tickets"][0]["id"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    bag_ready(client, alliance, order)
     assert (
         client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine).status_code == 200
     )

@@ -10,7 +10,7 @@ from api.clock import FixedClock
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from tests.accounts import headers_for
-from tests.test_courier_api import planned_round
+from tests.test_courier_api import bag_ready, planned_round
 from tests.test_quotes import HOME, cart, problems
 
 THE_DOOR = {
@@ -65,10 +65,7 @@ def test_the_courier_reads_the_door_and_the_phone_only_while_carrying(
         stops = client.get("/api/v1/courier/round", headers=mine).json()["stops"]
         return dict(next(s for s in stops if s["kind"] == "dropoff"))
 
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    ticket = order["tickets"][0]["id"]
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    bag_ready(client, alliance, order)
     assert client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=mine).is_success
     assert door_now()["phone"] == "+33 6 12 34 56 78"
     assert client.post(f"/api/v1/courier/stops/{door['id']}/done", headers=mine).is_success

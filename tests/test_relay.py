@@ -13,7 +13,7 @@ from api.services.outbox import OPERATOR_CHANNELS
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from tests.accounts import headers_for
-from tests.test_courier_api import planned_round
+from tests.test_courier_api import bag_ready, planned_round
 from tests.test_dispatcher import Alliance
 
 VOLTAIRE = "relay-tabac-voltaire@chaud.demo"
@@ -34,10 +34,7 @@ def on_the_way_to_the_shop(
     )
     pickup, door = round_["stops"]
     assert door["shop_confirms"] is True
-    ticket = order["tickets"][0]["id"]
-    kitchen = alliance.kitchen("comptoir-oberkampf")
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/start", headers=kitchen)
-    client.post(f"/api/v1/kitchen/tickets/{ticket}/ready", headers=kitchen)
+    bag_ready(client, alliance, order)
     assert client.post(f"/api/v1/courier/stops/{pickup['id']}/done", headers=alliance.courier(1))
     return alliance, order, door
 

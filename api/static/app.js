@@ -4,7 +4,6 @@
 
 const API = "/api/v1";
 const CART_KEY = "chaud.cart";
-const TOKEN_KEY = "chaud.token";
 const HOME_OF_ROLE = { operator: "/ops", kitchen: "/kitchen", courier: "/courier", relay: "/relay", customer: "/" };
 const t = (message, values) => Chaud.t(message, values);  // the page's language
 const STATUS_LABELS = {
@@ -307,7 +306,7 @@ function setUpLogin() {
     const response = await fetch(API + "/auth/token", { method: "POST", body: new URLSearchParams(form) });
     const body = await response.json();
     if (!response.ok) { showProblems(body); return; }
-    localStorage.setItem(TOKEN_KEY, body.access_token);
+    Chaud.setToken(body.access_token);
     const next = new URLSearchParams(location.search).get("next");
     if (next) { location.assign(sameSitePath(next)); return; }
     // No page asked for: each role's own home (the operator's board, the kitchen's screen…).
@@ -460,9 +459,9 @@ async function followOrder(orderId) {
 document.addEventListener("DOMContentLoaded", () => {
   showCount();
   for (const link of document.querySelectorAll("[data-sign-out]")) {
-    link.addEventListener("click", () => localStorage.removeItem(TOKEN_KEY));
+    link.addEventListener("click", () => Chaud.setToken(null));
   }
-  if (localStorage.getItem(TOKEN_KEY)) {
+  if (Chaud.token()) {
     const link = document.getElementById("login-link");
     if (link) { link.textContent = t("Account"); link.href = "/account"; }
   }

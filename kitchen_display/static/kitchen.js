@@ -2,7 +2,6 @@
 // commands queued while offline and replayed (once each) on return.
 "use strict";
 
-const TOKEN_KEY = "chaud.token";
 const SEQ_KEY = "chaud.kitchen.seq";
 const QUEUE_KEY = "chaud.kitchen.commands";
 const OFFLINE_AFTER_MS = 25000;  // heartbeats come every 12 s
@@ -113,7 +112,7 @@ function refuse(detail) {
 }
 
 function connect() {
-  const token = localStorage.getItem(TOKEN_KEY);
+  const token = Chaud.token();
   if (!token) { refuse("nobody is signed in"); return; }
   const scheme = location.protocol === "https:" ? "wss" : "ws";
   socket = new WebSocket(`${scheme}://${location.host}/kitchen/ws`);
@@ -400,7 +399,7 @@ document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("station-filter").onchange = render;
   document.addEventListener("keydown", onKey);
   for (const link of document.querySelectorAll("[data-sign-out]")) {
-    link.addEventListener("click", () => localStorage.removeItem(TOKEN_KEY));
+    link.addEventListener("click", () => Chaud.setToken(null));
   }
   document.getElementById("menu-button").onclick = () => {
     const panel = document.getElementById("menu-panel");
