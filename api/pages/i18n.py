@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from babel import negotiate_locale
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -27,13 +28,18 @@ _current: ContextVar[Language] = ContextVar("page_language", default=Language.EN
 
 
 @cache
+def _catalog(language: Language) -> Catalog:
+    """The language's .po file, read once for the templates and the scripts alike."""
+    with (LOCALE_DIR / language.value / "LC_MESSAGES" / "messages.po").open("rb") as source:
+        return read_po(source, locale=language.value)
+
+
+@cache
 def translations(language: Language) -> gettext.NullTranslations:
     if language is Language.EN:
         return gettext.NullTranslations()
-    with (LOCALE_DIR / language.value / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source, locale=language.value)
     compiled = BytesIO()
-    write_mo(compiled, catalog)
+    write_mo(compiled, _catalog(language))
     compiled.seek(0)
     return Translations(fp=compiled)
 
@@ -43,9 +49,7 @@ def script_catalog(language: Language) -> dict[str, str]:
     """Every translated message, for the pages' scripts (Chaud.t)."""
     if language is Language.EN:
         return {}
-    with (LOCALE_DIR / language.value / "LC_MESSAGES" / "messages.po").open("rb") as source:
-        catalog = read_po(source, locale=language.value)
-    return {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    return {str(m.id): str(m.string) for m in _catalog(language) if m.id and m.string}
 
 
 def choose(request: Request) -> Language:

@@ -104,10 +104,13 @@ def _parcel(session: Session, order: Order) -> ParcelPublic:
     )
 
 
-def _door_stop(session: Session, order_id: int) -> Stop | None:
-    return session.exec(
-        select(Stop).where(Stop.order_id == order_id, Stop.kind == StopKind.DROPOFF)
-    ).first()
+def _door_stop(session: Session, order_id: int, *, fresh: bool = False) -> Stop | None:
+    """The order's drop-off; ``fresh`` reads it as committed now, not as this session last saw
+    it (under the order's lock, which every writer of a drop-off holds)."""
+    query = select(Stop).where(Stop.order_id == order_id, Stop.kind == StopKind.DROPOFF)
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return session.exec(query).first()
 
 
 def _own_parcel(session: Session, relay: RelayPoint, order_id: int) -> None:
@@ -140,7 +143,7 @@ def receive(session: Session, relay: RelayPoint, order_id: int, now: datetime) -
                 "current_status": order.status.value,
             }
         )
-    stop = _door_stop(session, order_id)  # as it is under the locks
+    stop = _door_stop(session, order_id, fresh=True)  # as it is under the locks
     if stop is None or stop.done_at is not None:
         raise Conflict({"reason": "no courier is bringing this parcel", "current_status": "none"})
     couriers.finish_stop(session, stop, order, now)
