@@ -55,12 +55,10 @@ function showProblems(body) {
   if (!box) return;
   box.innerHTML = "";
   if (!body) return;
-  const items = Array.isArray(body.detail) ? body.detail
-    : [{ field: "", reason: typeof body.detail === "string" ? body.detail : (body.detail && body.detail.reason) || t("Something went wrong, please try again.") }];
-  for (const item of items) {
+  // One paragraph per problem, worded as every page words them (chaud.js).
+  for (const text of Chaud.problemText(body, fieldLabel).split("\n")) {
     const line = document.createElement("p");
-    const label = fieldLabel(item.field);
-    line.textContent = label ? `${label}: ${item.reason}` : item.reason;
+    line.textContent = text;
     box.appendChild(line);
   }
 }
