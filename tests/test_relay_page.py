@@ -111,6 +111,8 @@ def test_a_parcel_from_the_kitchen_to_the_customer_through_the_shop(
         row.locator("input.code").fill("000000" if code != "000000" else "111111")
         row.locator("button.collect").click()
         expect(shop.locator("#problems")).to_contain_text("4 tries left")
+        # The counter redraws the parcel once with its tries left; the next code goes there.
+        expect(row.locator("small")).to_contain_text("4 tries left")
         row.locator("input.code").fill(code)
         row.locator("button.collect").click()
         expect(row).to_contain_text("Collected")

@@ -82,6 +82,8 @@
     refresh();
   }
 
+  let lastList = "";
+
   async function refresh() {
     const result = await relayFetch("/parcels");
     if (result.status === 401 || result.status === 403) {
@@ -89,7 +91,12 @@
       say(result.status === 403 ? { detail: t("This account is not a relay shop's: sign in with the shop's account.") } : null);
       return;
     }
-    if (result.ok) render(result.body);
+    if (!result.ok) return;
+    // Redrawn only when a parcel changed: the counter's inputs stay put between changes.
+    const signature = JSON.stringify(result.body);
+    if (signature === lastList) return;
+    lastList = signature;
+    render(result.body);
   }
 
   document.addEventListener("DOMContentLoaded", () => {
