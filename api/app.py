@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from anyio import to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
@@ -96,10 +96,10 @@ def create_app(
     framework_openapi = app.openapi
     app.openapi = lambda: document_unreadable_bodies(framework_openapi())  # type: ignore[method-assign]
     app.include_router(health.router)
-    api = APIRouter(prefix=API_PREFIX, responses=COMMON_RESPONSES)
+    # Each router straight into the app: FastAPI builds a route's state at every include, so a
+    # router of routers would build each API route twice.
     for module in (auth, restaurants, orders, kitchen, courier, relay, ops, alliance, geo):
-        api.include_router(module.router)
-    app.include_router(api)
+        app.include_router(module.router, prefix=API_PREFIX, responses=COMMON_RESPONSES)
     app.include_router(customer_pages.router)
     app.include_router(ops_pages.router)
     app.include_router(docs_page.router)
@@ -112,9 +112,12 @@ def create_app(
         if (hook := entry.load()(app)) is not None
     ]
 
-    # A registry per app: several apps in one process (tests) must not collide.
+    # A registry per app: several apps in one process (tests) must not collide. Requests are
+    # measured only when metrics are on: the instrumentator names a request's route by walking
+    # every route, which costs the first request of each app a few hundred milliseconds.
     app.state.metrics = CollectorRegistry()
-    Instrumentator(registry=app.state.metrics, excluded_handlers=["/metrics"]).instrument(app)
+    if settings.metrics_token is not None:
+        Instrumentator(registry=app.state.metrics, excluded_handlers=["/metrics"]).instrument(app)
     app.add_middleware(NulGuardMiddleware)  # inside the size limit: it reads bounded bodies
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(AccessLogMiddleware)
