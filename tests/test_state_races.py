@@ -13,17 +13,19 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from api.clock import FixedClock
 from api.db import writer
 from api.models import (
+    ENDED_TICKET_STATES,
     Courier,
     Dish,
     RelayPoint,
@@ -32,8 +34,10 @@ from api.models import (
     RoundStatus,
     Stop,
     StopKind,
+    Ticket,
     User,
 )
+from api.services.pacing import QUARTER, quarter_of
 from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
@@ -644,3 +648,71 @@ def test_a_relay_shops_two_taps_at_once_count_once(
             )
         ).all()
     assert twice == []
+
+
+def test_two_orders_for_a_kitchens_last_place_never_overfill_its_quarter(
+    server: LiveServer,
+) -> None:
+    """A capped kitchen with one place left in the quarter its food would be ready in, and two
+    customers ordering at once: never more orders in the quarter than the cap. The second is
+    cooked for a later quarter (its quote saw the first) or answers 409 (both quotes saw the
+    place; the write counts again under the kitchen's lock)."""
+    alliance = Alliance(server)
+    with Session(server.engine) as session:
+        crepes = session.exec(select(Restaurant.id).where(Restaurant.slug == CREPES[0])).one()
+
+    def due(order_id: int) -> datetime:
+        with Session(server.engine) as session:
+            found = session.exec(select(Ticket.due_at).where(Ticket.order_id == order_id)).one()
+        assert found is not None
+        return found
+
+    def in_quarter(quarter: datetime) -> int:
+        with Session(server.engine) as session:
+            return len(
+                session.exec(
+                    select(Ticket.id).where(
+                        Ticket.restaurant_id == crepes,
+                        col(Ticket.due_at) >= quarter,
+                        col(Ticket.due_at) < quarter + QUARTER,
+                        col(Ticket.status).not_in(ENDED_TICKET_STATES),
+                    )
+                ).all()
+            )
+
+    def set_cap(orders: int) -> None:
+        with server.engine.begin() as connection:
+            connection.execute(
+                sa.text("UPDATE restaurants SET orders_per_quarter = :n WHERE id = :id"),
+                {"n": orders, "id": crepes},
+            )
+
+    seen: Counter[int] = Counter()
+    lines = [{"dish_id": alliance.dishes[CREPES[0]], "quantity": 1}]
+
+    def place(client: httpx.Client, barrier: threading.Barrier) -> httpx.Response:
+        barrier.wait()
+        return client.post(
+            "/api/v1/orders",
+            json={"lines": lines, "destination": HOME},
+            headers={**alliance.customer, "Idempotency-Key": uuid.uuid4().hex},
+        )
+
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            for _ in range(10):
+                set_cap(0)
+                quarter = quarter_of(due(alliance.order(client, CREPES[0])["id"]))
+                cap = in_quarter(quarter) + 1
+                set_cap(cap)
+                barrier = threading.Barrier(2)
+                with ThreadPoolExecutor(max_workers=2) as pool:
+                    answers = list(pool.map(place, [client] * 2, [barrier] * 2))
+                seen.update(r.status_code for r in answers)
+                assert sorted(r.status_code for r in answers) in ([201, 201], [201, 409]), [
+                    r.text for r in answers
+                ]
+                assert in_quarter(quarter) == cap, "the last place taken once, never twice"
+    finally:
+        set_cap(0)
+    assert seen[201] >= 10

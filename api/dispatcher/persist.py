@@ -372,4 +372,4 @@ def _start_cooking_at(
         and pickup_eta[other.ticket_id] < eta
         for other in task.pickups
     )
-    return max(now, eta - timedelta(seconds=cooking_lead_s(snapshot.prep_s[ticket_id], joins)))
+    return max(now, eta - timedelta(seconds=cooking_lead_s(snapshot.prep[ticket_id], joins)))

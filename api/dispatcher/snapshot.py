@@ -5,6 +5,7 @@ the snapshot's moment and places as indices into one list of map points.
 """
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,10 +26,12 @@ from api.models import (
     Ticket,
     TicketStatus,
 )
+from api.services import paces
 from api.services.orders import freshness_by_order
 from api.services.views import restaurants_by_id
 from dispatch.geo.geography import Geography
 from dispatch.planning.intake import Bag, BagState, OnDuty, OpenOrder, Rules, dispatch_problem
+from dispatch.planning.prep import PrepEstimate
 from dispatch.planning.problem import (
     DEFAULT_OBJECTIVE,
     DispatchPlan,
@@ -54,8 +57,8 @@ class Snapshot:
     problem: DispatchProblem
     previous: DispatchPlan
     """The rounds as stored: the plan the solver starts from."""
-    prep_s: dict[int, int] = field(default_factory=dict)
-    """Per ticket, its planned cooking time."""
+    prep: dict[int, PrepEstimate] = field(default_factory=dict)
+    """Per ticket, its planned cooking time (median and upper quantile)."""
     unstarted: set[int] = field(default_factory=set)
     """Tickets the kitchen has not started: they get a start-cooking time."""
     onboard_orders: set[int] = field(default_factory=set)
@@ -83,7 +86,7 @@ def take_snapshot(
     zone: str = WHOLE_CITY,
 ) -> Snapshot:
     """The zone's open orders and couriers on shift, told to the dispatcher (planning.intake)."""
-    open_orders, prep_s, versions = _open_orders(session, rules, now, zone)
+    open_orders, prep, versions = _open_orders(session, rules, now, zone)
     on_duty, open_stops = _on_duty(session, now, zone)
     intake_rules = Rules(
         pickup_service_s=rules.pickup_service_s,
@@ -113,7 +116,7 @@ def take_snapshot(
         now=now,
         problem=problem,
         previous=DispatchPlan(dict(previous), [], 0),
-        prep_s=prep_s,
+        prep=prep,
         unstarted={p.ticket_id for o in problem.orders for p in o.pickups if not p.cooking},
         onboard_orders={o.order_id for o in problem.orders if o.onboard},
         points=places,
@@ -124,7 +127,7 @@ def take_snapshot(
 
 def _open_orders(
     session: Session, rules: DispatchRules, now: datetime, zone: str
-) -> tuple[list[OpenOrder[LatLon]], dict[int, int], dict[int, int]]:
+) -> tuple[list[OpenOrder[LatLon]], dict[int, PrepEstimate], dict[int, int]]:
     """Every open order of the zone with its tickets still to collect or on board; each
     ticket's cooking time; each order's operator version."""
     orders = session.exec(
@@ -137,9 +140,9 @@ def _open_orders(
             col(Ticket.status).in_([*OPEN_TICKET_STATES, TicketStatus.PICKED_UP]),
         )
     ).all()
-    kitchens = {
-        r.id: (r.lat, r.lon) for r in restaurants_by_id(session, {t.restaurant_id for t in tickets})
-    }
+    restaurants = restaurants_by_id(session, {t.restaurant_id for t in tickets})
+    kitchens = {r.id: (r.lat, r.lon) for r in restaurants}
+    prep = _cooking_times(session, tickets, {r.id: r.busy_extra_minutes for r in restaurants})
     freshness = freshness_by_order(session, order_ids)
     carried_by = {
         ticket_id: courier_id
@@ -159,7 +162,6 @@ def _open_orders(
     tickets_by_order: dict[int, list[Ticket]] = defaultdict(list)
     for ticket in tickets:
         tickets_by_order[ticket.order_id].append(ticket)
-    prep_s = {t.id: t.prep_minutes * 60 for t in tickets if t.id is not None}
     open_orders = [
         OpenOrder(
             order_id=order.id,
@@ -167,7 +169,7 @@ def _open_orders(
             placed_s=seconds_from(now, order.placed_at),
             promised_s=seconds_from(now, order.promised_at),
             bags=tuple(
-                _bag(ticket, kitchens[ticket.restaurant_id], carried_by, now)
+                _bag(ticket, kitchens[ticket.restaurant_id], carried_by, prep, now)
                 for ticket in tickets_by_order.get(order.id, [])
             ),
             freshness_s=freshness.get(order.id, 25 * 60),
@@ -179,7 +181,7 @@ def _open_orders(
         if order.id is not None
     ]
     versions = {o.id: o.operator_version for o in orders if o.id is not None}
-    return open_orders, prep_s, versions
+    return open_orders, prep, versions
 
 
 def _on_duty(
@@ -232,10 +234,31 @@ def _on_duty(
     return on_duty, list(open_stops)
 
 
+def _cooking_times(
+    session: Session, tickets: Sequence[Ticket], busy_minutes: dict[int, int]
+) -> dict[int, PrepEstimate]:
+    """Each ticket's cooking time: its kitchen's learned pace at its load when it started
+    (or the kitchen's load now, not started yet), with the kitchen's busy minutes on top."""
+    learned = paces.paces(session, busy_minutes)
+    cooking_now = paces.loads(session, busy_minutes)
+    return {
+        t.id: paces.nudged(
+            learned[t.restaurant_id].estimate(
+                paces.declared_s(t),
+                t.load_at_start if t.load_at_start is not None else cooking_now[t.restaurant_id],
+            ),
+            busy_minutes[t.restaurant_id],
+        )
+        for t in tickets
+        if t.id is not None
+    }
+
+
 def _bag(
     ticket: Ticket,
     kitchen: tuple[float, float],
     carried_by: dict[int, int],
+    prep: dict[int, PrepEstimate],
     now: datetime,
 ) -> Bag[tuple[float, float]]:
     """The ticket as its kitchen screen shows it."""
@@ -251,7 +274,7 @@ def _bag(
         )
     if ticket.status is TicketStatus.READY:
         return Bag(ticket.id, kitchen, BagState.READY)
-    prep_s = ticket.prep_minutes * 60
+    prep_s = prep[ticket.id].median_s
     if ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
         ready = seconds_from(now, ticket.started_at) + prep_s
         return Bag(ticket.id, kitchen, BagState.COOKING, ready_s=ready)

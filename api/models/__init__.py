@@ -41,6 +41,7 @@ from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
 from api.models.restaurants import (
     Dish,
+    LearnedPace,
     OpeningException,
     OpeningHours,
     RelayPoint,
@@ -69,6 +70,7 @@ __all__ = [
     "HouseNumber",
     "IdempotencyRecord",
     "Language",
+    "LearnedPace",
     "Mail",
     "MailKind",
     "OpeningException",

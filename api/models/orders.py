@@ -87,6 +87,7 @@ class Ticket(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("order_id", "restaurant_id"),
         sa.Index("ix_tickets_restaurant_id_status", "restaurant_id", "status"),
+        sa.Index("ix_tickets_restaurant_id_due_at", "restaurant_id", "due_at"),
     )
 
     id: int | None = id_field()
@@ -95,6 +96,18 @@ class Ticket(SQLModel, table=True):
     status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=enum_type(TicketStatus))
     subtotal_cents: int = Field(ge=0)
     prep_minutes: int = Field(ge=0, description="Planned cooking time of the whole ticket")
+    declared_minutes: int = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="What the kitchen declared for it: its slowest dish (0: not recorded)",
+    )
+    due_at: datetime | None = moment_field(
+        description="When it was planned ready as the order was placed (the kitchen's pace cap)"
+    )
+    load_at_start: int | None = Field(
+        default=None, ge=0, description="The kitchen's other tickets cooking when it started"
+    )
     refuse_reason: str | None = Field(
         default=None, max_length=200, description="Why it was refused or cancelled"
     )

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from api.db_types import enum_type
-from api.models.base import created_at_field, id_field
+from api.models.base import created_at_field, id_field, moment_field
 from api.models.enums import RelayKind, Station, VatClass
 
 
@@ -20,6 +20,13 @@ class RestaurantBase(SQLModel):
     lon: float = Field(ge=-180, le=180)
     default_prep_minutes: int = Field(default=15, ge=1, le=180)
     busy_extra_minutes: int = Field(default=0, ge=0, le=120)
+    orders_per_quarter: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        sa_column_kwargs={"server_default": "0"},
+        description="At most this many orders ready in any quarter hour; 0: no cap",
+    )
     paused: bool = False
     auto_accept: bool = False
     active: bool = Field(
@@ -37,6 +44,21 @@ class Restaurant(RestaurantBase, table=True):
 
     id: int | None = id_field()
     created_at: datetime = created_at_field()
+
+
+class LearnedPace(SQLModel, table=True):
+    """A kitchen's learned pace (dispatch.planning.prep.Pace), refitted as its tickets are
+    ready: log(real / declared) = a + b * load, for the median and the upper quantile."""
+
+    __tablename__ = "learned_paces"
+
+    restaurant_id: int = Field(foreign_key="restaurants.id", primary_key=True, ondelete="CASCADE")
+    median_a: float
+    median_b: float
+    upper_a: float
+    upper_b: float
+    tickets: int = Field(ge=0, description="Closed tickets it was fitted on")
+    fitted_at: datetime = moment_field(nullable=False)
 
 
 class OpeningHours(SQLModel, table=True):

@@ -15,7 +15,7 @@ from api.deps import (
     kitchen_restaurant_id,
 )
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.models import Restaurant, TicketStatus
+from api.models import TicketStatus
 from api.routes.alliance import CSV_BODY, csv_text
 from api.routes.orders import repricer
 from api.routes.restaurants import Limit, Offset
@@ -116,9 +116,7 @@ def recall(
 @router.get("/restaurant")
 def restaurant(user: CurrentKitchen, session: SessionDep) -> KitchenRestaurant:
     """This kitchen's restaurant settings."""
-    row = session.get(Restaurant, kitchen_restaurant_id(user))
-    assert row is not None
-    return KitchenRestaurant.model_validate(row, from_attributes=True)
+    return service.describe_restaurant(session, kitchen_restaurant_id(user))
 
 
 @router.patch("/restaurant", responses=error_responses(InvalidInput))
@@ -126,9 +124,9 @@ def update_restaurant(
     changes: RestaurantSettings, user: CurrentKitchen, session: SessionDep
 ) -> KitchenRestaurant:
     """Pause taking orders, add busy minutes to every ticket, or auto-accept tickets."""
-    row = service.update_restaurant(session, kitchen_restaurant_id(user), changes)
+    service.update_restaurant(session, kitchen_restaurant_id(user), changes)
     session.commit()
-    return KitchenRestaurant.model_validate(row, from_attributes=True)
+    return service.describe_restaurant(session, kitchen_restaurant_id(user))
 
 
 @router.patch("/dishes/{dish_id}", responses=error_responses(NotFound, InvalidInput))

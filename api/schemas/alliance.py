@@ -16,6 +16,11 @@ Longitude = Annotated[float, Field(ge=-180, le=180)]
 Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9 +().-]*$")]
 
 
+OrdersPerQuarter = Annotated[
+    int, Field(ge=0, le=200, description="At most this many orders ready a quarter hour; 0: no cap")
+]
+
+
 class RestaurantCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     slug: Slug
@@ -27,6 +32,7 @@ class RestaurantCreate(BaseModel):
     lon: Longitude
     default_prep_minutes: Annotated[int, Field(ge=1, le=180)] = 15
     auto_accept: bool = False
+    orders_per_quarter: OrdersPerQuarter = 0
     phone: Phone = ""
     email: EmailStr | None = None
 
@@ -43,6 +49,7 @@ class RestaurantEdit(BaseModel):
     lon: Longitude | None = None
     default_prep_minutes: Annotated[int | None, Field(ge=1, le=180)] = None
     auto_accept: bool | None = None
+    orders_per_quarter: OrdersPerQuarter | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
     active: bool | None = Field(default=None, description="False takes it off the site")
@@ -97,6 +104,7 @@ class RestaurantAdmin(BaseModel):
     lon: float
     default_prep_minutes: int
     busy_extra_minutes: int
+    orders_per_quarter: int
     paused: bool
     auto_accept: bool
     active: bool

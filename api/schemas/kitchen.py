@@ -21,7 +21,8 @@ class KitchenTicket(BaseModel):
     id: int
     order_id: int
     status: TicketStatus
-    prep_minutes: int
+    prep_minutes: int = Field(description="Planned: the kitchen's learned time, busy minutes on")
+    declared_minutes: int = Field(description="What the kitchen declared: its slowest dish")
     created_at: datetime
     start_cooking_at: datetime | None
     pickup_eta: datetime | None
@@ -41,6 +42,18 @@ class RestaurantSettings(BaseModel):
     paused: bool | None = None
     busy_extra_minutes: Annotated[int | None, Field(ge=0, le=120)] = None
     auto_accept: bool | None = None
+    orders_per_quarter: Annotated[
+        int | None,
+        Field(ge=0, le=200, description="At most this many orders a quarter hour; 0: no cap"),
+    ] = None
+
+
+class KitchenPaceView(BaseModel):
+    """The kitchen's learned pace, as it is told it."""
+
+    factor: float = Field(description="Real over declared cooking time, at the median, now")
+    cooking: int = Field(description="Tickets it has cooking now (the load the factor is at)")
+    tickets: int = Field(description="Closed tickets it was learned from (0: declared times)")
 
 
 class KitchenRestaurant(BaseModel):
@@ -49,3 +62,5 @@ class KitchenRestaurant(BaseModel):
     paused: bool
     busy_extra_minutes: int
     auto_accept: bool
+    orders_per_quarter: int
+    pace: KitchenPaceView

@@ -161,6 +161,9 @@ class QuotePublic(BaseModel):
     destination: DestinationPublic
     deliver_at: datetime | None
     estimated_delivery_at: datetime
+    notes: list[str] = Field(
+        default_factory=list, description="Why the time is later than usual (a kitchen's cap)"
+    )
 
 
 class TicketPublic(BaseModel):

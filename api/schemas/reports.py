@@ -19,7 +19,19 @@ class KitchenFigures(BaseModel):
     revenue_cents: int
     accept_minutes_mean: float | None = Field(description="From the ticket to its acceptance")
     prep_minutes_mean: float | None = Field(description="Real: from start to ready")
-    declared_prep_minutes_mean: float | None = Field(description="What the tickets declared")
+    declared_prep_minutes_mean: float | None = Field(
+        description="What the kitchen declared for the same tickets (their slowest dish)"
+    )
+    planned_prep_minutes_mean: float | None = Field(
+        description="What the same tickets were planned with: the learned time, busy minutes on"
+    )
+    learned_factor: float = Field(
+        description="The kitchen's learned pace now: real over declared on a quiet night"
+    )
+    learned_per_open_ticket: float = Field(
+        description="How much slower it is learned to be for each other ticket cooking"
+    )
+    learned_tickets: int = Field(description="Closed tickets its pace was learned from")
 
 
 class CourierFigures(BaseModel):

@@ -73,6 +73,7 @@ def restaurant_admin(session: Session, restaurant: Restaurant) -> RestaurantAdmi
                 "lon",
                 "default_prep_minutes",
                 "busy_extra_minutes",
+                "orders_per_quarter",
                 "paused",
                 "auto_accept",
                 "active",

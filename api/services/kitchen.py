@@ -21,9 +21,15 @@ from api.models import (
     TicketStatus,
 )
 from api.schemas.alliance import DishEdit
-from api.schemas.kitchen import KitchenLine, KitchenTicket, RestaurantSettings
+from api.schemas.kitchen import (
+    KitchenLine,
+    KitchenPaceView,
+    KitchenRestaurant,
+    KitchenTicket,
+    RestaurantSettings,
+)
 from api.schemas.orders import FeeBreakdown
-from api.services import mails
+from api.services import mails, paces
 from api.services.alliance import edit_dish
 from api.services.orders import (
     charge_live_tickets,
@@ -94,6 +100,7 @@ def describe_tickets(session: Session, tickets: Sequence[Ticket]) -> list[Kitche
             order_id=t.order_id,
             status=t.status,
             prep_minutes=t.prep_minutes,
+            declared_minutes=t.declared_minutes,
             created_at=t.created_at,
             start_cooking_at=t.start_cooking_at,
             pickup_eta=t.pickup_eta,
@@ -176,6 +183,7 @@ def act_on_ticket(
         ticket.accepted_at = now
     if action is TicketAction.START:
         ticket.started_at = now
+        paces.note_start(session, ticket)
     if action is TicketAction.READY:
         ticket.ready_at = now
     if action is TicketAction.RECALL:
@@ -185,6 +193,8 @@ def act_on_ticket(
         return_portions(session, [ticket])
     session.add(ticket)
     session.flush()
+    if action is TicketAction.READY and ticket.started_at is not None:
+        paces.refit(session, restaurant_id, now)  # its pace, learned as its tickets close
 
     announce_ticket(session, ticket)
 
@@ -228,6 +238,21 @@ def reprice_without(
     remaining = session.exec(select(Restaurant).where(col(Restaurant.id).in_(live))).all()
     fee = reprice(order, list(remaining)) if remaining and reprice is not None else None
     charge_live_tickets(session, order, tickets, fee)
+
+
+def describe_restaurant(session: Session, restaurant_id: int) -> KitchenRestaurant:
+    """The kitchen's settings, and its learned pace at the tickets it has cooking now."""
+    restaurant = session.get(Restaurant, restaurant_id)
+    if restaurant is None:
+        raise NotFound(f"no restaurant {restaurant_id}")
+    pace = paces.paces(session, [restaurant_id])[restaurant_id]
+    cooking = paces.loads(session, [restaurant_id])[restaurant_id]
+    view = KitchenPaceView(
+        factor=round(pace.factor(cooking), 2), cooking=cooking, tickets=pace.tickets
+    )
+    return KitchenRestaurant.model_validate(
+        {**restaurant.model_dump(), "pace": view}, from_attributes=True
+    )
 
 
 def update_restaurant(

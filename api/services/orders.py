@@ -42,7 +42,7 @@ from api.schemas.orders import (
     TicketPublic,
     TimelineEntry,
 )
-from api.services import mails
+from api.services import mails, pacing
 from api.services.outbox import (
     Event,
     order_channel,
@@ -134,6 +134,11 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
     Rows are written with bulk statements: this is the hot path of the service.
     """
     _check_still_served(session, quote)
+    pacing.hold_places(
+        session,
+        {part.restaurant_id: part.ready_at for part in quote.public.restaurants},
+        {rid: r.orders_per_quarter for rid, r in quote.restaurants.items()},
+    )
     _take_portions(session, quote)
     public = quote.public
     destination = public.destination
@@ -185,6 +190,8 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "status": TicketStatus.ACCEPTED if part.restaurant_id in accepted else TicketStatus.NEW,
             "subtotal_cents": part.subtotal_cents,
             "prep_minutes": part.prep_minutes,
+            "declared_minutes": quote.declared_minutes[part.restaurant_id],
+            "due_at": part.ready_at,
             "accepted_at": now if part.restaurant_id in accepted else None,
             "created_at": now,
         }
@@ -222,6 +229,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             status=row["status"],
             subtotal_cents=row["subtotal_cents"],
             prep_minutes=row["prep_minutes"],
+            declared_minutes=row["declared_minutes"],
             created_at=now,
         )
         for row in ticket_rows
@@ -344,6 +352,7 @@ def ticket_payload(
         "restaurant_id": ticket.restaurant_id,
         "status": ticket.status.value,
         "prep_minutes": ticket.prep_minutes,
+        "declared_minutes": ticket.declared_minutes,
         "created_at": ticket.created_at.isoformat(),
         "start_cooking_at": ticket.start_cooking_at.isoformat()
         if ticket.start_cooking_at

@@ -5,7 +5,7 @@ field it concerns, so the customer can fix them all at once.
 """
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise, permutations
@@ -27,6 +27,7 @@ from api.schemas.orders import (
     RelayDestination,
     RestaurantPart,
 )
+from api.services import paces, pacing
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
 from api.services.roster import planned_at
@@ -67,6 +68,8 @@ class Quote:
     restaurants: dict[int, RestaurantView]
     promised_at: datetime
     relay_point: RelayPoint | None
+    declared_minutes: dict[int, int]
+    """Per kitchen, what it declared for its part (its slowest dish), for learning its pace."""
 
 
 Problem = dict[str, str]
@@ -119,7 +122,8 @@ def quote_cart(
     if problems or destination is None:
         raise InvalidInput(problems)
 
-    prep = _prep_minutes(cart, dishes, restaurants)
+    declared = _declared_minutes(cart, dishes)
+    prep = _cooking_minutes(session, declared, restaurants)
     order_ids = sorted(restaurants)
     snapped = geography.snap(
         QUOTE_PROFILE,
@@ -128,27 +132,29 @@ def quote_cart(
     )
     travel = geography.matrix(QUOTE_PROFILE, snapped)
     seconds, metres = travel.durations_s, travel.distances_m
-    dest = len(order_ids)
 
     _check_hot_together(cart, dishes, restaurants, order_ids, travel.whole_seconds(), problems)
 
-    # Earliest delivery: the courier collects the kitchens in the order that lands soonest.
-    best_eta: datetime | None = None
-    best_ready: dict[int, datetime] = {}
-    for sequence in permutations(range(len(order_ids))):
-        ready = {order_ids[i]: now + timedelta(minutes=prep[order_ids[i]]) for i in sequence}
-        moment = now + COURIER_APPROACH
-        previous: int | None = None
-        for i in sequence:
-            if previous is not None:
-                moment += timedelta(seconds=float(seconds[previous, i]))
-            moment = max(moment, ready[order_ids[i]]) + PICKUP_SERVICE
-            previous = i
-        assert previous is not None
-        eta = moment + timedelta(seconds=float(seconds[previous, dest])) + DROPOFF_SERVICE
-        if best_eta is None or eta < best_eta:
-            best_eta, best_ready = eta, ready
-    assert best_eta is not None
+    caps = {rid: r.orders_per_quarter for rid, r in restaurants.items() if r.orders_per_quarter}
+    taken = pacing.booked(session, caps, now)
+    cooked = {rid: now + timedelta(minutes=prep[rid]) for rid in order_ids}
+    notes: list[str] = []
+    if cart.deliver_at is None:
+        # Past a kitchen's cap an order as soon as possible is cooked for its first quarter
+        # with room: a later time, not a refusal.
+        for rid, cap in caps.items():
+            room = pacing.first_room(rid, cap, cooked[rid], taken)
+            if room is None:
+                problems.append(
+                    {"field": "lines", "reason": f"{restaurants[rid].name} is fully booked tonight"}
+                )
+            elif room > cooked[rid]:
+                cooked[rid] = room
+                notes.append(
+                    f"{restaurants[rid].name} is fully booked until "
+                    f"{local(room, rules.timezone):%H:%M}: your order is cooked for then"
+                )
+    best_eta, best_ready = _earliest(cooked, order_ids, seconds, now)
 
     deliver_at = cart.deliver_at
     if deliver_at is None:
@@ -175,6 +181,7 @@ def quote_cart(
                 _check_open(
                     problems, "deliver_at", restaurants[rid], hours[rid], start, moment, rules
                 )
+            _check_room(problems, caps, ready_at, taken, restaurants, rules.timezone, deliver_at)
     if relay is not None:
         _check_relay_open(problems, relay, eta, rules.timezone)
     if problems:
@@ -219,9 +226,74 @@ def quote_cart(
         destination=destination,
         deliver_at=deliver_at,
         estimated_delivery_at=eta,
+        notes=notes,
     )
     promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
-    return Quote(public, dishes, restaurants, promised, relay)
+    return Quote(public, dishes, restaurants, promised, relay, declared)
+
+
+def _earliest(
+    cooked: dict[int, datetime], order_ids: list[int], seconds: np.ndarray, now: datetime
+) -> tuple[datetime, dict[int, datetime]]:
+    """The earliest delivery and each kitchen's ready time: the courier collects the kitchens
+    (each ready at its `cooked` time) in the order that lands soonest."""
+    dest = len(order_ids)
+    best: tuple[datetime, dict[int, datetime]] | None = None
+    for sequence in permutations(range(len(order_ids))):
+        moment = now + COURIER_APPROACH
+        previous: int | None = None
+        for i in sequence:
+            if previous is not None:
+                moment += timedelta(seconds=float(seconds[previous, i]))
+            moment = max(moment, cooked[order_ids[i]]) + PICKUP_SERVICE
+            previous = i
+        assert previous is not None
+        eta = moment + timedelta(seconds=float(seconds[previous, dest])) + DROPOFF_SERVICE
+        if best is None or eta < best[0]:
+            best = (eta, dict(cooked))
+    assert best is not None
+    return best
+
+
+def _check_room(
+    problems: list[Problem],
+    caps: dict[int, int],
+    ready_at: dict[int, datetime],
+    taken: Counter[tuple[int, datetime]],
+    restaurants: dict[int, RestaurantView],
+    timezone: str,
+    deliver_at: datetime,
+) -> None:
+    """A booked time whose kitchens' quarters are full is refused with the first time, five
+    minutes at a time, that every kitchen of the cart can meet."""
+    full = [
+        rid
+        for rid, cap in caps.items()
+        if pacing.first_room(rid, cap, ready_at[rid], taken) != ready_at[rid]
+    ]
+    if not full:
+        return
+    names = " and ".join(restaurants[rid].name for rid in full)
+    later = None
+    for step in range(1, pacing.LOOK_AHEAD * 3 + 1):
+        shift = timedelta(minutes=5 * step)
+        if all(
+            pacing.first_room(rid, cap, ready_at[rid] + shift, taken) == ready_at[rid] + shift
+            for rid, cap in caps.items()
+        ):
+            later = deliver_at + shift
+            break
+    offer = (
+        f"; the first time every kitchen can meet is {local(later, timezone):%H:%M}"
+        if later
+        else ""
+    )
+    problems.append(
+        {
+            "field": "deliver_at",
+            "reason": f"{names} is fully booked at {local(deliver_at, timezone):%H:%M}{offer}",
+        }
+    )
 
 
 def _check_hot_together(
@@ -339,15 +411,32 @@ def _check_dishes(
             )
 
 
-def _prep_minutes(
-    cart: CartRequest, dishes: dict[int, DishView], restaurants: dict[int, RestaurantView]
-) -> dict[int, int]:
-    """Each kitchen's cooking time: its slowest dish, plus its busy-mode extra minutes."""
-    prep: dict[int, int] = defaultdict(int)
+def _declared_minutes(cart: CartRequest, dishes: dict[int, DishView]) -> dict[int, int]:
+    """What each kitchen declared for its part: its slowest dish."""
+    declared: dict[int, int] = defaultdict(int)
     for line in cart.lines:
         dish = dishes[line.dish_id]
-        prep[dish.restaurant_id] = max(prep[dish.restaurant_id], dish.prep_minutes)
-    return {rid: minutes + restaurants[rid].busy_extra_minutes for rid, minutes in prep.items()}
+        declared[dish.restaurant_id] = max(declared[dish.restaurant_id], dish.prep_minutes)
+    return dict(declared)
+
+
+def _cooking_minutes(
+    session: Session, declared: dict[int, int], restaurants: dict[int, RestaurantView]
+) -> dict[int, int]:
+    """Each kitchen's cooking time for its part: its learned median at the tickets it has
+    cooking now (its declared time until it has a history), plus its busy-mode minutes."""
+    learned = paces.paces(session, declared)
+    cooking = paces.loads(session, declared)
+    return {
+        rid: math.ceil(
+            paces.nudged(
+                learned[rid].estimate(minutes * 60, cooking[rid]),
+                restaurants[rid].busy_extra_minutes,
+            ).median_s
+            / 60
+        )
+        for rid, minutes in declared.items()
+    }
 
 
 def _destination(

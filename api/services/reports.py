@@ -28,7 +28,10 @@ from api.models import (
     TicketStatus,
 )
 from api.schemas.reports import CourierFigures, HourFigures, KitchenFigures, Report, Trouble
+from api.services import paces
 from api.services.orders import freshness_by_order
+from api.services.paces import declared_s
+from dispatch.planning.prep import Pace
 from dispatch.sim.metrics import Delivered, delivery_kpis
 
 MAX_DAYS = 92
@@ -98,7 +101,7 @@ def report(session: Session, start: date, end: date, timezone: str) -> Report:
         revenue_cents=sum(o.total_cents for o in orders if o.status is not OrderStatus.CANCELLED),
         kpis=delivery_kpis(records, asap),
         hours=_hours(orders, zone),
-        kitchens=_kitchens(orders, tickets, names),
+        kitchens=_kitchens(orders, tickets, names, paces.paces(session, _kitchen_ids(tickets))),
         couriers=_couriers(session, begin, finish, orders),
         troubles=_troubles(orders, tickets, names, zone),
     )
@@ -115,8 +118,15 @@ def _hours(orders: Sequence[Order], zone: ZoneInfo) -> list[HourFigures]:
     return [HourFigures(hour=h, orders=count[h], revenue_cents=revenue[h]) for h in sorted(count)]
 
 
+def _kitchen_ids(tickets: dict[int, list[Ticket]]) -> set[int]:
+    return {t.restaurant_id for kept in tickets.values() for t in kept}
+
+
 def _kitchens(
-    orders: Sequence[Order], tickets: dict[int, list[Ticket]], names: dict[int | None, str]
+    orders: Sequence[Order],
+    tickets: dict[int, list[Ticket]],
+    names: dict[int | None, str],
+    learned: dict[int, Pace],
 ) -> list[KitchenFigures]:
     mine: dict[int, list[Ticket]] = defaultdict(list)
     for order in orders:
@@ -143,8 +153,14 @@ def _kitchens(
                     else None
                 ),
                 declared_prep_minutes_mean=(
+                    round(mean(declared_s(t) / 60 for t in cooked), 2) if cooked else None
+                ),
+                planned_prep_minutes_mean=(
                     round(mean(t.prep_minutes for t in cooked), 2) if cooked else None
                 ),
+                learned_factor=round(learned[restaurant_id].factor(0), 2),
+                learned_per_open_ticket=round(learned[restaurant_id].per_open_ticket, 3),
+                learned_tickets=learned[restaurant_id].tickets,
             )
         )
     return figures

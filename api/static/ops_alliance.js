@@ -70,6 +70,13 @@ async function show(id) {
   document.getElementById("detail-title").textContent = r.name;
   document.getElementById("detail-summary").textContent =
     [r.address, r.cuisine, tr("prep {n} min", { n: r.default_prep_minutes }), r.phone].filter(Boolean).join(" · ");
+  const cap = document.getElementById("cap-form");
+  cap.elements.orders_per_quarter.value = String(r.orders_per_quarter);
+  cap.onsubmit = async (event) => {
+    event.preventDefault();
+    const orders = Number(cap.elements.orders_per_quarter.value);
+    if (await call(`/restaurants/${id}`, { method: "PATCH", json: { orders_per_quarter: orders } })) show(id);
+  };
   const toggle = document.getElementById("toggle-active");
   toggle.textContent = r.active ? tr("Deactivate") : tr("Reactivate");
   toggle.onclick = async () => { if (await call(`/restaurants/${id}`, { method: "PATCH", json: { active: !r.active } })) loadRestaurants(); };

@@ -14,6 +14,7 @@ MDRP's split services instead).
 Times are integer seconds.
 """
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from numpy.typing import NDArray
 
 from dispatch.planning.firing import cooking_lead_s
 from dispatch.planning.intake import door_opens_s, plans_from_s
+from dispatch.planning.prep import PrepEstimate
 from dispatch.planning.problem import PlannedStop, sets_off_s
 
 MAX_HOLD_S = 10 * 60
@@ -52,7 +54,27 @@ class TicketSpec:
     """When the bag really is ready if cooked from placement (the estimate plus the kitchen's
     deviation)."""
     prep_s: int = 0
-    """Cooking time, for kitchens that fire when the dispatcher says (World.fire_for_courier)."""
+    """Declared cooking time, for kitchens that fire when the dispatcher says
+    (World.fire_for_courier)."""
+    luck: float = 0.0
+    """This ticket's luck against its kitchen's true pace (World.paces), in standard
+    deviations of its noise: 1.0 is a slow one, -1.0 a quick one."""
+
+
+@dataclass(frozen=True)
+class TruePace:
+    """How a kitchen really cooks against what it declared (the simulated truth): `factor`
+    times the declared time on a quiet night, slower by `per_open_ticket` for each other ticket
+    it has cooking when it starts one, each ticket off by a log-normal luck of `noise`."""
+
+    factor: float = 1.0
+    per_open_ticket: float = 0.0
+    noise: float = 0.0
+
+    def real_s(self, declared_s: int, load: int, luck: float) -> int:
+        """Seconds a ticket of this declared time takes at this load with this luck."""
+        slower = 1 + self.per_open_ticket * load
+        return max(60, round(declared_s * self.factor * slower * math.exp(self.noise * luck)))
 
 
 @dataclass(frozen=True)
@@ -115,6 +137,10 @@ class World:
     Otherwise its whole route ends by the off time, except food already on board."""
     points: tuple[tuple[float, float], ...] = ()
     """(lat, lon) of each place, when the world is on a map (dispatch zones need it)."""
+    paces: tuple[TruePace, ...] = ()
+    """Each kitchen's true pace, by its place index, when kitchens fire for the courier;
+    empty: a started ticket takes its declared time plus its drawn deviation
+    (ready_s - estimated_ready_s)."""
 
     @property
     def pickup_handover_s(self) -> int:
@@ -161,19 +187,43 @@ class SimState:
     picked_s: dict[int, int] = field(default_factory=dict)
     """Ticket id -> pickup moment (set when the courier sets off for it)."""
     picked_by: dict[int, int] = field(default_factory=dict)
+    arrived_s: dict[int, int] = field(default_factory=dict)
+    """Ticket id -> when its courier reached the counter to collect it."""
     delivered_s: dict[int, int] = field(default_factory=dict)
     started_s: dict[int, int] = field(default_factory=dict)
     """Ticket id -> when the kitchen started cooking it (World.fire_for_courier)."""
+    cooked_s: dict[int, int] = field(default_factory=dict)
+    """Ticket id -> when its bag is really ready, set when its kitchen starts it."""
+    load_at_start: dict[int, int] = field(default_factory=dict)
+    """Ticket id -> the kitchen's other tickets cooking when it started."""
+    _cooking: dict[int, list[int]] = field(default_factory=dict)
+    """Kitchen place -> ids of its started tickets, for its load."""
 
     def ready_at(self, ticket: TicketSpec) -> int | None:
         """When the bag is really ready; None while its kitchen has not started."""
         if not self.world.fire_for_courier:
             return ticket.ready_s
-        started = self.started_s.get(ticket.ticket_id)
-        if started is None:
-            return None
-        deviation = ticket.ready_s - ticket.estimated_ready_s
-        return max(started + 60, started + ticket.prep_s + deviation)
+        return self.cooked_s.get(ticket.ticket_id)
+
+    def load(self, kitchen: int, moment: int) -> int:
+        """The kitchen's tickets started by this moment and not ready at it."""
+        started = self._cooking.get(kitchen, [])
+        return sum(self.started_s[t] <= moment < self.cooked_s[t] for t in started)
+
+    def start(self, ticket: TicketSpec, moment: int) -> None:
+        """The kitchen starts cooking the ticket at this moment: when it will be ready follows
+        from its true pace at its load then (or its drawn deviation)."""
+        load = self.load(ticket.restaurant, moment)
+        if self.world.paces:
+            pace = self.world.paces[ticket.restaurant]
+            cooked = moment + pace.real_s(ticket.prep_s, load, ticket.luck)
+        else:
+            deviation = ticket.ready_s - ticket.estimated_ready_s
+            cooked = max(moment + 60, moment + ticket.prep_s + deviation)
+        self.started_s[ticket.ticket_id] = moment
+        self.cooked_s[ticket.ticket_id] = cooked
+        self.load_at_start[ticket.ticket_id] = load
+        self._cooking.setdefault(ticket.restaurant, []).append(ticket.ticket_id)
 
     def open_orders(self) -> list[OrderSpec]:
         return [o for o in self.released.values() if o.order_id not in self.delivered_s]
@@ -186,10 +236,27 @@ class SimState:
         ]
 
 
+class PrepBelief(Protocol):
+    """What a policy believes a ticket's cooking time is (declared, learned or the truth)."""
+
+    name: str
+
+    def estimate(self, state: "SimState", ticket: TicketSpec) -> PrepEstimate:
+        """The ticket's cooking time: at its load when it started, or at its kitchen's load now
+        when not started yet."""
+        ...
+
+    def learn(self, state: "SimState") -> None:
+        """Take in the tickets that have become ready by now."""
+        ...
+
+
 class Policy(Protocol):
     name: str
     fires_kitchens: bool
     """Its routes carry pickup ETAs that kitchens fire on (else kitchens cook at placement)."""
+    prep: PrepBelief
+    """Its cooking times, read for the start-cooking times it gives kitchens."""
     plans_on_orders: bool
     """It also plans the moment an order arrives, when asked (else only on its own rhythm)."""
 
@@ -238,7 +305,7 @@ def _ride(
             assert stop.ticket_id is not None
             _, ticket = tickets[stop.ticket_id]
             if state.ready_at(ticket) is None:
-                state.started_s[ticket.ticket_id] = arrival  # the courier is at the counter
+                state.start(ticket, arrival)  # the courier is at the counter
             ready = state.ready_at(ticket)
             assert ready is not None
             handed_before = world.pickup_handover_s
@@ -251,6 +318,7 @@ def _ride(
                 moment = max(moment, stop.eta_s + handed_before)
             done = max(courier.free_s, moment + world.pickup_service_s - handed_before)
             state.picked_s[ticket.ticket_id] = moment
+            state.arrived_s[ticket.ticket_id] = arrival
             courier.log.append(("pickup", stop.order_id, ticket.ticket_id, moment))
             courier.assigned_s[ticket.ticket_id] = assigned
             state.picked_by[ticket.ticket_id] = courier.spec.courier_id
@@ -313,9 +381,7 @@ def simulate(
             state.released[order.order_id] = order
             if world.fire_for_courier and not policy.fires_kitchens:
                 for ticket in order.tickets:
-                    state.started_s[ticket.ticket_id] = untold_start_s(
-                        order.placed_s, order.slot_s, ticket.prep_s
-                    )
+                    state.start(ticket, untold_start_s(order.placed_s, order.slot_s, ticket.prep_s))
         for courier in state.couriers.values():
             _ride(state, courier, tickets)
             if not courier.route and courier.free_s < state.now:
@@ -324,6 +390,8 @@ def simulate(
         if not pending and len(state.delivered_s) == len(world.orders):
             break
         if state.open_orders():
+            if policy.fires_kitchens:
+                policy.prep.learn(state)
             planned_at = time.perf_counter()
             routes = policy.plan(state)
             solve_seconds.append(time.perf_counter() - planned_at)
@@ -331,7 +399,7 @@ def simulate(
                 for courier_id, route in routes.items():
                     _assign(state.couriers[courier_id], route, state.now)
             if world.fire_for_courier and policy.fires_kitchens:
-                _fire_kitchens(state, tickets, cycle_s)
+                _fire_kitchens(state, tickets, cycle_s, policy.prep)
         if progress is not None:
             progress(state.now - start, end - start)
         next_cycle = state.now + cycle_s - (state.now - start) % cycle_s
@@ -341,7 +409,10 @@ def simulate(
 
 
 def _fire_kitchens(
-    state: SimState, tickets: dict[int, tuple[OrderSpec, TicketSpec]], cycle_s: int
+    state: SimState,
+    tickets: dict[int, tuple[OrderSpec, TicketSpec]],
+    cycle_s: int,
+    prep: PrepBelief,
 ) -> None:
     """Kitchens start each ticket at its start-cooking time (see planning.firing) if it falls
     before the next cycle; one with no courier planned starts once it has waited MAX_HOLD_S."""
@@ -359,9 +430,9 @@ def _fire_kitchens(
             planned.add(stop.ticket_id or 0)
             assert stop.ticket_id is not None
             _, ticket = tickets[stop.ticket_id]
-            start = stop.eta_s - cooking_lead_s(ticket.prep_s, joins)
+            start = stop.eta_s - cooking_lead_s(prep.estimate(state, ticket), joins)
             if start < now + cycle_s:
-                state.started_s[ticket.ticket_id] = max(now, start)
+                state.start(ticket, max(now, start))
     for order in state.open_orders():
         held_from = order.placed_s
         if order.slot_s is not None:
@@ -369,4 +440,4 @@ def _fire_kitchens(
         for ticket in order.tickets:
             waiting = ticket.ticket_id not in state.started_s and ticket.ticket_id not in planned
             if waiting and now >= held_from + MAX_HOLD_S:
-                state.started_s[ticket.ticket_id] = now
+                state.start(ticket, now)

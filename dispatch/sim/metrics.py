@@ -101,6 +101,7 @@ def delivery_kpis(orders: Sequence[Delivered], asap_orders: int) -> dict[str, ob
     click_to_door, ready_to_door = times["click-to-door"], times["ready-to-door"]
     ready_to_pickup, past_slot = times["ready-to-pickup"], times["past-slot"]
     spreads = [max(o.picked_s) - min(o.picked_s) for o in orders if len(o.picked_s) > 1]
+    ready_spreads = [max(o.ready_s) - min(o.ready_s) for o in orders if len(o.ready_s) > 1]
     promised = [o for o in orders if o.promised_s is not None]
     asap = max(1, asap_orders)
     return {
@@ -127,6 +128,7 @@ def delivery_kpis(orders: Sequence[Delivered], asap_orders: int) -> dict[str, ob
         "multi_kitchen_orders": len(spreads),
         "pickup_spread_mean": _minutes(float(np.mean(spreads)) if spreads else None),
         "pickup_spread_max": _minutes(max(spreads) if spreads else None),
+        "ready_spread_p90": _minutes(_percentile(ready_spreads, 0.9)),
         "beyond_freshness": sum(
             1 for o in orders if any(o.delivered_s - p > o.freshness_s for p in o.picked_s)
         ),
@@ -166,6 +168,25 @@ def undeliverable(world: World) -> list[int]:
     return [o.order_id for o in world.orders if max(t.ready_s for t in o.tickets) > last_off]
 
 
+def arrival_spreads(result: SimulationResult) -> list[int]:
+    """Per delivered multi-kitchen order, how far apart its bags were ready against its
+    courier's arrival at each counter (the largest ready-minus-arrival less the smallest): 0
+    when every bag was ready the same time before (or after) the courier came for it."""
+    state = result.state
+    spreads = []
+    for order in result.world.orders:
+        if len(order.tickets) < 2 or order.order_id not in state.delivered_s:
+            continue
+        offsets = [
+            (state.ready_at(t) or 0) - state.arrived_s[t.ticket_id]
+            for t in order.tickets
+            if t.ticket_id in state.arrived_s
+        ]
+        if len(offsets) > 1:
+            spreads.append(max(offsets) - min(offsets))
+    return spreads
+
+
 def kpis(result: SimulationResult) -> dict[str, object]:
     """The service's figures: delivery times, food waiting, couriers' work and pay, solver time."""
     world, state = result.world, result.state
@@ -194,6 +215,7 @@ def kpis(result: SimulationResult) -> dict[str, object]:
             for key, value in delivery_kpis(delivered_of(result), asap).items()
             if key != "within_promise_share"  # a simulated order has no promise
         },
+        "arrival_spread_p90": _minutes(_percentile(arrival_spreads(result), 0.9)),
         "courier_utilisation": round(busy_s / duty_s, 4) if duty_s else None,
         "orders_per_courier_hour": round(len(delivered) / (duty_s / 3600), 3) if duty_s else None,
         "km_per_order": round(metres / 1000 / len(delivered), 3) if delivered else None,

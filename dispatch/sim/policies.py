@@ -24,13 +24,15 @@ from dispatch.planning.zones import (
     lending_moves,
     order_zone,
 )
-from dispatch.sim.engine import CourierRun, OrderSpec, SimState, TicketSpec, World
+from dispatch.sim.engine import CourierRun, OrderSpec, PrepBelief, SimState, TicketSpec, World
+from dispatch.sim.prep_beliefs import DeclaredPrep
 
 
 def _local_problem(
     state: SimState,
     time_limit_cap_s: float,
     objective: Objective,
+    prep: PrepBelief,
     orders_in: Sequence[OrderSpec] | None = None,
     couriers_in: Sequence[CourierRun] | None = None,
 ) -> tuple[DispatchProblem, list[int]] | None:
@@ -47,7 +49,7 @@ def _local_problem(
             door=order.door,
             placed_s=order.placed_s - now,
             promised_s=order.promised_s - now,
-            bags=tuple(_bag(state, ticket, carried_by) for ticket in order.tickets),
+            bags=tuple(_bag(state, ticket, carried_by, prep) for ticket in order.tickets),
             freshness_s=order.freshness_s,
             hard_max_s=order.hard_max_s,
             slot_s=order.slot_s - now if order.slot_s is not None else None,
@@ -80,7 +82,9 @@ def _local_problem(
     return dispatch_problem(orders, on_duty, rules, matrices)
 
 
-def _bag(state: SimState, ticket: TicketSpec, carried_by: dict[int, int]) -> Bag[int]:
+def _bag(
+    state: SimState, ticket: TicketSpec, carried_by: dict[int, int], prep: PrepBelief
+) -> Bag[int]:
     """The ticket as the kitchen screen would show it."""
     picked = state.picked_s.get(ticket.ticket_id)
     if picked is not None:
@@ -100,11 +104,11 @@ def _bag(state: SimState, ticket: TicketSpec, carried_by: dict[int, int]) -> Bag
         ticket.ticket_id,
         ticket.restaurant,
         BagState.COOKING if told else BagState.NOT_STARTED,
-        ready_s=_expected_ready(state, ticket) - state.now,
+        ready_s=_expected_ready(state, ticket, prep) - state.now,
     )
 
 
-def _expected_ready(state: SimState, ticket: TicketSpec) -> int:
+def _expected_ready(state: SimState, ticket: TicketSpec, prep: PrepBelief) -> int:
     """When the dispatcher expects the bag: the estimate until the kitchen bumps it."""
     now = state.now
     actual = state.ready_at(ticket)
@@ -113,7 +117,8 @@ def _expected_ready(state: SimState, ticket: TicketSpec) -> int:
     if state.world.fire_for_courier:
         started = state.started_s.get(ticket.ticket_id)
         # Not started yet: ready one cooking time after the kitchen is told to start.
-        return max(now + 60, (started if started is not None else now) + ticket.prep_s)
+        cooking = prep.estimate(state, ticket).median_s
+        return max(now + 60, (started if started is not None else now) + cooking)
     return max(ticket.estimated_ready_s, now + 60)
 
 
@@ -125,13 +130,17 @@ class DispatcherPolicy:
     plans_on_orders = True
 
     def __init__(
-        self, time_limit_cap_s: float = 2.0, objective: Objective = DEFAULT_OBJECTIVE
+        self,
+        time_limit_cap_s: float = 2.0,
+        objective: Objective = DEFAULT_OBJECTIVE,
+        prep: PrepBelief | None = None,
     ) -> None:
         self.time_limit_cap_s = time_limit_cap_s
         self.objective = objective
+        self.prep: PrepBelief = prep or DeclaredPrep()
 
     def plan(self, state: SimState) -> dict[int, list[PlannedStop]] | None:
-        planned = _plan(state, self.time_limit_cap_s, self.objective)
+        planned = _plan(state, self.time_limit_cap_s, self.objective, self.prep)
         return None if planned is None else planned[0]
 
 
@@ -139,12 +148,13 @@ def _plan(
     state: SimState,
     time_limit_cap_s: float,
     objective: Objective,
+    prep: PrepBelief,
     orders: Sequence[OrderSpec] | None = None,
     couriers: Sequence[CourierRun] | None = None,
 ) -> tuple[dict[int, list[PlannedStop]], DispatchPlan] | None:
     """The dispatcher's routes for these orders and couriers (all by default), warm-started
     from the couriers' routes; None when there is no courier or no plan."""
-    built = _local_problem(state, time_limit_cap_s, objective, orders, couriers)
+    built = _local_problem(state, time_limit_cap_s, objective, prep, orders, couriers)
     if built is None:
         return None
     problem, places = built
@@ -188,8 +198,10 @@ class ZonedDispatcherPolicy:
         time_limit_cap_s: float = 2.0,
         objective: Objective = DEFAULT_OBJECTIVE,
         reserve: int = LEND_RESERVE,
+        prep: PrepBelief | None = None,
     ) -> None:
         self.zones = zones
+        self.prep: PrepBelief = prep or DeclaredPrep()
         self.time_limit_cap_s = time_limit_cap_s
         self.objective = objective
         self.reserve = reserve
@@ -222,7 +234,7 @@ class ZonedDispatcherPolicy:
             couriers = [c for c in on_duty if self.courier_zone[c.spec.courier_id][0] == zone]
             began = time.perf_counter()
             planned = (
-                _plan(state, self.time_limit_cap_s, self.objective, orders, couriers)
+                _plan(state, self.time_limit_cap_s, self.objective, self.prep, orders, couriers)
                 if orders and couriers
                 else None
             )
@@ -271,6 +283,7 @@ class GreedyPolicy:
     name = "greedy"
     fires_kitchens = False
     plans_on_orders = False  # every 5 minutes, as the baseline is defined
+    prep: PrepBelief = DeclaredPrep()
 
     def __init__(self, every_s: int = 300, bundle: int = 3) -> None:
         self.every_s = every_s

@@ -68,6 +68,20 @@ class Demand(_Strict):
         return self
 
 
+class KitchenTruth(_Strict):
+    """Kitchens whose real cooking times differ from what they declared, as real ones do: each
+    kitchen `optimism` times slower than its word on average across kitchens (spread by
+    `optimism_spread`), slower with each other ticket it has cooking (`per_open_ticket` on
+    average, between half and one and a half times it per kitchen), each ticket off by a
+    log-normal luck of `noise`. Absent: kitchens cook in their declared time, give or take
+    the demand's `kitchen_spread_minutes`."""
+
+    optimism: float = Field(1.25, ge=0.5, le=3)
+    optimism_spread: float = Field(0.2, ge=0, le=1)
+    per_open_ticket: float = Field(0.05, ge=0, le=0.5)
+    noise: float = Field(0.15, ge=0, le=1)
+
+
 class CourierShift(_Strict):
     count: int = Field(ge=1, le=1000)
     vehicle: Literal["bike", "ebike", "scooter"] = "bike"
@@ -107,6 +121,7 @@ class Scenario(_Strict):
     demand: Demand = Demand()
     couriers: list[CourierShift] = Field(min_length=1)
     dispatch: DispatchSettings = DispatchSettings()
+    kitchens: KitchenTruth | None = None
 
     @model_validator(mode="after")
     def _shifts_within_reach(self) -> "Scenario":

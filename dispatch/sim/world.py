@@ -17,10 +17,11 @@ from dispatch.sim.engine import (
     OrderSpec,
     SimulationResult,
     TicketSpec,
+    TruePace,
     World,
     untold_start_s,
 )
-from dispatch.sim.scenario import Demand, Scenario, ScenarioError
+from dispatch.sim.scenario import Demand, KitchenTruth, Scenario, ScenarioError
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,22 @@ def _slots(
     return slots
 
 
+def _true_paces(truth: KitchenTruth | None, kitchens: int, seed: int) -> tuple[TruePace, ...]:
+    """Each kitchen's true pace, drawn from a stream of its own (the rest of the world is the
+    same with or without it)."""
+    if truth is None:
+        return ()
+    rng = np.random.default_rng([seed, 11])
+    return tuple(
+        TruePace(
+            factor=float(np.clip(rng.normal(truth.optimism, truth.optimism_spread), 0.6, 3.0)),
+            per_open_ticket=truth.per_open_ticket * float(rng.uniform(0.5, 1.5)),
+            noise=truth.noise,
+        )
+        for _ in range(kitchens)
+    )
+
+
 def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -> World:
     """A scenario on the map: its restaurants, its demand drawn with its seed (carts the
     quote would refuse cut to their first kitchen), its couriers starting at random kitchens,
@@ -132,6 +149,8 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
         quote_seconds = seconds[quote.profile]
     # Slots from a stream of their own: a world without scheduled orders stays as it was.
     slots = _slots(np.random.default_rng([scenario.seed, 7]), demand, moments, scenario.hours)
+    paces = _true_paces(scenario.kitchens, len(kitchens), scenario.seed)
+    lucks = np.random.default_rng([scenario.seed, 13])
     orders = []
     carts_refused = 0
     ticket_id = 0
@@ -171,7 +190,8 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
             estimate = untold_start_s(placed, slot, prep) + prep
             actual = max(placed + 120, int(estimate + rng.normal(0, spread_s)))
             ticket_id += 1
-            tickets.append(TicketSpec(ticket_id, k, estimate, actual, prep_s=prep))
+            luck = float(lucks.standard_normal()) if paces else 0.0
+            tickets.append(TicketSpec(ticket_id, k, estimate, actual, prep_s=prep, luck=luck))
             freshness.append(min(d.freshness_minutes for d in dishes) * 60)
         orders.append(
             OrderSpec(
@@ -204,6 +224,7 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
         fire_for_courier=True,
         carts_refused=carts_refused,
         points=tuple((p.lat, p.lon) for p in points),
+        paces=paces,
     )
 
 

@@ -164,6 +164,9 @@ function card(ticket, now, station, pendingFor) {
   // Words from the catalog, outside the template strings (where extraction cannot see them).
   const startIn = tr("Start in"), startNow = tr("Start now");
   const slot = ticket.deliver_at ? tr("Booked for {time}", { time: hhmm(ticket.deliver_at) }) : "";
+  // The learned time beside the declared one, when learning has moved it.
+  const pace = ticket.declared_minutes && ticket.declared_minutes !== ticket.prep_minutes
+    ? tr("Cook {planned} min (declared {declared})", { planned: ticket.prep_minutes, declared: ticket.declared_minutes }) : "";
   const courierAt = ticket.pickup_eta ? tr("Courier at {time}", { time: hhmm(ticket.pickup_eta) }) : tr("No courier yet");
   const startText = start && start > now ? `${startIn} <b>${minutes(start - now)}</b>` : `<b>${startNow}</b>`;
   el.innerHTML = `<h3><span>#${ticket.order_id}</span><span class="age">${minutes(age)}</span></h3>
@@ -171,6 +174,7 @@ function card(ticket, now, station, pendingFor) {
     <div class="times">
       ${["new", "accepted"].includes(ticket.status) ? `<div class="start">${startText}</div>` : ""}
       ${slot ? `<div class="slot">${slot}</div>` : ""}
+      ${pace ? `<div class="pace">${pace}</div>` : ""}
       <div class="courier">${courierAt}</div>
     </div><ul></ul><div class="actions"></div>`;
   const list = el.querySelector("ul");
@@ -340,11 +344,18 @@ async function loadKitchen() {
   pause.textContent = kitchen.paused ? tr("Resume orders") : tr("Pause orders");
   pause.classList.toggle("on", kitchen.paused);
   document.getElementById("paused-banner").hidden = !kitchen.paused;
+  const pace = kitchen.pace;
+  document.getElementById("pace").textContent = pace.tickets
+    ? tr("Your real pace: ×{factor} your declared times ({tickets} tickets)", { factor: pace.factor.toFixed(2), tickets: pace.tickets })
+    : tr("Your declared times, until your tickets teach us your pace");
   const busy = document.getElementById("busy");
   if (![...busy.options].some((o) => Number(o.value) === kitchen.busy_extra_minutes)) {
     busy.appendChild(new Option(`+${kitchen.busy_extra_minutes} min`, String(kitchen.busy_extra_minutes)));
   }
   busy.value = String(kitchen.busy_extra_minutes);
+  const cap = document.getElementById("cap");
+  cap.value = String(kitchen.orders_per_quarter);
+  cap.onchange = () => setKitchen({ orders_per_quarter: Number(cap.value) });
   pause.onclick = () => setKitchen({ paused: !kitchen.paused });
   busy.onchange = () => setKitchen({ busy_extra_minutes: Number(busy.value) });
 }

@@ -1,0 +1,92 @@
+"""A kitchen's pace cap: at most N orders ready in any quarter hour (`orders_per_quarter` on the
+restaurant, set by the kitchen or the operator; 0: no cap).
+
+Past the cap the quote does not refuse an order as soon as possible: it cooks it for the first
+quarter with room, and the customer sees the later time. A booked time that falls in a full
+quarter is refused with the first time every kitchen of the cart can meet. Placing the order
+counts again under the kitchens' row locks, so two customers cannot both take the last place.
+"""
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from sqlmodel import Session, col, func, select
+
+from api.db import for_update
+from api.errors import Conflict
+from api.models import ENDED_TICKET_STATES, Restaurant, Ticket
+
+QUARTER: Final = timedelta(minutes=15)
+LOOK_AHEAD: Final = 16
+"""Quarters searched for room (four hours): past that the kitchen is booked for the evening."""
+
+
+def quarter_of(moment: datetime) -> datetime:
+    """The quarter hour the moment falls in (its start)."""
+    epoch = datetime(2000, 1, 1, tzinfo=UTC)
+    return moment - (moment - epoch) % QUARTER
+
+
+def booked(
+    session: Session, caps: Mapping[int, int], start: datetime
+) -> Counter[tuple[int, datetime]]:
+    """Live tickets of the capped kitchens due from the quarter of `start` on, per (kitchen,
+    quarter)."""
+    if not caps:
+        return Counter()
+    due = session.exec(
+        select(Ticket.restaurant_id, Ticket.due_at).where(
+            col(Ticket.restaurant_id).in_(caps),
+            col(Ticket.due_at) >= quarter_of(start),
+            col(Ticket.status).not_in(ENDED_TICKET_STATES),
+        )
+    ).all()
+    return Counter((rid, quarter_of(at)) for rid, at in due if at is not None)
+
+
+def first_room(
+    rid: int, cap: int, moment: datetime, taken: Counter[tuple[int, datetime]]
+) -> datetime | None:
+    """The moment itself if its quarter has room for one more of the kitchen's orders, else the
+    start of the first quarter after it that has; None if none within LOOK_AHEAD."""
+    quarter = quarter_of(moment)
+    for ahead in range(LOOK_AHEAD):
+        if taken[(rid, quarter)] < cap:
+            return moment if ahead == 0 else quarter
+        quarter += QUARTER
+    return None
+
+
+def hold_places(session: Session, due: Mapping[int, datetime], caps: Mapping[int, int]) -> None:
+    """At the order's write: lock the capped kitchens (in id order) and count again; a quarter
+    filled since the quote answers 409."""
+    capped = sorted(rid for rid in due if caps.get(rid, 0) > 0)
+    if not capped:
+        return
+    session.exec(
+        for_update(
+            select(Restaurant.id).where(col(Restaurant.id).in_(capped)).order_by(col(Restaurant.id))
+        )
+    ).all()
+    for rid in capped:
+        quarter = quarter_of(due[rid])
+        count = session.exec(
+            select(func.count())
+            .select_from(Ticket)
+            .where(
+                Ticket.restaurant_id == rid,
+                col(Ticket.due_at) >= quarter,
+                col(Ticket.due_at) < quarter + QUARTER,
+                col(Ticket.status).not_in(ENDED_TICKET_STATES),
+            )
+        ).one()
+        if count >= caps[rid]:
+            raise Conflict(
+                {
+                    "field": "lines",
+                    "reason": "a kitchen of this cart has just filled that quarter hour: "
+                    "ask for a new quote",
+                }
+            )
