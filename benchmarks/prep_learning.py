@@ -1,18 +1,21 @@
 """What learning kitchens' real pace is worth, in the simulator.
 
     python -m benchmarks.prep_learning [--scenario scenarios/friday-kitchens.toml]
-        [--seeds 1 2 3 4 5] [--policies declared learned_cold learned_warm oracle]
+        [--seeds 1 2 3 4 5] [--policies declared learned_cold learned_warm oracle clairvoyant]
         [--warm-tickets 80] [--time-limit S] [--cache-dir DIR]
 
 The same world and seed (kitchens whose true cooking times differ from what they declared:
 the scenario's `[kitchens]`) simulated with the real dispatcher planning on the kitchens'
 declared times, on times learned during the evening from an empty history (`learned_cold`)
-or from an earlier evening's tickets (`learned_warm`, `--warm-tickets` per kitchen), and on
-the true times (`oracle`, the ceiling). Prints each run, then the JSON last line: every run's
-delivered, orders, r2d_p90, ctd_mean, beyond_freshness, multi_spread_p90 (minutes between the
-first and last bag of a multi-kitchen order ready), multi_arrival_spread_p90 (the same, each
-bag's ready time taken against its courier's arrival at the counter: 0 when every part is
-ready together for its courier), and per policy the mean over the seeds.
+or from an earlier evening's tickets (`learned_warm`, `--warm-tickets` per kitchen), on the
+kitchens' true pace (`oracle`: each kitchen's true median and upper quantile at the ticket's
+load, what perfect learning converges to, the ceiling of learning), and on each ticket's
+realised time (`clairvoyant`: its luck known beforehand, which no estimate can know). Prints
+each run, then the JSON last line: every run's delivered, orders, r2d_p90, ctd_mean,
+beyond_freshness, multi_spread_p90 (minutes between the first and last bag of a multi-kitchen
+order ready), multi_arrival_spread_p90 (the same, each bag's ready time taken against its
+courier's arrival at the counter: 0 when every part is ready together for its courier), and
+per policy the mean over the seeds.
 """
 
 import argparse
@@ -34,7 +37,7 @@ from dispatch.sim.scenario import load_scenario, with_changes
 from dispatch.sim.world import scenario_world
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "friday-kitchens.toml"
-POLICIES = ("declared", "learned_cold", "learned_warm", "oracle")
+POLICIES = ("declared", "learned_cold", "learned_warm", "oracle", "clairvoyant")
 FIGURES = (
     "r2d_p90",
     "ctd_mean",
@@ -51,6 +54,7 @@ def _belief(policy: str, world: World, warm_tickets: int, seed: int) -> PrepBeli
         "learned_cold": LearnedPrep,
         "learned_warm": lambda: LearnedPrep(earlier_evening(world, warm_tickets, seed)),
         "oracle": TruePrep,
+        "clairvoyant": lambda: TruePrep(knows_luck=True),
     }
     return beliefs[policy]()
 

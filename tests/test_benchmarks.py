@@ -126,3 +126,40 @@ def test_signin_flood_benchmark_reports_its_figures(capsys: pytest.CaptureFixtur
     # From one address, no more than the limit (10 a minute) is ever hashed.
     assert summary["flood_one_address"]["sign_ins"].get("401", 0) <= 10
     assert set(summary["flood_many_addresses"]["sign_ins"]) <= {"401", "503"}
+
+
+def test_prep_learning_benchmark_runs_each_belief_on_the_same_world(
+    capsys: pytest.CaptureFixture[str], graph_cache: Path
+) -> None:
+    from benchmarks import prep_learning
+
+    prep_learning.main(
+        ["--seeds", "3", "--hours", "0.2", "--time-limit", "0.05", "--cache-dir", str(graph_cache)]
+    )
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    runs = report["runs"]
+    beliefs = ["declared", "learned_cold", "learned_warm", "oracle", "clairvoyant"]
+    assert [r["policy"] for r in runs] == beliefs
+    for run in runs:
+        assert {"seed", "delivered", "orders", "r2d_p90", "ctd_mean", "beyond_freshness"} <= set(
+            run
+        )
+        assert "multi_spread_p90" in run
+        assert run["seed"] == 3
+        assert run["feasible"]
+        assert run["orders"] == runs[0]["orders"] > 0, "one world for every belief"
+    assert list(report["mean"]) == beliefs
+
+
+def test_prep_estimation_benchmark_reports_errors_against_the_truth(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import prep_estimation
+
+    summary = prep_estimation.main(["--kitchens", "6", "--history", "0", "60"])
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith('{"benchmark"')
+    with_history = summary["by_history"]["60"]
+    assert with_history["mae_learned_min"] < with_history["mae_declared_min"]
+    assert 0.5 < summary["upper_coverage"] <= 1.0
+    without = summary["by_history"]["0"]
+    assert without["mae_learned_min"] == without["mae_declared_min"], "no history: its word"

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
@@ -13,19 +12,13 @@ from api.services.pacing import QUARTER, quarter_of
 from api.settings import Settings
 from tests.accounts import headers_for
 from tests.test_orders import customer, place  # noqa: F401  (fixture)
+from tests.test_paces import NEMS, pho  # noqa: F401  (fixture)
 from tests.test_quotes import cart, problems
 
-NEMS = ("pho-turenne", "Nems (4)", 1)
 
-
-@pytest.fixture
-def pho(session: Session, settings: Settings, clock: FixedClock) -> dict[str, str]:
-    return headers_for(session, settings, clock, "kitchen-pho-turenne@chaud.demo")
-
-
-def _cap(client: TestClient, pho: dict[str, str], orders: int) -> None:
+def _cap(client: TestClient, kitchen: dict[str, str], orders: int) -> None:
     response = client.patch(
-        "/api/v1/kitchen/restaurant", json={"orders_per_quarter": orders}, headers=pho
+        "/api/v1/kitchen/restaurant", json={"orders_per_quarter": orders}, headers=kitchen
     )
     assert response.status_code == 200, response.text
     assert response.json()["orders_per_quarter"] == orders
@@ -39,7 +32,7 @@ def test_past_its_cap_a_kitchen_cooks_for_its_next_quarter_with_room(
     client: TestClient,
     session: Session,
     customer: dict[str, str],  # noqa: F811
-    pho: dict[str, str],
+    pho: dict[str, str],  # noqa: F811
 ) -> None:
     _cap(client, pho, 2)
     first = client.post("/api/v1/quotes", json=cart(session, NEMS)).json()
@@ -62,7 +55,7 @@ def test_a_booked_time_in_a_full_quarter_is_refused_with_the_first_time_that_fit
     session: Session,
     clock: FixedClock,
     customer: dict[str, str],  # noqa: F811
-    pho: dict[str, str],
+    pho: dict[str, str],  # noqa: F811
 ) -> None:
     _cap(client, pho, 1)
     slot = (clock.now() + timedelta(hours=1)).replace(minute=30, second=0, microsecond=0)

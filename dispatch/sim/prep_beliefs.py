@@ -3,11 +3,19 @@ what it has learned from the tickets closed so far (dispatch.planning.prep, as t
 does), or the truth (an oracle, the ceiling of what learning can give)."""
 
 from collections.abc import Mapping, Sequence
+from statistics import NormalDist
 from typing import Final
 
 import numpy as np
 
-from dispatch.planning.prep import DECLARED, Pace, PrepEstimate, PrepSample, fit_pace
+from dispatch.planning.prep import (
+    DECLARED,
+    UPPER_QUANTILE,
+    Pace,
+    PrepEstimate,
+    PrepSample,
+    fit_pace,
+)
 from dispatch.sim.engine import SimState, TicketSpec, World
 
 EARLIER_LOADS: Final = 7
@@ -90,18 +98,28 @@ class LearnedPrep:
 
 
 class TruePrep:
-    """The truth: each kitchen's real pace and each ticket's luck (an oracle)."""
+    """The truth: each kitchen's real pace at the ticket's load (`oracle`: what perfect learning
+    converges to, the ceiling of learning; its upper quantile is the true one), or also each
+    ticket's luck (`clairvoyant`: the realised time, which no estimate can know beforehand)."""
 
-    name = "oracle"
+    def __init__(self, knows_luck: bool = False) -> None:
+        self.knows_luck = knows_luck
+        self.name = "clairvoyant" if knows_luck else "oracle"
 
     def estimate(self, state: SimState, ticket: TicketSpec) -> PrepEstimate:
         started = state.started_s.get(ticket.ticket_id)
-        if started is not None:
+        if self.knows_luck and started is not None:
             real = state.cooked_s[ticket.ticket_id] - started
-        else:
-            pace = state.world.paces[ticket.restaurant]
-            real = pace.real_s(ticket.prep_s, _load(state, ticket), ticket.luck)
-        return PrepEstimate(real, real)
+            return PrepEstimate(real, real)
+        pace = state.world.paces[ticket.restaurant]
+        load = _load(state, ticket)
+        if self.knows_luck:
+            real = pace.real_s(ticket.prep_s, load, ticket.luck)
+            return PrepEstimate(real, real)
+        upper_luck = float(NormalDist().inv_cdf(UPPER_QUANTILE))
+        return PrepEstimate(
+            pace.real_s(ticket.prep_s, load, 0.0), pace.real_s(ticket.prep_s, load, upper_luck)
+        )
 
     def learn(self, state: SimState) -> None:
         return None
