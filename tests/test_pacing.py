@@ -1,5 +1,6 @@
 """A kitchen's pace cap: at most N orders ready a quarter hour; past it later times, no refusal."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -7,9 +8,14 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from api.clock import FixedClock
+from api.dispatcher.cycle import rules_from
+from api.dispatcher.snapshot import take_snapshot
+from api.dispatcher.zones import claim
 from api.models import Restaurant, Ticket
 from api.services.pacing import QUARTER, quarter_of
 from api.settings import Settings
+from dispatch.geo.geography import Geography
+from dispatch.planning.zones import WHOLE_CITY, ZoneMap
 from tests.accounts import headers_for
 from tests.test_orders import customer, place  # noqa: F401  (fixture)
 from tests.test_paces import NEMS, pho  # noqa: F401  (fixture)
@@ -31,6 +37,9 @@ def _ready(quote: dict[str, Any]) -> datetime:
 def test_past_its_cap_a_kitchen_cooks_for_its_next_quarter_with_room(
     client: TestClient,
     session: Session,
+    clock: FixedClock,
+    settings: Settings,
+    geography: Geography,
     customer: dict[str, str],  # noqa: F811
     pho: dict[str, str],  # noqa: F811
 ) -> None:
@@ -48,6 +57,14 @@ def test_past_its_cap_a_kitchen_cooks_for_its_next_quarter_with_room(
     placed = place(client, customer, cart(session, NEMS), "c").json()
     due = session.exec(select(Ticket.due_at).where(col(Ticket.order_id) == placed["id"])).one()
     assert due == _ready(third)
+
+    # The dispatcher does not have it cooked before its quarter either.
+    client.post(f"/api/v1/kitchen/tickets/{placed['tickets'][0]['id']}/accept", headers=pho)
+    claim(session, ZoneMap.whole_city(), WHOLE_CITY)
+    rules = replace(rules_from(settings), time_limit_s=0.3)
+    snapshot = take_snapshot(session, geography, rules, clock.now())
+    (task,) = [o for o in snapshot.problem.orders if o.order_id == placed["id"]]
+    assert clock.now() + timedelta(seconds=task.pickups[0].ready_s) >= due
 
 
 def test_a_booked_time_in_a_full_quarter_is_refused_with_the_first_time_that_fits(

@@ -278,4 +278,7 @@ def _bag(
     if ticket.status is TicketStatus.PREPARING and ticket.started_at is not None:
         ready = seconds_from(now, ticket.started_at) + prep_s
         return Bag(ticket.id, kitchen, BagState.COOKING, ready_s=ready)
-    return Bag(ticket.id, kitchen, BagState.NOT_STARTED, ready_s=prep_s)
+    # Not ready before it is due: a paced order is cooked for its quarter (api.services.pacing),
+    # the others for the time their quote planned (by now, one cooking time away at most).
+    due_s = seconds_from(now, ticket.due_at) if ticket.due_at is not None else 0
+    return Bag(ticket.id, kitchen, BagState.NOT_STARTED, ready_s=max(prep_s, due_s))
