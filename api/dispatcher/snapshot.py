@@ -237,21 +237,13 @@ def _on_duty(
 def _cooking_times(
     session: Session, tickets: Sequence[Ticket], busy_minutes: dict[int, int]
 ) -> dict[int, PrepEstimate]:
-    """Each ticket's cooking time: its kitchen's learned pace at its load when it started
-    (or the kitchen's load now, not started yet), with the kitchen's busy minutes on top."""
-    learned = paces.paces(session, busy_minutes)
-    cooking_now = paces.loads(session, busy_minutes)
-    return {
-        t.id: paces.nudged(
-            learned[t.restaurant_id].estimate(
-                paces.declared_s(t),
-                t.load_at_start if t.load_at_start is not None else cooking_now[t.restaurant_id],
-            ),
-            busy_minutes[t.restaurant_id],
-        )
+    """Each ticket's cooking time (paces.cooking_times), at its load when it started."""
+    parts = {
+        t.id: paces.Part(t.restaurant_id, paces.declared_s(t), t.load_at_start)
         for t in tickets
         if t.id is not None
     }
+    return paces.cooking_times(session, parts, busy_minutes)
 
 
 def _bag(

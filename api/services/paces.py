@@ -6,8 +6,10 @@ Busy mode is a nudge on top of the learned time, not a replacement: a kitchen th
 busy adds its extra minutes to whatever it has been learned to take.
 """
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,6 +17,8 @@ from sqlmodel import Session, col, func, select
 
 from api.models import LearnedPace, Ticket, TicketStatus
 from dispatch.planning.prep import DECLARED, WINDOW, Pace, PrepEstimate, PrepSample, fit_pace
+
+K = TypeVar("K")
 
 _PACES: sa.Table = LearnedPace.__table__  # type: ignore[attr-defined]
 
@@ -48,10 +52,33 @@ def loads(session: Session, restaurant_ids: Collection[int]) -> dict[int, int]:
     return {rid: int(counted.get(rid, 0)) for rid in restaurant_ids}
 
 
-def nudged(estimate: PrepEstimate, busy_extra_minutes: int) -> PrepEstimate:
-    """The learned estimate with the kitchen's busy-mode minutes on top."""
-    extra = busy_extra_minutes * 60
-    return PrepEstimate(estimate.median_s + extra, estimate.upper_s + extra)
+@dataclass(frozen=True)
+class Part:
+    """A kitchen's part of an order, to be given a cooking time."""
+
+    restaurant_id: int
+    declared_s: int
+    load_at_start: int | None = None
+    """The kitchen's tickets cooking when it started; None: not started, its load now."""
+
+
+def cooking_times(
+    session: Session, parts: Mapping[K, Part], busy_minutes: Mapping[int, int]
+) -> dict[K, PrepEstimate]:
+    """Each part's planned cooking time: its kitchen's learned pace at its load (when it
+    started, or now), with the kitchen's busy-mode minutes on top (a nudge, not a
+    replacement). Read by the quote and by the dispatcher's snapshot."""
+    kitchens = {part.restaurant_id for part in parts.values()}
+    learned = paces(session, kitchens)
+    cooking_now = loads(session, kitchens)
+    times = {}
+    for key, part in parts.items():
+        rid = part.restaurant_id
+        load = part.load_at_start if part.load_at_start is not None else cooking_now[rid]
+        estimate = learned[rid].estimate(part.declared_s, load)
+        extra = busy_minutes[rid] * 60
+        times[key] = PrepEstimate(estimate.median_s + extra, estimate.upper_s + extra)
+    return times
 
 
 def declared_s(ticket: Ticket) -> int:

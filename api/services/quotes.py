@@ -423,20 +423,11 @@ def _declared_minutes(cart: CartRequest, dishes: dict[int, DishView]) -> dict[in
 def _cooking_minutes(
     session: Session, declared: dict[int, int], restaurants: dict[int, RestaurantView]
 ) -> dict[int, int]:
-    """Each kitchen's cooking time for its part: its learned median at the tickets it has
-    cooking now (its declared time until it has a history), plus its busy-mode minutes."""
-    learned = paces.paces(session, declared)
-    cooking = paces.loads(session, declared)
-    return {
-        rid: math.ceil(
-            paces.nudged(
-                learned[rid].estimate(minutes * 60, cooking[rid]),
-                restaurants[rid].busy_extra_minutes,
-            ).median_s
-            / 60
-        )
-        for rid, minutes in declared.items()
-    }
+    """Each kitchen's cooking time for its part, in whole minutes (paces.cooking_times)."""
+    parts = {rid: paces.Part(rid, minutes * 60) for rid, minutes in declared.items()}
+    busy = {rid: restaurants[rid].busy_extra_minutes for rid in declared}
+    planned = paces.cooking_times(session, parts, busy)
+    return {rid: math.ceil(estimate.median_s / 60) for rid, estimate in planned.items()}
 
 
 def _destination(
