@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from api.db import for_update
 from api.errors import Conflict
@@ -46,16 +46,23 @@ def booked(
     return Counter((rid, quarter_of(at)) for rid, at in due if at is not None)
 
 
+def has_room(rid: int, cap: int, moment: datetime, taken: Counter[tuple[int, datetime]]) -> bool:
+    """The kitchen's quarter of this moment holds fewer orders than its cap."""
+    return taken[(rid, quarter_of(moment))] < cap
+
+
 def first_room(
     rid: int, cap: int, moment: datetime, taken: Counter[tuple[int, datetime]]
 ) -> datetime | None:
     """The moment itself if its quarter has room for one more of the kitchen's orders, else the
     start of the first quarter after it that has; None if none within LOOK_AHEAD."""
+    if has_room(rid, cap, moment, taken):
+        return moment
     quarter = quarter_of(moment)
-    for ahead in range(LOOK_AHEAD):
-        if taken[(rid, quarter)] < cap:
-            return moment if ahead == 0 else quarter
+    for _ in range(1, LOOK_AHEAD):
         quarter += QUARTER
+        if has_room(rid, cap, quarter, taken):
+            return quarter
     return None
 
 
@@ -70,19 +77,9 @@ def hold_places(session: Session, due: Mapping[int, datetime], caps: Mapping[int
             select(Restaurant.id).where(col(Restaurant.id).in_(capped)).order_by(col(Restaurant.id))
         )
     ).all()
+    taken = booked(session, {rid: caps[rid] for rid in capped}, min(due[rid] for rid in capped))
     for rid in capped:
-        quarter = quarter_of(due[rid])
-        count = session.exec(
-            select(func.count())
-            .select_from(Ticket)
-            .where(
-                Ticket.restaurant_id == rid,
-                col(Ticket.due_at) >= quarter,
-                col(Ticket.due_at) < quarter + QUARTER,
-                col(Ticket.status).not_in(ENDED_TICKET_STATES),
-            )
-        ).one()
-        if count >= caps[rid]:
+        if not has_room(rid, caps[rid], due[rid], taken):
             raise Conflict(
                 {
                     "field": "lines",

@@ -154,7 +154,7 @@ def quote_cart(
                     f"{restaurants[rid].name} is fully booked until "
                     f"{local(room, rules.timezone):%H:%M}: your order is cooked for then"
                 )
-    best_eta, best_ready = _earliest(cooked, order_ids, seconds, now)
+    best_eta, best_ready = _earliest(cooked, order_ids, seconds, now), cooked
 
     deliver_at = cart.deliver_at
     if deliver_at is None:
@@ -234,11 +234,11 @@ def quote_cart(
 
 def _earliest(
     cooked: dict[int, datetime], order_ids: list[int], seconds: np.ndarray, now: datetime
-) -> tuple[datetime, dict[int, datetime]]:
-    """The earliest delivery and each kitchen's ready time: the courier collects the kitchens
-    (each ready at its `cooked` time) in the order that lands soonest."""
+) -> datetime:
+    """The earliest delivery: the courier collects the kitchens (each ready at its `cooked`
+    time) in the order that lands soonest."""
     dest = len(order_ids)
-    best: tuple[datetime, dict[int, datetime]] | None = None
+    best: datetime | None = None
     for sequence in permutations(range(len(order_ids))):
         moment = now + COURIER_APPROACH
         previous: int | None = None
@@ -249,8 +249,8 @@ def _earliest(
             previous = i
         assert previous is not None
         eta = moment + timedelta(seconds=float(seconds[previous, dest])) + DROPOFF_SERVICE
-        if best is None or eta < best[0]:
-            best = (eta, dict(cooked))
+        if best is None or eta < best:
+            best = eta
     assert best is not None
     return best
 
@@ -266,11 +266,7 @@ def _check_room(
 ) -> None:
     """A booked time whose kitchens' quarters are full is refused with the first time, five
     minutes at a time, that every kitchen of the cart can meet."""
-    full = [
-        rid
-        for rid, cap in caps.items()
-        if pacing.first_room(rid, cap, ready_at[rid], taken) != ready_at[rid]
-    ]
+    full = [rid for rid, cap in caps.items() if not pacing.has_room(rid, cap, ready_at[rid], taken)]
     if not full:
         return
     names = " and ".join(restaurants[rid].name for rid in full)
@@ -278,8 +274,7 @@ def _check_room(
     for step in range(1, pacing.LOOK_AHEAD * 3 + 1):
         shift = timedelta(minutes=5 * step)
         if all(
-            pacing.first_room(rid, cap, ready_at[rid] + shift, taken) == ready_at[rid] + shift
-            for rid, cap in caps.items()
+            pacing.has_room(rid, cap, ready_at[rid] + shift, taken) for rid, cap in caps.items()
         ):
             later = deliver_at + shift
             break
