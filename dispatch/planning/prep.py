@@ -73,7 +73,7 @@ class Pace:
 
     def estimate(self, declared_s: int, load: int) -> PrepEstimate:
         """The ticket's cooking time at this load: median and upper quantile, in seconds."""
-        median = declared_s * math.exp(self.median[0] + self.median[1] * load)
+        median = declared_s * self.factor(load)
         upper = declared_s * math.exp(self.upper[0] + self.upper[1] * load)
         return PrepEstimate(round(median), round(max(upper, median)))
 

@@ -18,6 +18,8 @@ from dispatch.planning.prep import (
 )
 from dispatch.sim.engine import SimState, TicketSpec, World
 
+UPPER_LUCK: Final = NormalDist().inv_cdf(UPPER_QUANTILE)
+"""The luck of a ticket at the upper quantile of its kitchen's true pace."""
 EARLIER_LOADS: Final = 7
 """An earlier evening's tickets started with 0 to 6 others cooking."""
 
@@ -116,9 +118,8 @@ class TruePrep:
         if self.knows_luck:
             real = pace.real_s(ticket.prep_s, load, ticket.luck)
             return PrepEstimate(real, real)
-        upper_luck = float(NormalDist().inv_cdf(UPPER_QUANTILE))
         return PrepEstimate(
-            pace.real_s(ticket.prep_s, load, 0.0), pace.real_s(ticket.prep_s, load, upper_luck)
+            pace.real_s(ticket.prep_s, load, 0.0), pace.real_s(ticket.prep_s, load, UPPER_LUCK)
         )
 
     def learn(self, state: SimState) -> None:
