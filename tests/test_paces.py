@@ -13,7 +13,7 @@ from api.clock import FixedClock
 from api.dispatcher.cycle import rules_from
 from api.dispatcher.snapshot import take_snapshot
 from api.dispatcher.zones import claim
-from api.models import LearnedPace, Ticket
+from api.models import Dish, LearnedPace, Ticket
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from dispatch.planning.prep import MIN_TICKETS
@@ -31,8 +31,6 @@ def pho(session: Session, settings: Settings, clock: FixedClock) -> dict[str, st
 
 
 def _declared_minutes(session: Session) -> int:
-    from api.models import Dish
-
     dish = session.get(Dish, dish_id(session, *NEMS[:2]))
     assert dish is not None
     return dish.prep_minutes
