@@ -163,3 +163,22 @@ def test_prep_estimation_benchmark_reports_errors_against_the_truth(
     assert 0.5 < summary["upper_coverage"] <= 1.0
     without = summary["by_history"]["0"]
     assert without["mae_learned_min"] == without["mae_declared_min"], "no history: its word"
+
+
+def test_pool_pacing_benchmark_quotes_the_same_rush_both_ways(
+    capsys: pytest.CaptureFixture[str], graph_cache: Path
+) -> None:
+    from benchmarks import pool_pacing
+
+    pool_pacing.main(
+        ["--seeds", "2", "--hours", "1.2", "--time-limit", "0.05", "--cache-dir", str(graph_cache)]
+    )
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    kitchens, pool = report["runs"]
+    assert (kitchens["quote"], pool["quote"]) == ("kitchens", "pool")
+    for run in (kitchens, pool):
+        assert run["feasible"]
+        assert run["rush_orders"] > 0
+        assert run["orders"] == kitchens["orders"], "one world for both quotes"
+    assert kitchens["pool_delay_max_min"] == 0, "the kitchens' pace alone adds no delay"
+    assert report["totals"]["pool"]["orders"] == pool["orders"]

@@ -74,10 +74,12 @@ def test_the_operator_runs_the_evening_from_the_board(
         expect(page.locator("body")).to_have_attribute("data-map", "ready")
         expect(page.locator(".leaflet-control-attribution")).to_contain_text("OpenStreetMap")
         expect(page.locator("#live-state")).to_have_text("live")
+        expect(page.locator("#pool-load")).to_contain_text("the couriers keep up")
 
         order = place_order(server, "Nems (4)")  # Phở Turenne accepts by hand
         row = f"#order-{order['id']}"
         expect(page.locator(row)).to_have_attribute("data-state", "waiting_for_kitchen")
+        expect(page.locator("#pool-load")).to_contain_text("open orders: 1")
         alert = page.locator(f"#alert-list li[data-subject='order:{order['id']}']")
         expect(alert.and_(page.locator("[data-kind=not_accepted]"))).to_be_visible()
         expect(page.locator("#alert-badge")).not_to_have_text("0")

@@ -3,10 +3,20 @@ learned or true cooking times (tiny worlds on a straight street, one minute betw
 
 from dataclasses import replace
 
-from dispatch.sim.engine import OrderSpec, SimState, TicketSpec, TruePace, simulate
-from dispatch.sim.metrics import kpis
+from dispatch.planning.promise import PROMISE_MARGIN_S
+from dispatch.sim.engine import (
+    CourierSpec,
+    OrderSpec,
+    SimState,
+    SimulationResult,
+    TicketSpec,
+    TruePace,
+    simulate,
+)
+from dispatch.sim.metrics import broken_promises, kpis
 from dispatch.sim.policies import DispatcherPolicy
 from dispatch.sim.prep_beliefs import DeclaredPrep, LearnedPrep, TruePrep, earlier_evening
+from dispatch.sim.promises import QuotedPromise
 from tests.test_simulation import MIN, one_courier_world
 
 TEN = 10 * MIN
@@ -91,3 +101,42 @@ def test_an_earlier_evening_is_drawn_from_the_same_kitchens() -> None:
     assert warm.name == "learned_warm"
     assert 0.9 <= warm.paces[2].factor(0) <= 1.1
     assert 1.7 <= warm.paces[3].factor(0) <= 2.0, "30 tickets: most of the way to 2"
+
+
+def test_a_quote_that_paces_for_the_couriers_keeps_its_promises_on_a_rush() -> None:
+    """One courier carrying one bag at a time, five orders in five minutes from the kitchen at
+    1 to the door at 6: fourteen minutes there and back for each. The kitchens' pace alone
+    promises every order about 30 minutes, and the last three arrive at 45, 59 and 73; the
+    pool's delay reads the plan's queue and promises the later orders later."""
+    orders = tuple(
+        OrderSpec(
+            n,
+            (n - 1) * MIN,
+            6,
+            (TicketSpec(n, 1, (n + 9) * MIN, (n + 9) * MIN, prep_s=TEN),),
+            (n + 39) * MIN,
+        )
+        for n in range(1, 6)
+    )
+    world = replace(
+        one_courier_world(),
+        orders=orders,
+        couriers=(CourierSpec(1, start=1, on_s=0, off_s=6 * 3600, capacity=1),),
+    )
+
+    def rush(paces_couriers: bool) -> tuple[SimulationResult, QuotedPromise]:
+        promiser = QuotedPromise(DeclaredPrep(), paces_couriers=paces_couriers)
+        policy = DispatcherPolicy(0.2)
+        return simulate(world, policy, plan_on_orders=True, promiser=promiser), promiser
+
+    alone, alone_quote = rush(False)
+    paced, paced_quote = rush(True)
+    first = alone.state.released[1]
+    assert first.promised_s == 10 * MIN + 2 * MIN + 5 * MIN + 2 * MIN + PROMISE_MARGIN_S
+    assert alone_quote.delays_s == [0] * 5
+    assert broken_promises(alone) == 3
+    assert paced_quote.delays_s[0] == 0, "nobody waiting yet"
+    assert paced_quote.delays_s[-1] >= 20 * MIN, "the last order joins the queue of four"
+    promised = [paced.state.released[n].promised_s for n in range(1, 6)]
+    assert promised == sorted(promised)
+    assert broken_promises(paced) < broken_promises(alone)

@@ -43,6 +43,10 @@ class Order(SQLModel, table=True):
     deliver_at: datetime | None = moment_field(description="Scheduled slot; None means ASAP")
     promised_at: datetime = moment_field(nullable=False)
     estimated_delivery_at: datetime | None = moment_field()
+    earliest_at: datetime | None = moment_field(
+        description="Its earliest delivery at the kitchens' pace when quoted (dispatch.planning."
+        "promise): how far behind it the plan brings it is the courier pool's load"
+    )
     placed_at: datetime = created_at_field()
     delivered_at: datetime | None = moment_field(
         description="At the door, or received by the relay shop"

@@ -1,5 +1,6 @@
 """The alliance's operator: the live board, and stepping in on orders, couriers and kitchens."""
 
+import math
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -27,11 +28,12 @@ from api.schemas.ops import (
     CancelByOperator,
     KitchenPace,
     MoveStops,
+    PoolLoadPublic,
     StepReason,
     StepResult,
 )
 from api.schemas.reports import Report
-from api.services import ops_board, relays, reports
+from api.services import ops_board, pacing, relays, reports
 from api.services import stepping_in as service
 from api.settings import Settings
 
@@ -56,6 +58,18 @@ def board(
     result = ops_board.board(session, alert_thresholds(settings), clock.now())
     session.commit()
     return result
+
+
+@router.get("/pool")
+def pool(operator: CurrentOperator, session: ReadSessionDep, clock: ClockDep) -> PoolLoadPublic:
+    """The courier pool's load: open orders, those without a courier, the delay quotes add."""
+    load = pacing.courier_pool(session, clock.now())
+    session.commit()
+    return PoolLoadPublic(
+        open_orders=load.open_orders,
+        without_courier=load.without_courier,
+        delay_minutes=math.ceil(load.delay_s / 60),
+    )
 
 
 @router.post("/orders/{order_id}/assign", responses=STEP_ERRORS)

@@ -149,6 +149,17 @@ class BoardRows(BaseModel):
     kitchens: list[KitchenRow]
 
 
+class PoolLoadPublic(BaseModel):
+    """How far behind the kitchens' pace the couriers on shift deliver (pacing.courier_pool)."""
+
+    open_orders: int = Field(description="Open orders as soon as possible")
+    without_courier: int = Field(description="Of them, those the last plan gave no courier")
+    delay_minutes: int = Field(
+        description="Added to a new order's promise: how much later than the kitchens allow "
+        "the orders placed lately are planned to arrive"
+    )
+
+
 class Board(BaseModel):
     """The whole board as of these sequence numbers of the operator channels."""
 

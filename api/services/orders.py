@@ -172,6 +172,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "deliver_at": public.deliver_at,
             "promised_at": quote.promised_at,
             "estimated_delivery_at": public.estimated_delivery_at,
+            "earliest_at": quote.earliest_at,
             "cancelled_at": None,
             "delivered_at": None,
             "cancel_reason": None,

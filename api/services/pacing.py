@@ -1,10 +1,17 @@
-"""A kitchen's pace cap: at most N orders ready in any quarter hour (`orders_per_quarter` on the
+"""Pacing: a kitchen's cap, and the courier pool's load.
+
+A kitchen's pace cap: at most N orders ready in any quarter hour (`orders_per_quarter` on the
 restaurant, set by the kitchen or the operator; 0: no cap).
 
 Past the cap the quote does not refuse an order as soon as possible: it cooks it for the first
 quarter with room, and the customer sees the later time. A booked time that falls in a full
 quarter is refused with the first time every kitchen of the cart can meet. Placing the order
 counts again under the kitchens' row locks, so two customers cannot both take the last place.
+
+The courier pool: when the couriers on shift cannot carry more, the dispatcher's plan brings
+the orders placed lately to their doors later than the kitchens allow, or leaves them without
+a courier (dispatch.planning.promise); an order as soon as possible is promised that much
+later, and the operator's board shows it.
 """
 
 from collections import Counter
@@ -16,7 +23,9 @@ from sqlmodel import Session, col, select
 
 from api.db import for_update
 from api.errors import Conflict
-from api.models import ENDED_TICKET_STATES, Restaurant, Ticket
+from api.models import ENDED_TICKET_STATES, OPEN_ORDER_STATES, Order, Restaurant, Ticket
+from dispatch.planning.promise import PROMISE_MARGIN_S, PoolLoad, Waiting, pool_load
+from dispatch.planning.zones import CURED_BY_A_COURIER
 
 QUARTER: Final = timedelta(minutes=15)
 LOOK_AHEAD: Final = 16
@@ -87,3 +96,36 @@ def hold_places(session: Session, due: Mapping[int, datetime], caps: Mapping[int
                     "ask for a new quote",
                 }
             )
+
+
+WITHOUT_A_COURIER: Final = frozenset(reason.value for reason in CURED_BY_A_COURIER)
+
+
+def courier_pool(session: Session, now: datetime) -> PoolLoad:
+    """The couriers' load from the last plans: the open orders as soon as possible, when each
+    could arrive at the kitchens' pace and when its plan brings it (no courier: none)."""
+    orders = session.exec(
+        select(Order).where(
+            col(Order.status).in_(OPEN_ORDER_STATES), col(Order.deliver_at).is_(None)
+        )
+    ).all()
+
+    def seconds(moment: datetime) -> int:
+        return round((moment - now).total_seconds())
+
+    def planned(order: Order) -> int | None:
+        if order.unplaced_reason in WITHOUT_A_COURIER or order.estimated_delivery_at is None:
+            return None
+        return seconds(order.estimated_delivery_at)
+
+    margin = timedelta(seconds=PROMISE_MARGIN_S)
+    waiting = [
+        Waiting(
+            placed_s=seconds(order.placed_at),
+            # An order quoted before the pool was read: its promise less the quote's margin.
+            earliest_s=seconds(order.earliest_at or order.promised_at - margin),
+            planned_s=planned(order),
+        )
+        for order in orders
+    ]
+    return pool_load(0, waiting)

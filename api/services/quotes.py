@@ -41,11 +41,11 @@ from api.services.views import (
 from dispatch.geo.geography import Geography
 from dispatch.geo.snapping import SnapError
 from dispatch.planning.problem import quickest_collection_s
+from dispatch.planning.promise import PROMISE_MARGIN_S, earliest_delivery_s
 
-COURIER_APPROACH: Final = timedelta(minutes=5)
 PICKUP_SERVICE: Final = timedelta(minutes=2)
 DROPOFF_SERVICE: Final = timedelta(minutes=2)
-PROMISE_MARGIN: Final = timedelta(minutes=10)
+PROMISE_MARGIN: Final = timedelta(seconds=PROMISE_MARGIN_S)
 LONGEST_ADVANCE: Final = timedelta(days=7)
 QUOTE_PROFILE: Final = "bike"
 
@@ -70,6 +70,9 @@ class Quote:
     relay_point: RelayPoint | None
     declared_minutes: dict[int, int]
     """Per kitchen, what it declared for its part (its slowest dish), for learning its pace."""
+    earliest_at: datetime
+    """The earliest delivery at the kitchens' pace, before the couriers' load: the plan's
+    delay against it is the courier pool's load (pacing.courier_pool)."""
 
 
 Problem = dict[str, str]
@@ -131,9 +134,10 @@ def quote_cart(
         [restaurants[r].lon for r in order_ids] + [destination.lon],
     )
     travel = geography.matrix(QUOTE_PROFILE, snapped)
-    seconds, metres = travel.durations_s, travel.distances_m
+    metres = travel.distances_m
 
-    _check_hot_together(cart, dishes, restaurants, order_ids, travel.whole_seconds(), problems)
+    whole_seconds = travel.whole_seconds()
+    _check_hot_together(cart, dishes, restaurants, order_ids, whole_seconds, problems)
 
     caps = {rid: r.orders_per_quarter for rid, r in restaurants.items() if r.orders_per_quarter}
     taken = pacing.booked(session, caps, now)
@@ -154,11 +158,18 @@ def quote_cart(
                     f"{restaurants[rid].name} is fully booked until "
                     f"{local(room, rules.timezone):%H:%M}: your order is cooked for then"
                 )
-    best_eta, best_ready = _earliest(cooked, order_ids, seconds, now), cooked
+    best_eta, best_ready = _earliest(cooked, order_ids, whole_seconds, now), cooked
 
     deliver_at = cart.deliver_at
     if deliver_at is None:
-        eta, ready_at = best_eta, best_ready
+        # The couriers' load on top of the kitchens' pace: an honest later time, not a refusal.
+        delay = timedelta(seconds=pacing.courier_pool(session, now).delay_s)
+        eta, ready_at = best_eta + delay, best_ready
+        if delay >= timedelta(minutes=1):
+            notes.append(
+                f"our couriers are busy: delivery about {math.ceil(delay / timedelta(minutes=1))}"
+                " min later than the kitchens alone would allow"
+            )
         for rid, moment in ready_at.items():
             _check_open(problems, "lines", restaurants[rid], hours[rid], now, moment, rules)
     else:
@@ -229,30 +240,22 @@ def quote_cart(
         notes=notes,
     )
     promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
-    return Quote(public, dishes, restaurants, promised, relay, declared)
+    return Quote(public, dishes, restaurants, promised, relay, declared, best_eta)
 
 
 def _earliest(
     cooked: dict[int, datetime], order_ids: list[int], seconds: np.ndarray, now: datetime
 ) -> datetime:
-    """The earliest delivery: the courier collects the kitchens (each ready at its `cooked`
-    time) in the order that lands soonest."""
-    dest = len(order_ids)
-    best: datetime | None = None
-    for sequence in permutations(range(len(order_ids))):
-        moment = now + COURIER_APPROACH
-        previous: int | None = None
-        for i in sequence:
-            if previous is not None:
-                moment += timedelta(seconds=float(seconds[previous, i]))
-            moment = max(moment, cooked[order_ids[i]]) + PICKUP_SERVICE
-            previous = i
-        assert previous is not None
-        eta = moment + timedelta(seconds=float(seconds[previous, dest])) + DROPOFF_SERVICE
-        if best is None or eta < best:
-            best = eta
-    assert best is not None
-    return best
+    """The earliest delivery at the kitchens' pace (promise.earliest_delivery_s), each kitchen
+    ready at its `cooked` time."""
+    eta_s = earliest_delivery_s(
+        0,
+        [round((cooked[rid] - now).total_seconds()) for rid in order_ids],
+        seconds,
+        round(PICKUP_SERVICE.total_seconds()),
+        round(DROPOFF_SERVICE.total_seconds()),
+    )
+    return now + timedelta(seconds=eta_s)
 
 
 def _check_room(

@@ -62,6 +62,7 @@ function receive(message) {
   } else if (message.type === "event") {
     board.seqs[message.channel] = message.seq;
     apply(message);
+    soonPool();
   } else if (message.type === "heartbeat") {
     retryMs = 500;
   } else if (message.type === "error") {
@@ -351,6 +352,27 @@ async function submitStep(event) {
 }
 
 // --- the whole ---------------------------------------------------------------------------
+// The couriers' load, as the quotes read it: from the dispatcher's last plans. Read again when
+// the board moves (at most every few seconds) and every half minute.
+let poolTimer = null;
+function soonPool() {
+  if (poolTimer === null) poolTimer = setTimeout(() => { poolTimer = null; renderPool(); }, 2000);
+}
+
+async function renderPool() {
+  const result = await Chaud.api("/ops/pool");
+  if (!result.ok) return;
+  const load = result.body;
+  const line = document.getElementById("pool-load");
+  const parts = [tr("open orders: {n}", { n: load.open_orders })];
+  if (load.without_courier) parts.push(tr("without a courier: {n}", { n: load.without_courier }));
+  parts.push(load.delay_minutes
+    ? tr("quotes promise {n} min later than the kitchens allow", { n: load.delay_minutes })
+    : tr("the couriers keep up with the kitchens"));
+  line.textContent = parts.join(" · ");
+  line.classList.toggle("busy", load.delay_minutes > 0);
+}
+
 function render() {
   renderOrders();
   renderCouriers();
@@ -373,4 +395,6 @@ document.addEventListener("DOMContentLoaded", () => {
   connect();
   // Alerts come due as time passes, with no event: look again every few seconds.
   setInterval(renderAlerts, 5000);
+  renderPool();
+  setInterval(renderPool, 30000);
 });

@@ -17,7 +17,7 @@ Times are integer seconds.
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -251,6 +251,14 @@ class PrepBelief(Protocol):
         ...
 
 
+class Promiser(Protocol):
+    """The platform's quote: what time an order as soon as possible is promised when placed."""
+
+    def promise(self, state: "SimState", order: OrderSpec) -> int:
+        """The promised delivery moment of an order placed now, from the state as it is."""
+        ...
+
+
 class Policy(Protocol):
     name: str
     fires_kitchens: bool
@@ -355,11 +363,14 @@ def simulate(
     plan_on_orders: bool = False,
     horizon_after_last_order_s: int = 4 * 3600,
     progress: Callable[[int, int], None] | None = None,
+    promiser: Promiser | None = None,
 ) -> SimulationResult:
     """Run the world from its first event until every order is delivered (or the horizon).
 
     The policy plans every cycle_s and, with plan_on_orders, also the moment an order arrives
-    (as `chaud dispatcher run` does on a new order's event) if it is a policy that does.
+    (as `chaud dispatcher run` does on a new order's event) if it is a policy that does. With a
+    promiser, an order as soon as possible is promised what it quotes when it is placed (else
+    its world's promise).
     """
     plan_on_orders = plan_on_orders and policy.plans_on_orders
     began = time.perf_counter()
@@ -378,6 +389,8 @@ def simulate(
     while state.now <= end:
         while pending and pending[0].placed_s <= state.now:
             order = pending.pop(0)
+            if promiser is not None and order.slot_s is None:
+                order = replace(order, promised_s=promiser.promise(state, order))
             state.released[order.order_id] = order
             if world.fire_for_courier and not policy.fires_kitchens:
                 for ticket in order.tickets:

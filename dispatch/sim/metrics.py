@@ -226,3 +226,21 @@ def kpis(result: SimulationResult) -> dict[str, object]:
         "feasible": not check(result),
         "seconds": round(result.wall_seconds, 1),
     }
+
+
+MISSED_BY_S = 10 * 60
+"""A promise missed by more than this is a broken one (issue 18's pacing target)."""
+
+
+def broken_promises(result: SimulationResult, placed_between: tuple[int, int] | None = None) -> int:
+    """Orders as soon as possible (placed in this window, if one is given) delivered more than
+    MISSED_BY_S after the time they were promised when placed, or never delivered."""
+    state = result.state
+    low, high = placed_between if placed_between is not None else (-(2**62), 2**62)
+    return sum(
+        1
+        for order in state.released.values()
+        if order.slot_s is None
+        and low <= order.placed_s < high
+        and state.delivered_s.get(order.order_id, 2**62) > order.promised_s + MISSED_BY_S
+    )

@@ -41,6 +41,15 @@ class ScenarioRestaurant(_Strict):
     dishes: list[ScenarioDish] = Field(min_length=1)
 
 
+class Spike(_Strict):
+    """A rush on top of the demand's profile: `orders_per_hour` more orders, evenly at random,
+    from `start_minute` of the period for `minutes`."""
+
+    start_minute: int = Field(ge=0)
+    minutes: int = Field(ge=1, le=600)
+    orders_per_hour: float = Field(gt=0, le=2000)
+
+
 class Demand(_Strict):
     orders_per_hour: float = Field(120, gt=0, le=2000)
     """At the busiest hour of the profile."""
@@ -56,6 +65,7 @@ class Demand(_Strict):
     """Share of the orders placed for a chosen delivery time rather than as soon as possible."""
     scheduled_ahead_minutes: tuple[int, int] = (60, 150)
     """How long after placement a scheduled order's slot falls, drawn evenly in this range."""
+    spike: Spike | None = None
 
     @model_validator(mode="after")
     def _profile_has_a_busy_hour(self) -> "Demand":

@@ -21,7 +21,7 @@ from dispatch.sim.engine import (
     World,
     untold_start_s,
 )
-from dispatch.sim.scenario import Demand, KitchenTruth, Scenario, ScenarioError
+from dispatch.sim.scenario import Demand, KitchenTruth, Scenario, ScenarioError, Spike
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,16 @@ def _arrivals(rng: np.random.Generator, demand: Demand, hours: float) -> list[in
             moments.append(int(t))
 
 
+def _spike(rng: np.random.Generator, spike: Spike | None, hours: float) -> list[int]:
+    """The rush's extra order moments (none without one)."""
+    if spike is None:
+        return []
+    start = spike.start_minute * 60
+    end = min(start + spike.minutes * 60, hours * 3600)
+    count = int(rng.poisson(spike.orders_per_hour * max(0.0, end - start) / 3600))
+    return sorted(int(m) for m in rng.uniform(start, end, size=count))
+
+
 def _slots(
     rng: np.random.Generator, demand: Demand, moments: list[int], hours: float
 ) -> list[int | None]:
@@ -128,7 +138,9 @@ def scenario_world(geography: Geography, scenario: Scenario, quote: QuoteRule) -
         kitchens = [geography.locate(r.lat, r.lon) for r in restaurants]
     except SnapError as error:
         raise ScenarioError(f"restaurants: {error}") from error
-    moments = _arrivals(rng, demand, scenario.hours)
+    moments = sorted(
+        _arrivals(rng, demand, scenario.hours) + _spike(rng, demand.spike, scenario.hours)
+    )
     doors = _random_doors(geography, len(moments), rng)
     team = [shift for shift in scenario.couriers for _ in range(shift.count)]
     starts = [int(rng.integers(0, len(kitchens))) for _ in team]
