@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from api.clock import Clock, clock_starting
 from api.db import create_db_engine, writer
 from api.models import Language, Mail, Order, RelayPoint, User
+from api.services.vat import euros
 from api.settings import Settings
 
 log = logging.getLogger("chaud.mail")
@@ -61,10 +62,6 @@ class Letter:
     body: str
 
 
-def _euros(cents: int) -> str:
-    return f"{cents / 100:.2f} €".replace(".", ",")
-
-
 def render(session: Session, mail: Mail, settings: Settings) -> Letter | None:
     """The mail as the customer reads it, in the customer's language; None if it vanished."""
     order = session.get(Order, mail.order_id)
@@ -78,7 +75,7 @@ def render(session: Session, mail: Mail, settings: Settings) -> Letter | None:
     values: dict[str, Any] = {
         "name": user.name,
         "order_id": order.id,
-        "total": _euros(order.total_cents),
+        "total": euros(order.total_cents),
         "eta": f"{eta.astimezone(zone):%H:%M}",
         "url": url,
         "relay": relay.name if relay else None,
@@ -88,7 +85,7 @@ def render(session: Session, mail: Mail, settings: Settings) -> Letter | None:
         "delivered": f"{order.delivered_at.astimezone(zone):%H:%M}" if order.delivered_at else "",
         "kitchen": mail.context.get("kitchen", ""),
         "reason": mail.context.get("reason", ""),
-        "new_total": _euros(int(mail.context.get("total_cents", order.total_cents))),
+        "new_total": euros(int(mail.context.get("total_cents", order.total_cents))),
     }
     text = _TEMPLATES.get_template(f"{user.language.value}/{mail.kind.value}.txt").render(values)
     subject, _, body = text.partition("\n")

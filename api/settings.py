@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.models.enums import VatClass
+from api.services.vat import DELIVERY_RATE_BP, FRENCH_RATES_BP
 from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
 from dispatch.geo.profiles import Profile, make_profiles
 from dispatch.planning.problem import DEFAULT_OBJECTIVE, Objective
@@ -74,6 +76,15 @@ class Settings(BaseSettings):
     fee_base_cents: Annotated[int, Field(ge=0)] = 290
     fee_per_extra_restaurant_cents: Annotated[int, Field(ge=0)] = 150
     fee_per_extra_km_cents: Annotated[int, Field(ge=0)] = 60
+    vat_rates_bp: dict[VatClass, Annotated[int, Field(ge=0, le=10_000)]] = Field(
+        default_factory=lambda: dict(FRENCH_RATES_BP),
+        description="VAT per dish class in basis points (1000 = 10 %), as JSON; a class not "
+        "named keeps its French rate",
+    )
+    delivery_vat_bp: Annotated[int, Field(ge=0, le=10_000)] = DELIVERY_RATE_BP
+    """VAT on the delivery fee, in basis points."""
+    alliance_name: Annotated[str, Field(min_length=1, max_length=120)] = "Chaud Devant"
+    """Who sells, as receipts name it."""
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
     worker_threads: Annotated[int, Field(ge=1, le=200)] = 4
     dispatch_cycle_s: Annotated[float, Field(gt=0, le=3600)] = 30.0
@@ -137,6 +148,11 @@ class Settings(BaseSettings):
         description="Run the service's clock from this moment (ISO 8601 with its offset), "
         "for demos and tests at any hour; development only",
     )
+
+    @field_validator("vat_rates_bp", mode="after")
+    @classmethod
+    def _every_class_has_a_rate(cls, rates: dict[VatClass, int]) -> dict[VatClass, int]:
+        return {**FRENCH_RATES_BP, **rates}
 
     @field_validator("metrics_token")
     @classmethod

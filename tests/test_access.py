@@ -44,6 +44,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/orders"): CUSTOMER,
     ("GET", "/api/v1/orders"): CUSTOMER,
     ("GET", "/api/v1/orders/{order_id}"): CUSTOMER,
+    ("GET", "/api/v1/orders/{order_id}/receipt"): CUSTOMER,
     ("POST", "/api/v1/orders/{order_id}/cancel"): CUSTOMER,
     ("GET", "/api/v1/kitchen/tickets"): KITCHEN,
     ("POST", "/api/v1/kitchen/tickets/{ticket_id}/accept"): KITCHEN,
@@ -203,6 +204,8 @@ def test_other_parties_objects_answer_404(
     ticket, dish = order["tickets"][0]["id"], dish_id(session, "pho-turenne", "Nems (4)")
     foreign = [
         (eve, "GET", f"/api/v1/orders/{order['id']}"),
+        (eve, "GET", f"/api/v1/orders/{order['id']}/receipt"),
+        (eve, "GET", f"/api/v1/orders/{order['id']}/receipt?format=pdf"),
         (eve, "POST", f"/api/v1/orders/{order['id']}/cancel"),
         (eve, "DELETE", f"/api/v1/me/addresses/{address['id']}"),
         *[

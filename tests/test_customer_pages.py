@@ -72,6 +72,12 @@ def test_a_customer_orders_from_two_kitchens_and_follows_the_order(
     expect(page.locator("#order-status")).to_have_text("Confirmed", timeout=10_000)
     expect(page.locator("#order-timeline li")).to_have_count(2)
 
+    with page.expect_download() as download:
+        page.click("#receipt-button")
+    assert download.value.suggested_filename == f"receipt-{order_id}.pdf"
+    saved = download.value.path()
+    assert saved.read_bytes().startswith(b"%PDF-")
+
 
 def test_an_undeliverable_cart_says_why(page: Page) -> None:
     page.goto("/r/bouillon-colette")

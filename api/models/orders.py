@@ -57,6 +57,18 @@ class Order(SQLModel, table=True):
     subtotal_cents: int = Field(ge=0)
     delivery_fee_cents: int = Field(ge=0)
     total_cents: int = Field(ge=0)
+    fee_vat_rate_bp: int = Field(
+        default=2000,
+        ge=0,
+        sa_column_kwargs={"server_default": "2000"},
+        description="VAT on the delivery fee in basis points, as sold",
+    )
+    charged_at_order_cents: int = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="The total when ordered: less the total now is what was refunded",
+    )
     fee_breakdown: dict[str, int] = Field(
         default_factory=dict, sa_type=sa.JSON, description="Itemised delivery fee, in cents"
     )
@@ -137,6 +149,12 @@ class OrderLine(SQLModel, table=True):
     unit_price_cents: int = Field(ge=0)
     quantity: int = Field(ge=1, le=50)
     note: str = Field(default="", max_length=200)
+    vat_rate_bp: int = Field(
+        default=1000,
+        ge=0,
+        sa_column_kwargs={"server_default": "1000"},
+        description="VAT in basis points as sold (api.services.vat)",
+    )
 
 
 class OrderStatusChange(SQLModel, table=True):

@@ -12,11 +12,12 @@ from api.models import Language
 from api.pages import i18n
 from api.schemas.common import IdPath
 from api.services import catalogue
+from api.services.vat import euros
 from dispatch.geo.drawing import ATTRIBUTION
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent.parent / "templates")
 TEMPLATES.env.globals["attribution"] = ATTRIBUTION
-TEMPLATES.env.filters["euros"] = lambda cents: f"{cents / 100:.2f} €".replace(".", ",")
+TEMPLATES.env.filters["euros"] = euros
 
 i18n.install(TEMPLATES)
 router = APIRouter(include_in_schema=False, dependencies=[Depends(i18n.page_language)])

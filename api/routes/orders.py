@@ -1,9 +1,10 @@
 """Quotes and orders: a cart across kitchens, priced and placed once."""
 
+from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Response, status
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.deps import (
     ClockDep,
@@ -23,8 +24,15 @@ from api.errors import (
 from api.models import Order, Restaurant
 from api.routes.restaurants import Limit, Offset
 from api.schemas.common import IdPath
-from api.schemas.orders import CartRequest, FeeBreakdown, OrderPublic, OrderSummary, QuotePublic
-from api.services import idempotency
+from api.schemas.orders import (
+    CartRequest,
+    FeeBreakdown,
+    OrderPublic,
+    OrderSummary,
+    QuotePublic,
+    ReceiptPublic,
+)
+from api.services import idempotency, receipts
 from api.services import orders as service
 from api.services.kitchen import Repricer
 from api.services.quotes import PricingRules, fee_for, quote_cart
@@ -41,6 +49,8 @@ def pricing_rules(settings: Settings) -> PricingRules:
         per_extra_restaurant_cents=settings.fee_per_extra_restaurant_cents,
         per_extra_km_cents=settings.fee_per_extra_km_cents,
         timezone=settings.timezone,
+        vat_rates_bp=settings.vat_rates_bp,
+        delivery_vat_bp=settings.delivery_vat_bp,
     )
 
 
@@ -134,6 +144,44 @@ def list_orders(
 def get_order(order_id: IdPath, customer: CurrentCustomer, session: SessionDep) -> OrderPublic:
     """One order: its timeline, each kitchen's part, its ETA and, once on its way, the courier."""
     return service.order_public(session, service.own_order(session, customer.id, order_id))
+
+
+class ReceiptFormat(StrEnum):
+    JSON = "json"
+    HTML = "html"
+    PDF = "pdf"
+
+
+@router.get(
+    "/orders/{order_id}/receipt",
+    response_model=ReceiptPublic,
+    responses={
+        **ROLE_ERRORS,
+        **error_responses(NotFound),
+        200: {"content": {"application/pdf": {}, "text/html": {}}},
+    },
+)
+def get_receipt(
+    order_id: IdPath,
+    customer: CurrentCustomer,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    format: ReceiptFormat = ReceiptFormat.JSON,
+) -> Any:
+    """The order's receipt: each kitchen's part, the fee, VAT per rate, refunds; or HTML, PDF."""
+    order = service.own_order(session, customer.id, order_id)
+    receipt = receipts.receipt(session, order, settings.alliance_name)
+    session.commit()
+    if format is ReceiptFormat.PDF:
+        name = f"receipt-{order_id}.pdf"
+        return Response(
+            receipts.receipt_pdf(receipt, settings.timezone),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    if format is ReceiptFormat.HTML:
+        return HTMLResponse(receipts.receipt_html(receipt, settings.timezone))
+    return receipt
 
 
 @router.post(

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from api.models import DestinationKind, OrderStatus, TicketStatus
+from api.models import DestinationKind, Fault, OrderStatus, TicketStatus
 from api.schemas.common import Id
 from api.schemas.doors import DoorDetails
 
@@ -102,6 +102,16 @@ class QuoteLine(BaseModel):
     note: str
     unit_price_cents: int
     line_total_cents: int
+    vat_rate_bp: int = Field(description="VAT in basis points (1000 = 10 %), inside the price")
+
+
+class VatLinePublic(BaseModel):
+    """One VAT rate's share of an amount: its base, its VAT and their VAT-inclusive sum."""
+
+    rate_pct: float
+    base_cents: int
+    vat_cents: int
+    total_cents: int
 
 
 class RestaurantPart(BaseModel):
@@ -164,6 +174,9 @@ class QuotePublic(BaseModel):
     notes: list[str] = Field(
         default_factory=list, description="Why the time is later than usual (a kitchen's cap)"
     )
+    vat_lines: list[VatLinePublic] = Field(
+        description="The total's VAT per rate, dishes and fee (api.services.vat)"
+    )
 
 
 class TicketPublic(BaseModel):
@@ -221,3 +234,43 @@ class OrderPublic(OrderSummary):
     tickets: list[TicketPublic]
     timeline: list[TimelineEntry]
     courier: CourierPosition | None
+
+
+class ReceiptLine(BaseModel):
+    dish_name: str
+    quantity: int
+    unit_price_cents: int
+    total_cents: int
+    rate_pct: float
+
+
+class ReceiptPart(BaseModel):
+    """One kitchen's part: what it sold, and whether it is charged (a refused or cancelled
+    part is not, and says whose fault it was)."""
+
+    restaurant_name: str
+    charged: bool
+    subtotal_cents: int
+    lines: list[ReceiptLine]
+    vat_lines: list[VatLinePublic]
+    not_charged_because: str | None = None
+    fault: Fault | None = None
+
+
+class ReceiptPublic(BaseModel):
+    """What the customer is charged for an order, split by VAT rate to the cent."""
+
+    order_id: int
+    placed_at: datetime
+    status: OrderStatus
+    alliance: str
+    parts: list[ReceiptPart]
+    delivery_fee_cents: int
+    delivery_fee_rate_pct: float
+    subtotal_cents: int
+    total_cents: int
+    vat_lines: list[VatLinePublic] = Field(
+        description="The total's VAT per rate: each line's VAT rounded half up, then summed"
+    )
+    charged_at_order_cents: int = Field(description="The total when ordered")
+    refunded_cents: int = Field(description="What refused or cancelled parts took off it")

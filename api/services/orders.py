@@ -180,6 +180,8 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "subtotal_cents": public.subtotal_cents,
             "delivery_fee_cents": public.delivery_fee_cents,
             "total_cents": public.total_cents,
+            "charged_at_order_cents": public.total_cents,
+            "fee_vat_rate_bp": quote.fee_vat_bp,
             "fee_breakdown": public.fee.model_dump(),
         },
     ).scalar_one()
@@ -210,6 +212,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "unit_price_cents": quoted.unit_price_cents,
             "quantity": quoted.quantity,
             "note": quoted.note,
+            "vat_rate_bp": quoted.vat_rate_bp,
         }
         for quoted in public.lines
     ]

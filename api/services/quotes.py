@@ -6,7 +6,8 @@ field it concerns, so the customer can fix them all at once.
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise, permutations
 from typing import Final
@@ -15,7 +16,7 @@ import numpy as np
 from sqlmodel import Session, func, select
 
 from api.errors import InvalidInput
-from api.models import Courier, DestinationKind, RelayPoint
+from api.models import Courier, DestinationKind, RelayPoint, VatClass
 from api.schemas.doors import DoorDetails
 from api.schemas.orders import (
     AddressDestination,
@@ -26,11 +27,13 @@ from api.schemas.orders import (
     QuotePublic,
     RelayDestination,
     RestaurantPart,
+    VatLinePublic,
 )
 from api.services import paces, pacing
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
 from api.services.roster import planned_at
+from api.services.vat import DELIVERY_RATE_BP, FRENCH_RATES_BP, vat_lines
 from api.services.views import (
     DishView,
     HoursView,
@@ -57,6 +60,8 @@ class PricingRules:
     per_extra_restaurant_cents: int
     per_extra_km_cents: int
     timezone: str
+    vat_rates_bp: Mapping[VatClass, int] = field(default_factory=lambda: dict(FRENCH_RATES_BP))
+    delivery_vat_bp: int = DELIVERY_RATE_BP
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ class Quote:
     earliest_at: datetime
     """The earliest delivery at the kitchens' pace, before the couriers' load: the plan's
     delay against it is the courier pool's load (pacing.courier_pool)."""
+    fee_vat_bp: int
+    """The VAT rate of the delivery fee as sold."""
 
 
 Problem = dict[str, str]
@@ -210,6 +217,7 @@ def quote_cart(
             note=line.note,
             unit_price_cents=dishes[line.dish_id].price_cents,
             line_total_cents=dishes[line.dish_id].price_cents * line.quantity,
+            vat_rate_bp=rules.vat_rates_bp[dishes[line.dish_id].vat_class],
         )
         for line in cart.lines
     ]
@@ -238,9 +246,29 @@ def quote_cart(
         deliver_at=deliver_at,
         estimated_delivery_at=eta,
         notes=notes,
+        vat_lines=public_vat_lines(
+            [(q.vat_rate_bp, q.line_total_cents) for q in lines]
+            + [(rules.delivery_vat_bp, delivery_fee)]
+        ),
     )
     promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
-    return Quote(public, dishes, restaurants, promised, relay, declared, best_eta)
+    return Quote(
+        public, dishes, restaurants, promised, relay, declared, best_eta, rules.delivery_vat_bp
+    )
+
+
+def public_vat_lines(lines: list[tuple[int, int]]) -> list[VatLinePublic]:
+    """Lines of (rate, VAT-inclusive total) as the customer reads them (api.services.vat); a
+    rate with nothing at it (a free delivery) is left out."""
+    return [
+        VatLinePublic(
+            rate_pct=v.rate_pct,
+            base_cents=v.base_cents,
+            vat_cents=v.vat_cents,
+            total_cents=v.total_cents,
+        )
+        for v in vat_lines(line for line in lines if line[1])
+    ]
 
 
 def _earliest(

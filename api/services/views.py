@@ -13,7 +13,15 @@ from typing import Any, Protocol, cast
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
-from api.models import Dish, OpeningException, OpeningHours, Restaurant, Station, TicketStatus
+from api.models import (
+    Dish,
+    OpeningException,
+    OpeningHours,
+    Restaurant,
+    Station,
+    TicketStatus,
+    VatClass,
+)
 
 
 class HoursView(Protocol):
@@ -42,6 +50,8 @@ class DishLabels(Protocol):
 class DishView(DishLabels, Protocol):
     @property
     def id(self) -> int: ...
+    @property
+    def vat_class(self) -> VatClass: ...
     @property
     def restaurant_id(self) -> int: ...
     @property
@@ -124,6 +134,7 @@ class NewLine:
     unit_price_cents: int
     quantity: int
     note: str
+    vat_rate_bp: int
 
 
 class RestaurantView(Protocol):

@@ -408,6 +408,19 @@ function drawOrder(order) {
   orderMap.fitBounds(points, { padding: [40, 40], maxZoom: 16 });
 }
 
+// The receipt is the customer's alone: fetched with the token, then saved as a file.
+async function downloadReceipt(orderId) {
+  const response = await fetch(`/api/v1/orders/${orderId}/receipt?format=pdf`, {
+    headers: { Authorization: "Bearer " + Chaud.token() },
+  });
+  if (!response.ok) { showProblems({ detail: t("The receipt could not be downloaded, please try again.") }); return; }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = `receipt-${orderId}.pdf`;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
 async function followOrder(orderId) {
   const response = await api("/orders/" + orderId);
   if (response.status === 401) { location.href = "/login?next=/orders/" + orderId; return; }
@@ -445,6 +458,7 @@ async function followOrder(orderId) {
     relay.hidden = false;
     relay.textContent = t("Collect at {place}, open {hours}", { place: order.destination.address, hours: order.destination.relay_hours });
   }
+  document.getElementById("receipt-button").onclick = () => downloadReceipt(orderId);
   const cancel = document.getElementById("cancel-button");
   cancel.hidden = !["placed", "confirmed"].includes(order.status);
   cancel.onclick = async () => {

@@ -1,0 +1,179 @@
+"""An order's receipt: what the customer is charged, each kitchen's part, the fee, the VAT
+per rate to the cent (api.services.vat), and what refused or cancelled parts took off; as
+data, HTML and PDF (fpdf2, with the vendored DejaVu Sans: PDF's own fonts stop at Latin-1)."""
+
+from pathlib import Path
+from typing import Final
+
+import jinja2
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+from sqlmodel import Session, col, select
+
+from api.models import ENDED_TICKET_STATES, Order, OrderLine, Restaurant, Ticket, TicketStatus
+from api.schemas.orders import ReceiptLine, ReceiptPart, ReceiptPublic, VatLinePublic
+from api.services.hours import local
+from api.services.quotes import public_vat_lines
+from api.services.vat import euros
+
+FONTS: Final = Path(__file__).resolve().parent.parent / "fonts"
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(
+        Path(__file__).resolve().parent.parent / "templates" / "receipt"
+    ),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+)
+_TEMPLATES.filters["euros"] = euros
+NOT_CHARGED: Final = {
+    TicketStatus.REFUSED: "refused by the kitchen",
+    TicketStatus.CANCELLED: "cancelled",
+}
+
+
+def _line_total(line: OrderLine) -> int:
+    return line.unit_price_cents * line.quantity
+
+
+def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
+    """The order's receipt as it stands: charged parts and fee, VAT per rate, refunds."""
+    tickets = session.exec(
+        select(Ticket).where(Ticket.order_id == order.id).order_by(col(Ticket.id))
+    ).all()
+    lines = session.exec(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.id))
+    ).all()
+    names = {
+        rid: name
+        for rid, name in session.exec(
+            select(Restaurant.id, Restaurant.name).where(
+                col(Restaurant.id).in_({t.restaurant_id for t in tickets})
+            )
+        ).all()
+        if rid is not None
+    }
+    by_ticket = {t.id: [line for line in lines if line.ticket_id == t.id] for t in tickets}
+    parts = [_part(ticket, by_ticket[ticket.id], names) for ticket in tickets]
+    charged = [
+        line
+        for ticket in tickets
+        if ticket.status not in ENDED_TICKET_STATES
+        for line in by_ticket[ticket.id]
+    ]
+    vat = public_vat_lines(
+        [(line.vat_rate_bp, _line_total(line)) for line in charged]
+        + [(order.fee_vat_rate_bp, order.delivery_fee_cents)]
+    )
+    assert order.id is not None
+    return ReceiptPublic(
+        order_id=order.id,
+        placed_at=order.placed_at,
+        status=order.status,
+        alliance=alliance,
+        parts=parts,
+        delivery_fee_cents=order.delivery_fee_cents,
+        delivery_fee_rate_pct=order.fee_vat_rate_bp / 100,
+        subtotal_cents=order.subtotal_cents,
+        total_cents=order.total_cents,
+        vat_lines=vat,
+        charged_at_order_cents=order.charged_at_order_cents,
+        refunded_cents=order.charged_at_order_cents - order.total_cents,
+    )
+
+
+def _part(ticket: Ticket, lines: list[OrderLine], names: dict[int, str]) -> ReceiptPart:
+    charged = ticket.status not in ENDED_TICKET_STATES
+    return ReceiptPart(
+        restaurant_name=names.get(ticket.restaurant_id, ""),
+        charged=charged,
+        subtotal_cents=ticket.subtotal_cents,
+        lines=[
+            ReceiptLine(
+                dish_name=line.dish_name,
+                quantity=line.quantity,
+                unit_price_cents=line.unit_price_cents,
+                total_cents=_line_total(line),
+                rate_pct=line.vat_rate_bp / 100,
+            )
+            for line in lines
+        ],
+        vat_lines=public_vat_lines([(line.vat_rate_bp, _line_total(line)) for line in lines]),
+        not_charged_because=None if charged else NOT_CHARGED.get(ticket.status),
+        fault=None if charged else ticket.cancel_fault,
+    )
+
+
+def _vat_table(pdf: FPDF, lines: list[VatLinePublic]) -> None:
+    widths = (40, 45, 45, 45)
+    pdf.set_font("DejaVu", "B", 9)
+    for text, width in zip(("VAT rate", "Base", "VAT", "Total"), widths, strict=True):
+        pdf.cell(width, 6, text, border="B", align="R" if text != "VAT rate" else "L")
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 9)
+    for vat in lines:
+        pdf.cell(widths[0], 6, f"{vat.rate_pct:g} %")
+        for cents, width in zip(
+            (vat.base_cents, vat.vat_cents, vat.total_cents), widths[1:], strict=True
+        ):
+            pdf.cell(width, 6, euros(cents), align="R")
+        pdf.ln()
+
+
+def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
+    """The receipt as a one-page PDF, its times in the alliance's zone."""
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.set_title(f"Receipt, order #{receipt.order_id}")
+    pdf.set_author(receipt.alliance)
+    pdf.add_page()
+    pdf.set_font("DejaVu", "B", 16)
+    pdf.cell(0, 10, receipt.alliance, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(
+        0,
+        6,
+        f"Receipt for order #{receipt.order_id}, placed {_placed(receipt, timezone)}",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    pdf.ln(4)
+    for part in receipt.parts:
+        pdf.set_font("DejaVu", "B", 11)
+        heading = (
+            part.restaurant_name
+            if part.charged
+            else f"{part.restaurant_name} — {part.not_charged_because}, not charged"
+        )
+        pdf.cell(0, 7, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "", 9)
+        for line in part.lines:
+            pdf.cell(100, 5, f"{line.quantity} × {line.dish_name}")
+            pdf.cell(25, 5, f"{line.rate_pct:g} %", align="R")
+            pdf.cell(50, 5, euros(line.total_cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+    pdf.set_font("DejaVu", "", 10)
+    for label, cents in (
+        (f"Delivery fee ({receipt.delivery_fee_rate_pct:g} % VAT)", receipt.delivery_fee_cents),
+        ("Refunded", -receipt.refunded_cents),
+    ):
+        if cents:
+            pdf.cell(125, 6, label)
+            pdf.cell(50, 6, euros(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "B", 11)
+    pdf.cell(125, 8, "Total charged")
+    pdf.cell(50, 8, euros(receipt.total_cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    _vat_table(pdf, receipt.vat_lines)
+    return bytes(pdf.output())
+
+
+def receipt_html(receipt: ReceiptPublic, timezone: str) -> str:
+    """The receipt as a printable page, its times in the alliance's zone."""
+    return _TEMPLATES.get_template("receipt.html").render(
+        r=receipt, placed=_placed(receipt, timezone)
+    )
+
+
+def _placed(receipt: ReceiptPublic, timezone: str) -> str:
+    return f"{local(receipt.placed_at, timezone):%Y-%m-%d %H:%M} ({timezone})"
