@@ -69,6 +69,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/ops/stops/{stop_id}/unlock-code"): OPERATOR,
     ("GET", "/api/v1/ops/board"): OPERATOR,
     ("GET", "/api/v1/ops/pool"): OPERATOR,
+    ("GET", "/api/v1/ops/ledger/trial-balance"): OPERATOR,
     ("GET", "/api/v1/ops/audit"): OPERATOR,
     ("POST", "/api/v1/ops/orders/{order_id}/assign"): OPERATOR,
     ("POST", "/api/v1/ops/orders/{order_id}/unpin"): OPERATOR,

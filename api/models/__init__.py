@@ -24,6 +24,7 @@ from api.models.enums import (
     DestinationKind,
     Fault,
     Language,
+    LedgerKind,
     MailKind,
     OrderStatus,
     RelayKind,
@@ -36,6 +37,7 @@ from api.models.enums import (
     Vehicle,
 )
 from api.models.idempotency import IdempotencyRecord
+from api.models.ledger import LedgerEntry
 from api.models.mails import Mail
 from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
@@ -71,6 +73,8 @@ __all__ = [
     "IdempotencyRecord",
     "Language",
     "LearnedPace",
+    "LedgerEntry",
+    "LedgerKind",
     "Mail",
     "MailKind",
     "OpeningException",

@@ -178,3 +178,13 @@ class VatClass(StrEnum):
     FOOD = "food_10"
     ALCOHOL = "alcohol_20"
     PACKAGED = "packaged_5_5"
+
+
+class LedgerKind(StrEnum):
+    """The money event a journal transaction records."""
+
+    SALE = "sale"
+    """An order handed over: the customer owes its total; kitchens, fees and VAT are owed."""
+    COMMISSION = "commission"
+    """The alliance's commission on a kitchen's part of a sale, charged to the kitchen."""
+    ADJUSTMENT = "adjustment"

@@ -27,6 +27,19 @@ class RestaurantBase(SQLModel):
         sa_column_kwargs={"server_default": "0"},
         description="At most this many orders ready in any quarter hour; 0: no cap",
     )
+    commission_bp: int = Field(
+        default=0,
+        ge=0,
+        le=10_000,
+        sa_column_kwargs={"server_default": "0"},
+        description="The alliance's commission on the kitchen's pre-VAT sales, basis points",
+    )
+    commission_fixed_cents: int = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="… and a fixed amount per order, pre-VAT cents",
+    )
     paused: bool = False
     auto_accept: bool = False
     active: bool = Field(

@@ -22,6 +22,7 @@ from api.routes.orders import repricer
 from api.schemas.common import IdPath
 from api.schemas.couriers import CodeUnlocked, ShiftPublic
 from api.schemas.ops import (
+    AccountTotalPublic,
     AssignOrder,
     AuditPublic,
     Board,
@@ -31,9 +32,10 @@ from api.schemas.ops import (
     PoolLoadPublic,
     StepReason,
     StepResult,
+    TrialBalance,
 )
 from api.schemas.reports import Report
-from api.services import ops_board, pacing, relays, reports
+from api.services import ledger, ops_board, pacing, relays, reports
 from api.services import stepping_in as service
 from api.settings import Settings
 
@@ -249,6 +251,35 @@ def _period(start: date, end: date | None) -> tuple[date, date]:
     if (last - start).days >= reports.MAX_DAYS:
         raise InvalidInput([{"field": "end", "reason": f"at most {reports.MAX_DAYS} days"}])
     return start, last
+
+
+@router.get("/ledger/trial-balance", responses=error_responses(InvalidInput))
+def trial_balance(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    start: Annotated[date | None, Query(alias="from", description="First local date")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last local date")] = None,
+) -> TrialBalance:
+    """The journal's debits and credits per account over the period (all time by default)."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput([{"field": "to", "reason": "must not be before from"}])
+    begin = reports.bounds(start, start, settings.timezone)[0] if start else None
+    finish = reports.bounds(end, end, settings.timezone)[1] if end else None
+    totals = ledger.trial_balance(session, begin, finish)
+    session.commit()
+    debit, credit = sum(t.debit_cents for t in totals), sum(t.credit_cents for t in totals)
+    return TrialBalance(
+        balanced=debit == credit,
+        debit_cents=debit,
+        credit_cents=credit,
+        accounts=[
+            AccountTotalPublic(
+                account=t.account, debit_cents=t.debit_cents, credit_cents=t.credit_cents
+            )
+            for t in totals
+        ],
+    )
 
 
 @router.get("/reports", responses=error_responses(InvalidInput))

@@ -19,6 +19,13 @@ Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9 +().-]*$")]
 OrdersPerQuarter = Annotated[
     int, Field(ge=0, le=200, description="At most this many orders ready a quarter hour; 0: no cap")
 ]
+CommissionBp = Annotated[
+    int,
+    Field(ge=0, le=10_000, description="Commission on the kitchen's pre-VAT sales, basis points"),
+]
+CommissionFixed = Annotated[
+    int, Field(ge=0, le=100_000, description="Commission per order, pre-VAT cents")
+]
 
 
 class RestaurantCreate(BaseModel):
@@ -33,6 +40,8 @@ class RestaurantCreate(BaseModel):
     default_prep_minutes: Annotated[int, Field(ge=1, le=180)] = 15
     auto_accept: bool = False
     orders_per_quarter: OrdersPerQuarter = 0
+    commission_bp: CommissionBp = 0
+    commission_fixed_cents: CommissionFixed = 0
     phone: Phone = ""
     email: EmailStr | None = None
 
@@ -50,6 +59,8 @@ class RestaurantEdit(BaseModel):
     default_prep_minutes: Annotated[int | None, Field(ge=1, le=180)] = None
     auto_accept: bool | None = None
     orders_per_quarter: OrdersPerQuarter | None = None
+    commission_bp: CommissionBp | None = None
+    commission_fixed_cents: CommissionFixed | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
     active: bool | None = Field(default=None, description="False takes it off the site")
@@ -105,6 +116,8 @@ class RestaurantAdmin(BaseModel):
     default_prep_minutes: int
     busy_extra_minutes: int
     orders_per_quarter: int
+    commission_bp: int
+    commission_fixed_cents: int
     paused: bool
     auto_accept: bool
     active: bool

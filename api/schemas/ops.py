@@ -224,3 +224,18 @@ class AuditPublic(BaseModel):
     reason: str
     detail: dict[str, object]
     at: datetime
+
+
+class AccountTotalPublic(BaseModel):
+    account: str = Field(description="customer:N, kitchen:N, courier:N, alliance:…, vat:…")
+    debit_cents: int
+    credit_cents: int
+
+
+class TrialBalance(BaseModel):
+    """Every account's debits and credits over the period; balanced when they are equal."""
+
+    balanced: bool
+    debit_cents: int
+    credit_cents: int
+    accounts: list[AccountTotalPublic]

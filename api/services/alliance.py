@@ -74,6 +74,8 @@ def restaurant_admin(session: Session, restaurant: Restaurant) -> RestaurantAdmi
                 "default_prep_minutes",
                 "busy_extra_minutes",
                 "orders_per_quarter",
+                "commission_bp",
+                "commission_fixed_cents",
                 "paused",
                 "auto_accept",
                 "active",

@@ -42,7 +42,7 @@ from api.schemas.orders import (
     TicketPublic,
     TimelineEntry,
 )
-from api.services import mails, pacing
+from api.services import ledger, mails, pacing
 from api.services.outbox import (
     Event,
     order_channel,
@@ -402,9 +402,17 @@ def change_status(
     )
 
 
-def mark_delivered(session: Session, order: Order, now: datetime) -> None:
+def mark_delivered(
+    session: Session,
+    order: Order,
+    now: datetime,
+    status: OrderStatus = OrderStatus.DELIVERED,
+    note: str = "",
+) -> None:
+    """The order is handed over, at the door or to its relay shop: its sale is journalled."""
     order.delivered_at = now
-    change_status(session, order, OrderStatus.DELIVERED, now, "")
+    change_status(session, order, status, now, note)
+    ledger.record_sale(session, order, now)
 
 
 def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:

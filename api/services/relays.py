@@ -30,7 +30,7 @@ from api.schemas.couriers import CodeUnlocked
 from api.schemas.relays import ParcelPublic
 from api.services import couriers
 from api.services.ops_board import touch
-from api.services.orders import change_status, lock_order
+from api.services.orders import change_status, lock_order, mark_delivered
 from api.services.outbox import operator_channel, publish
 
 MAX_CODE_ATTEMPTS = 5
@@ -147,12 +147,11 @@ def receive(session: Session, relay: RelayPoint, order_id: int, now: datetime) -
     if stop is None or stop.done_at is not None:
         raise Conflict({"reason": "no courier is bringing this parcel", "current_status": "none"})
     couriers.finish_stop(session, stop, order, now)
-    order.delivered_at = now
-    change_status(
+    mark_delivered(
         session,
         order,
-        OrderStatus.AT_RELAY,
         now,
+        OrderStatus.AT_RELAY,
         f"Ready at {relay.name}, {relay.address} (open {relay.hours_text()}): "
         "give the shop your code",
     )

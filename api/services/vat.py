@@ -25,6 +25,8 @@ FRENCH_RATES_BP: Final[Mapping[VatClass, int]] = {
 food for later 5.5 % (the alliance's settings may change them: `CHAUD_VAT_RATES_BP`)."""
 DELIVERY_RATE_BP: Final = 2000
 """The delivery fee, a service, at the standard rate (`CHAUD_DELIVERY_VAT_BP`)."""
+STANDARD_RATE_BP: Final = 2000
+"""The alliance's commission, a service it sells the kitchens, at the standard rate."""
 WHOLE: Final = 10_000
 
 
@@ -35,6 +37,12 @@ def vat_in(total_cents: int, rate_bp: int) -> int:
         return -vat_in(-total_cents, rate_bp)
     divisor = WHOLE + rate_bp
     return (2 * total_cents * rate_bp + divisor) // (2 * divisor)
+
+
+def share_of(amount_cents: int, rate_bp: int) -> int:
+    """A share of an amount (a commission, the VAT on top of a price before VAT), rounded half
+    up to the cent."""
+    return (2 * amount_cents * rate_bp + WHOLE) // (2 * WHOLE)
 
 
 @dataclass(frozen=True)
