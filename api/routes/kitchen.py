@@ -1,6 +1,6 @@
 """A kitchen's tickets and controls; a kitchen sees only its own restaurant."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
@@ -17,6 +17,7 @@ from api.deps import (
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.models import TicketStatus
 from api.routes.alliance import CSV_BODY, csv_text
+from api.routes.ops import From, StatementFormat, To, statement_response
 from api.routes.orders import repricer
 from api.routes.restaurants import Limit, Offset
 from api.schemas.alliance import DishAdmin, DishCreate, DishEdit, MenuImported
@@ -28,7 +29,8 @@ from api.schemas.kitchen import (
     RefuseRequest,
     RestaurantSettings,
 )
-from api.services import alliance
+from api.schemas.ops import Statement
+from api.services import alliance, reports, statements
 from api.services import kitchen as service
 from api.services.catalogue import dish_public
 
@@ -111,6 +113,27 @@ def recall(
 ) -> KitchenTicket:
     """Take back a bump: the ticket is cooking again."""
     return _act(session, user, ticket_id, service.TicketAction.RECALL, clock)
+
+
+@router.get(
+    "/statement",
+    response_model=Statement,
+    responses={**error_responses(InvalidInput), 200: {"content": {"text/csv": {}}}},
+)
+def statement(
+    user: CurrentKitchen,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: From = None,
+    end: To = None,
+    format: StatementFormat = StatementFormat.JSON,
+) -> Any:
+    """This kitchen's statement over the period: its orders, gross, VAT, commission, net."""
+    bounds = reports.open_bounds(start, end, settings.timezone)
+    result = statements.kitchen_statement(
+        session, kitchen_restaurant_id(user), (start, end), bounds
+    )
+    return statement_response(result, format)
 
 
 @router.get("/restaurant")

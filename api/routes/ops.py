@@ -2,7 +2,8 @@
 
 import math
 from datetime import date, timedelta
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import PlainTextResponse
@@ -17,7 +18,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.models import AuditAction, AuditEntry, User
+from api.models import AuditAction, AuditEntry, Restaurant, User
 from api.routes.orders import repricer
 from api.schemas.common import IdPath
 from api.schemas.couriers import CodeUnlocked, ShiftPublic
@@ -30,17 +31,28 @@ from api.schemas.ops import (
     KitchenPace,
     MoveStops,
     PoolLoadPublic,
+    Statement,
     StepReason,
     StepResult,
     TrialBalance,
 )
 from api.schemas.reports import Report
-from api.services import ledger, ops_board, pacing, relays, reports
+from api.services import ledger, ops_board, pacing, relays, reports, statements
 from api.services import stepping_in as service
 from api.settings import Settings
 
 router = APIRouter(prefix="/ops", tags=["operator"], responses=ROLE_ERRORS)
 STEP_ERRORS = error_responses(NotFound, Conflict, InvalidInput)
+
+From = Annotated[date | None, Query(alias="from", description="First local date")]
+To = Annotated[date | None, Query(alias="to", description="Last local date")]
+Party = Annotated[
+    str,
+    Query(
+        pattern=r"^(kitchen|courier):[0-9]{1,9}$",
+        description="kitchen:{id} or courier:{id}",
+    ),
+]
 
 
 def alert_thresholds(settings: Settings) -> ops_board.AlertThresholds:
@@ -258,14 +270,11 @@ def trial_balance(
     operator: CurrentOperator,
     session: ReadSessionDep,
     settings: SettingsDep,
-    start: Annotated[date | None, Query(alias="from", description="First local date")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last local date")] = None,
+    start: From = None,
+    end: To = None,
 ) -> TrialBalance:
     """The journal's debits and credits per account over the period (all time by default)."""
-    if start is not None and end is not None and end < start:
-        raise InvalidInput([{"field": "to", "reason": "must not be before from"}])
-    begin = reports.bounds(start, start, settings.timezone)[0] if start else None
-    finish = reports.bounds(end, end, settings.timezone)[1] if end else None
+    begin, finish = reports.open_bounds(start, end, settings.timezone)
     totals = ledger.trial_balance(session, begin, finish)
     session.commit()
     debit, credit = sum(t.debit_cents for t in totals), sum(t.credit_cents for t in totals)
@@ -280,6 +289,60 @@ def trial_balance(
             for t in totals
         ],
     )
+
+
+class StatementFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+def statement_response(statement: Statement, format: StatementFormat) -> Any:
+    """The statement as JSON, or its CSV file."""
+    if format is StatementFormat.CSV:
+        name = statement.party.replace(":", "-")
+        return PlainTextResponse(
+            statements.statement_csv(statement),
+            media_type="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="statement-{name}.csv"'},
+        )
+    return statement
+
+
+@router.get(
+    "/statements",
+    response_model=Statement,
+    responses={
+        **error_responses(InvalidInput, NotFound),
+        200: {"content": {"text/csv": {}}},
+    },
+)
+def statement(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    party: Party,
+    start: From = None,
+    end: To = None,
+    format: StatementFormat = StatementFormat.JSON,
+) -> Any:
+    """A kitchen's statement over the period: its orders, gross, VAT, commission, net."""
+    kind, ident = party.split(":")
+    if kind != "kitchen":
+        raise InvalidInput(
+            [
+                {
+                    "field": "party",
+                    "reason": "courier statements come with courier pay in the journal: "
+                    "not yet kept",
+                }
+            ]
+        )
+    if session.get(Restaurant, int(ident)) is None:
+        raise NotFound(f"no kitchen {ident}")
+    bounds = reports.open_bounds(start, end, settings.timezone)
+    result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
+    session.commit()
+    return statement_response(result, format)
 
 
 @router.get("/reports", responses=error_responses(InvalidInput))

@@ -1,6 +1,6 @@
 """What the alliance's operator sees on the live board and sends to step in."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
@@ -239,3 +239,31 @@ class TrialBalance(BaseModel):
     debit_cents: int
     credit_cents: int
     accounts: list[AccountTotalPublic]
+
+
+class StatementLine(BaseModel):
+    """One order in a kitchen's statement."""
+
+    order_id: int
+    at: datetime
+    gross_cents: int = Field(description="Its part as charged, VAT included")
+    vat_cents: int
+    commission_cents: int = Field(description="Before VAT")
+    commission_vat_cents: int
+    refunds_cents: int
+    net_cents: int
+
+
+class Statement(BaseModel):
+    """What a party earned over a period, order by order, with totals equal to the journal's."""
+
+    party: str
+    start: date | None
+    end: date | None
+    lines: list[StatementLine]
+    gross_cents: int
+    vat_cents: int
+    commission_cents: int
+    commission_vat_cents: int
+    refunds_cents: int
+    net_cents: int = Field(description="Gross less VAT, commission, its VAT and refunds")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from api.errors import InvalidInput
 from api.models import (
     ARRIVED_ORDER_STATES,
     Courier,
@@ -43,6 +44,19 @@ def bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
     return (
         datetime.combine(start, time(0), zone),
         datetime.combine(end + timedelta(days=1), time(0), zone),
+    )
+
+
+def open_bounds(
+    start: date | None, end: date | None, timezone: str
+) -> tuple[datetime | None, datetime | None]:
+    """A period of local dates, either end open, as UTC bounds (the end exclusive); `to`
+    before `from` is refused."""
+    if start is not None and end is not None and end < start:
+        raise InvalidInput([{"field": "to", "reason": "must not be before from"}])
+    return (
+        bounds(start, start, timezone)[0] if start is not None else None,
+        bounds(end, end, timezone)[1] if end is not None else None,
     )
 
 

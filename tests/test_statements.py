@@ -1,0 +1,96 @@
+"""A kitchen's statement: its handed-over parts, with totals equal to the journal's."""
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from api.clock import FixedClock
+from api.services.vat import share_of, vat_in
+from api.settings import Settings
+from tests.accounts import restaurant_id
+from tests.test_ledger import _account, _balance, _deliver, _operator
+from tests.test_orders import customer, kitchen, place, ticket_of, two_kitchen_cart  # noqa: F401
+
+
+def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    customer: dict[str, str],  # noqa: F811
+) -> None:
+    operator = _operator(session, settings, clock)
+    comptoir = restaurant_id(session, "comptoir-oberkampf")
+    contract = {"commission_bp": 1500, "commission_fixed_cents": 50}
+    assert client.patch(
+        f"/api/v1/ops/restaurants/{comptoir}", json=contract, headers=operator
+    ).is_success
+    first = place(client, customer, two_kitchen_cart(session), "one").json()
+    second = place(client, customer, two_kitchen_cart(session), "two").json()
+    pho = ticket_of(session, second, "pho-turenne")
+    assert client.post(
+        f"/api/v1/kitchen/tickets/{pho['id']}/refuse",
+        json={"reason": "no noodles"},
+        headers=kitchen(session, settings, clock, "pho-turenne"),
+    ).is_success
+    for order in (first, second):
+        _deliver(session, order["id"], clock)
+
+    response = client.get(f"/api/v1/ops/statements?party=kitchen:{comptoir}", headers=operator)
+    assert response.status_code == 200, response.text
+    statement = response.json()
+    assert [line["order_id"] for line in statement["lines"]] == [first["id"], second["id"]]
+    base = 1950 - vat_in(1950, 1000)
+    commission = share_of(base, 1500) + 50
+    assert statement["gross_cents"] == 2 * 1950
+    assert statement["vat_cents"] == 2 * vat_in(1950, 1000)
+    assert statement["commission_cents"] == 2 * commission
+    assert statement["commission_vat_cents"] == 2 * share_of(commission, 2000)
+    assert statement["net_cents"] == (
+        statement["gross_cents"]
+        - statement["vat_cents"]
+        - statement["commission_cents"]
+        - statement["commission_vat_cents"]
+        - statement["refunds_cents"]
+    )
+    debit, credit = _account(_balance(client, operator), f"kitchen:{comptoir}")
+    assert statement["net_cents"] == credit - debit, "the statement is the journal's"
+
+    # Phở Turenne's statement holds the order it cooked, not the part it refused.
+    pho_id = restaurant_id(session, "pho-turenne")
+    pho_statement = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{pho_id}", headers=operator
+    ).json()
+    assert [line["order_id"] for line in pho_statement["lines"]] == [first["id"]]
+    assert pho_statement["gross_cents"] == 2700
+
+    own = client.get(
+        "/api/v1/kitchen/statement", headers=kitchen(session, settings, clock, "comptoir-oberkampf")
+    )
+    assert own.status_code == 200
+    assert own.json() == statement, "the kitchen sees the figures the operator sees"
+
+    csv_text = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=csv", headers=operator
+    )
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    rows = csv_text.text.strip().splitlines()
+    assert rows[0].startswith("order_id,at,gross_cents")
+    assert len(rows) == 4
+    assert rows[-1].startswith(f"total,,{2 * 1950},")
+
+
+def test_a_statement_names_what_it_cannot_answer(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    operator = _operator(session, settings, clock)
+
+    def problem(query: str) -> tuple[int, str]:
+        response = client.get(f"/api/v1/ops/statements?{query}", headers=operator)
+        body = response.json()["detail"]
+        return response.status_code, body[0]["field"] if isinstance(body, list) else body
+
+    assert problem("party=chef:1") == (422, "query.party")
+    assert problem("party=courier:1") == (422, "party")
+    assert problem("party=kitchen:99999")[0] == 404
+    comptoir = restaurant_id(session, "comptoir-oberkampf")
+    assert problem(f"party=kitchen:{comptoir}&from=2026-12-05&to=2026-12-01") == (422, "to")
