@@ -410,15 +410,9 @@ function drawOrder(order) {
 
 // The receipt is the customer's alone: fetched with the token, then saved as a file.
 async function downloadReceipt(orderId) {
-  const response = await fetch(`/api/v1/orders/${orderId}/receipt?format=pdf`, {
-    headers: { Authorization: "Bearer " + Chaud.token() },
-  });
-  if (!response.ok) { showProblems({ detail: t("The receipt could not be downloaded, please try again.") }); return; }
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(await response.blob());
-  link.download = `receipt-${orderId}.pdf`;
-  link.click();
-  URL.revokeObjectURL(link.href);
+  if (!(await Chaud.download(`/orders/${orderId}/receipt?format=pdf`, `receipt-${orderId}.pdf`))) {
+    showProblems({ detail: t("The receipt could not be downloaded, please try again.") });
+  }
 }
 
 async function followOrder(orderId) {

@@ -39,6 +39,18 @@ window.Chaud = (() => {
     return { ok: response.ok, status: response.status, body };
   }
 
+  // A file of the API (a receipt, a CSV) fetched with the token and saved as `filename`.
+  async function download(path, filename) {
+    const response = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + token() } });
+    if (!response.ok) return false;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = filename;
+    link.click();
+    URL.revokeObjectURL(link.href);
+    return true;
+  }
+
   // An API refusal as sentences: each field's reason, or the one reason given.
   function problemText(body, label = () => "") {
     const detail = body && body.detail;
@@ -100,5 +112,5 @@ window.Chaud = (() => {
     return map;
   }
 
-  return { t, token, setToken, api, problemText, time, euros, follow, streetsMap };
+  return { t, token, setToken, api, download, problemText, time, euros, follow, streetsMap };
 })();

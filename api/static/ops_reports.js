@@ -87,14 +87,36 @@
     document.body.dataset.ready = "yes";
   }
 
-  async function exportCsv() {
+  function exportCsv() {
     const start = document.getElementById("start").value, end = document.getElementById("end").value;
-    const response = await fetch(`/api/v1/ops/reports/orders.csv?start=${start}` + (end ? `&end=${end}` : ""), { headers: { Authorization: "Bearer " + token() } });
-    if (!response.ok) return;
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(await response.blob());
-    link.download = `orders-${start}.csv`;
-    link.click();
+    Chaud.download(`/ops/reports/orders.csv?start=${start}` + (end ? `&end=${end}` : ""), `orders-${start}.csv`);
+  }
+
+  // A kitchen's statement over the report's period: the figures its own screen shows.
+  function statementPath(format) {
+    const kitchen = document.getElementById("statement-kitchen").value;
+    const period = ChaudStatement.query(document.getElementById("start").value, document.getElementById("end").value);
+    return `/ops/statements?party=kitchen:${kitchen}&format=${format}` + (period ? `&${period}` : "");
+  }
+
+  async function showStatement(event) {
+    event.preventDefault();
+    const result = await Chaud.api(statementPath("json"));
+    const box = document.getElementById("problems");
+    if (!result.ok) { box.textContent = Chaud.problemText(result.body, (field) => field); return; }
+    ChaudStatement.render(document.getElementById("statement-table"), result.body);
+  }
+
+  async function loadKitchens() {
+    const result = await Chaud.api("/ops/restaurants");
+    if (!result.ok) return;
+    const select = document.getElementById("statement-kitchen");
+    for (const kitchen of result.body) {
+      const option = document.createElement("option");
+      option.value = kitchen.id;
+      option.textContent = kitchen.name;
+      select.append(option);
+    }
   }
 
   document.addEventListener("DOMContentLoaded", () => {
@@ -107,6 +129,12 @@
       load(document.getElementById("start").value, document.getElementById("end").value);
     });
     document.getElementById("export-csv").addEventListener("click", exportCsv);
+    document.getElementById("statement-form").addEventListener("submit", showStatement);
+    document.getElementById("statement-csv").addEventListener("click", () => {
+      const kitchen = document.getElementById("statement-kitchen").value;
+      Chaud.download(statementPath("csv"), `statement-kitchen-${kitchen}.csv`);
+    });
+    loadKitchens();
     load(start, "");
   });
 })();

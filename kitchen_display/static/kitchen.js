@@ -406,6 +406,17 @@ function onKey(event) {
   }
 }
 
+// The kitchen's own statement, the figures the operator's reports page shows for it.
+function statementPath(format) {
+  const period = ChaudStatement.query(document.getElementById("statement-from").value, document.getElementById("statement-to").value);
+  return `/kitchen/statement?format=${format}` + (period ? `&${period}` : "");
+}
+
+async function loadStatement() {
+  const result = await Chaud.api(statementPath("json"));
+  if (result.ok) ChaudStatement.render(document.getElementById("statement-table"), result.body);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("station-filter").onchange = render;
   document.addEventListener("keydown", onKey);
@@ -417,6 +428,13 @@ document.addEventListener("DOMContentLoaded", () => {
     panel.hidden = !panel.hidden;
     if (!panel.hidden) loadMenu();
   };
+  document.getElementById("statement-button").onclick = () => {
+    const panel = document.getElementById("statement-panel");
+    panel.hidden = !panel.hidden;
+    if (!panel.hidden) loadStatement();
+  };
+  document.getElementById("statement-form").onsubmit = (event) => { event.preventDefault(); loadStatement(); };
+  document.getElementById("statement-csv").onclick = () => Chaud.download(statementPath("csv"), "statement.csv");
   connect();
   loadKitchen();
   setInterval(() => {

@@ -1,0 +1,39 @@
+// A party's statement, as the operator's reports page and the kitchen screen both show it:
+// one row per order, then the totals.
+"use strict";
+
+const ChaudStatement = (() => {
+  const t = (message, values) => Chaud.t(message, values);
+  const COLUMNS = [
+    ["gross_cents", t("Gross (VAT incl.)")], ["vat_cents", t("VAT")],
+    ["commission_cents", t("Commission")], ["commission_vat_cents", t("VAT on commission")],
+    ["refunds_cents", t("Refunds")], ["net_cents", t("Net")],
+  ];
+
+  function row(cells, tag) {
+    const line = document.createElement("tr");
+    for (const cell of cells) {
+      const node = document.createElement(tag);
+      node.textContent = cell;
+      line.append(node);
+    }
+    return line;
+  }
+
+  // Fill a <table> with the statement.
+  function render(table, statement) {
+    table.replaceChildren(row([t("Order"), t("Handed over"), ...COLUMNS.map(([, label]) => label)], "th"));
+    for (const line of statement.lines) {
+      table.append(row([`#${line.order_id}`, Chaud.time(line.at), ...COLUMNS.map(([key]) => Chaud.euros(line[key]))], "td"));
+    }
+    const total = row([t("Total"), "", ...COLUMNS.map(([key]) => Chaud.euros(statement[key]))], "th");
+    total.className = "total";
+    table.append(total);
+  }
+
+  function query(from, to) {
+    return [from ? `from=${from}` : "", to ? `to=${to}` : ""].filter(Boolean).join("&");
+  }
+
+  return { render, query };
+})();
