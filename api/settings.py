@@ -119,10 +119,12 @@ class Settings(BaseSettings):
         "gives a reason the operator sees; unset (empty): no check",
     )
     courier_pay_hour_cents: Annotated[int, Field(ge=0, le=100_000)] = Field(
-        default=1200, description="What a courier earns per hour of shift, in cents"
+        default=1200, description="What a courier earns at least per hour of shift, in cents"
     )
     courier_pay_drop_cents: Annotated[int, Field(ge=0, le=100_000)] = Field(
-        default=200, description="… and per order brought to a door or a relay shop, in cents"
+        default=450,
+        description="What a courier earns per order brought to a door or a relay shop, in "
+        "cents; a shift pays the larger of its orders and its guaranteed hours",
     )
     smtp_host: str | None = Field(
         default=None, description="The mail server the customers' mails go through; unset: none"

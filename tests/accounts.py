@@ -7,7 +7,7 @@ from sqlmodel import Session, col, select
 from api.clock import FixedClock
 from api.models import Courier, Restaurant, User
 from api.security import create_access_token
-from api.services.couriers import end_shift
+from api.services.couriers import PayRule, end_shift
 from api.settings import Settings
 
 
@@ -54,5 +54,5 @@ def only_on_shift(session: Session, clock: FixedClock, *numbers: int) -> None:
         select(Courier, User.email).join(User).where(col(Courier.on_shift))
     ).all():
         if email not in keep:
-            end_shift(session, courier, clock.now())
+            end_shift(session, courier, clock.now(), PayRule(hour_cents=1200, drop_cents=450))
     session.flush()

@@ -60,6 +60,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/courier/shift/end"): COURIER,
     ("GET", "/api/v1/courier/shift"): COURIER,
     ("GET", "/api/v1/courier/shifts"): COURIER,
+    ("GET", "/api/v1/courier/statement"): COURIER,
     ("POST", "/api/v1/courier/position"): COURIER,
     ("GET", "/api/v1/courier/round"): COURIER,
     ("POST", "/api/v1/courier/stops/{stop_id}/arrived"): COURIER,

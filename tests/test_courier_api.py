@@ -3,13 +3,15 @@
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from api.clock import FixedClock
+from api.models import LedgerEntry, LedgerKind
 from api.services.couriers import PayRule
 from api.settings import Settings
 from dispatch.geo.geography import Geography
 from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, cycle
+from tests.test_ops import courier_id
 
 IN_THE_SEINE = {"lat": 48.8566, "lon": 2.3470}
 
@@ -85,6 +87,12 @@ def test_stops_are_done_in_order_and_bags_only_when_ready(
     assert (shift["pickups"], shift["deliveries"], shift["off_site_steps"]) == (1, 1, 0)
     # The clock stood still: no minute worked, one delivery at its rate.
     assert (shift["minutes"], shift["earned_cents"]) == (0, settings.courier_pay_drop_cents)
+    # The shift's pay is owed to the courier in the journal, by the alliance.
+    paid = session.exec(select(LedgerEntry).where(LedgerEntry.kind == LedgerKind.COURIER_PAY)).all()
+    assert {(e.account, e.credit_cents - e.debit_cents) for e in paid} == {
+        (f"courier:{courier_id(session, 1)}", settings.courier_pay_drop_cents),
+        ("alliance:courier_pay", -settings.courier_pay_drop_cents),
+    }
     assert shift["ended_at"] is not None
 
 
@@ -111,8 +119,9 @@ def test_shift_rules(
     assert ended.json()["on_shift"] is False
 
 
-def test_a_shifts_pay_is_its_minutes_and_deliveries_in_whole_cents() -> None:
-    pay = PayRule(hour_cents=1190, drop_cents=200)
-    assert pay.earned(60, 0) == 1190
-    assert pay.earned(90, 3) == 1785 + 600
+def test_a_shift_pays_its_deliveries_never_less_than_its_guaranteed_hours() -> None:
+    pay = PayRule(hour_cents=1190, drop_cents=450)
+    assert pay.earned(60, 0) == 1190, "a quiet hour: the guarantee"
+    assert pay.earned(90, 3) == 1785, "three orders in 90 min earn less than the guarantee"
+    assert pay.earned(60, 4) == 1800, "four orders in an hour earn more"
     assert pay.earned(1, 0) == 19  # 19.83 cents a minute, rounded down: never paid twice

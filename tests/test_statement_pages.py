@@ -61,7 +61,7 @@ def test_the_operator_downloads_a_kitchens_statement_and_the_kitchen_sees_the_sa
         with page.expect_download() as download:
             page.get_by_role("button", name="Statement as CSV").click()
         csv_rows = Path(download.value.path()).read_text().strip().splitlines()
-        assert csv_rows[0].startswith("order_id,at,gross_cents")
+        assert csv_rows[0].startswith("order_id,label,at,gross_cents")
         assert [row.split(",")[0] for row in csv_rows[1:]] == [
             *(str(o["id"]) for o in orders),
             "total",

@@ -1,5 +1,7 @@
 """A kitchen's statement: its handed-over parts, with totals equal to the journal's."""
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
@@ -7,7 +9,9 @@ from api.clock import FixedClock
 from api.services.vat import share_of, vat_in
 from api.settings import Settings
 from tests.accounts import restaurant_id
+from tests.test_dispatcher import NEAR_BRETAGNE, Alliance
 from tests.test_ledger import _account, _balance, _deliver, _operator
+from tests.test_ops import courier_id
 from tests.test_orders import customer, kitchen, place, ticket_of, two_kitchen_cart  # noqa: F401
 
 
@@ -74,9 +78,9 @@ def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
     )
     assert csv_text.headers["content-type"].startswith("text/csv")
     rows = csv_text.text.strip().splitlines()
-    assert rows[0].startswith("order_id,at,gross_cents")
+    assert rows[0].startswith("order_id,label,at,gross_cents")
     assert len(rows) == 4
-    assert rows[-1].startswith(f"total,,{2 * 1950},")
+    assert rows[-1].startswith(f"total,,,{2 * 1950},")
 
 
 def test_a_statement_names_what_it_cannot_answer(
@@ -90,7 +94,33 @@ def test_a_statement_names_what_it_cannot_answer(
         return response.status_code, body[0]["field"] if isinstance(body, list) else body
 
     assert problem("party=chef:1") == (422, "query.party")
-    assert problem("party=courier:1") == (422, "party")
+    assert problem("party=courier:99999")[0] == 404
     assert problem("party=kitchen:99999")[0] == 404
     comptoir = restaurant_id(session, "comptoir-oberkampf")
     assert problem(f"party=kitchen:{comptoir}&from=2026-12-05&to=2026-12-01") == (422, "to")
+
+
+def test_a_couriers_statement_is_its_shifts_pay(
+    client: TestClient, session: Session, settings: Settings, clock: FixedClock
+) -> None:
+    """An hour on shift with no order: the guaranteed hour, owed by the alliance."""
+    alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(3, NEAR_BRETAGNE)
+    clock.moment += timedelta(minutes=60)
+    mine = alliance.courier(3)
+    assert client.post("/api/v1/courier/shift/end", headers=mine).status_code == 200
+    operator = _operator(session, settings, clock)
+    number = courier_id(session, 3)
+    statement = client.get(
+        f"/api/v1/ops/statements?party=courier:{number}", headers=operator
+    ).json()
+    [line] = statement["lines"]
+    assert line["label"].endswith("0 deliveries, 60 min")
+    assert statement["net_cents"] == settings.courier_pay_hour_cents
+    balance = _balance(client, operator)
+    assert balance["balanced"]
+    assert _account(balance, f"courier:{number}") == (0, settings.courier_pay_hour_cents)
+    assert _account(balance, "alliance:courier_pay") == (settings.courier_pay_hour_cents, 0)
+    own = client.get("/api/v1/courier/statement", headers=mine)
+    assert own.status_code == 200
+    assert own.json() == statement, "the courier reads the operator's figures"

@@ -187,4 +187,6 @@ class LedgerKind(StrEnum):
     """An order handed over: the customer owes its total; kitchens, fees and VAT are owed."""
     COMMISSION = "commission"
     """The alliance's commission on a kitchen's part of a sale, charged to the kitchen."""
+    COURIER_PAY = "courier_pay"
+    """What a courier earned in a shift, owed by the alliance."""
     ADJUSTMENT = "adjustment"

@@ -1,11 +1,12 @@
 """A courier's shift, position and round; a courier sees only its own round."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
+from api.routes.ops import From, StatementFormat, To, statement_response
 from api.schemas.common import IdPath
 from api.schemas.couriers import (
     PositionUpdate,
@@ -16,7 +17,9 @@ from api.schemas.couriers import (
     ShiftSummary,
     StopAction,
 )
+from api.schemas.ops import Statement
 from api.services import couriers as service
+from api.services import reports, statements
 from api.services.geo import locate
 
 router = APIRouter(prefix="/courier", tags=["courier"], responses=ROLE_ERRORS)
@@ -58,14 +61,37 @@ def shifts(
 ) -> list[ShiftSummary]:
     """The courier's last shifts, newest first: hours, pickups, deliveries, earnings."""
     courier = service.courier_of(session, user.id)
-    pay = service.PayRule(settings.courier_pay_hour_cents, settings.courier_pay_drop_cents)
-    return service.shift_history(session, courier, clock.now(), limit, pay)
+    return service.shift_history(session, courier, clock.now(), limit, service.PayRule.of(settings))
+
+
+@router.get(
+    "/statement",
+    response_model=Statement,
+    responses={**error_responses(InvalidInput, NotFound), 200: {"content": {"text/csv": {}}}},
+)
+def statement(
+    user: CurrentCourier,
+    session: SessionDep,
+    settings: SettingsDep,
+    start: From = None,
+    end: To = None,
+    format: StatementFormat = StatementFormat.JSON,
+) -> Any:
+    """The courier's earnings over the period, shift by shift, as the journal holds them."""
+    courier = service.courier_of(session, user.id)
+    assert courier.id is not None
+    bounds = reports.open_bounds(start, end, settings.timezone)
+    result = statements.courier_statement(session, courier.id, (start, end), bounds)
+    return statement_response(result, format)
 
 
 @router.post("/shift/end", responses=error_responses(NotFound, Conflict))
-def end_shift(user: CurrentCourier, session: SessionDep, clock: ClockDep) -> ShiftPublic:
-    """End the shift; stops not yet started go back to the dispatcher."""
-    shift = service.end_shift(session, service.courier_of(session, user.id), clock.now())
+def end_shift(
+    user: CurrentCourier, session: SessionDep, clock: ClockDep, settings: SettingsDep
+) -> ShiftPublic:
+    """End the shift; stops not yet started go back to the dispatcher; its pay is journalled."""
+    courier = service.courier_of(session, user.id)
+    shift = service.end_shift(session, courier, clock.now(), service.PayRule.of(settings))
     session.commit()
     return shift
 

@@ -18,7 +18,7 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.models import AuditAction, AuditEntry, Restaurant, User
+from api.models import AuditAction, AuditEntry, Courier, Restaurant, User
 from api.routes.orders import repricer
 from api.schemas.common import IdPath
 from api.schemas.couriers import CodeUnlocked, ShiftPublic
@@ -39,6 +39,7 @@ from api.schemas.ops import (
 from api.schemas.reports import Report
 from api.services import ledger, ops_board, pacing, relays, reports, statements
 from api.services import stepping_in as service
+from api.services.couriers import PayRule
 from api.settings import Settings
 
 router = APIRouter(prefix="/ops", tags=["operator"], responses=ROLE_ERRORS)
@@ -173,9 +174,11 @@ def end_shift(
     operator: CurrentOperator,
     session: SessionDep,
     clock: ClockDep,
+    settings: SettingsDep,
 ) -> ShiftPublic:
     """End a courier's shift: its stops not started go back to the dispatcher."""
-    result = service.end_shift(session, operator, courier_id, body.reason, clock.now())
+    pay = PayRule.of(settings)
+    result = service.end_shift(session, operator, courier_id, body.reason, clock.now(), pay)
     session.commit()
     return result
 
@@ -325,22 +328,17 @@ def statement(
     end: To = None,
     format: StatementFormat = StatementFormat.JSON,
 ) -> Any:
-    """A kitchen's statement over the period: its orders, gross, VAT, commission, net."""
+    """A kitchen's or a courier's statement over the period, with totals equal to the journal's."""
     kind, ident = party.split(":")
-    if kind != "kitchen":
-        raise InvalidInput(
-            [
-                {
-                    "field": "party",
-                    "reason": "courier statements come with courier pay in the journal: "
-                    "not yet kept",
-                }
-            ]
-        )
-    if session.get(Restaurant, int(ident)) is None:
-        raise NotFound(f"no kitchen {ident}")
     bounds = reports.open_bounds(start, end, settings.timezone)
-    result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
+    if kind == "courier":
+        if session.get(Courier, int(ident)) is None:
+            raise NotFound(f"no courier {ident}")
+        result = statements.courier_statement(session, int(ident), (start, end), bounds)
+    else:
+        if session.get(Restaurant, int(ident)) is None:
+            raise NotFound(f"no kitchen {ident}")
+        result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
     session.commit()
     return statement_response(result, format)
 

@@ -41,8 +41,8 @@ class ShiftSummary(BaseModel):
     deliveries: int = Field(description="Doors reached and parcels handed to relay shops")
     off_site_steps: int = Field(description="Steps done away from their stop, with a reason")
     earned_cents: int = Field(
-        description="Whole minutes at the hourly rate plus each delivery at its rate, rounded "
-        "down to the cent (CHAUD_COURIER_PAY_*)"
+        description="Each delivery at its rate, never less than the whole minutes at the "
+        "guaranteed hourly rate (rounded down to the cent; CHAUD_COURIER_PAY_*)"
     )
 
 

@@ -242,9 +242,10 @@ class TrialBalance(BaseModel):
 
 
 class StatementLine(BaseModel):
-    """One order in a kitchen's statement."""
+    """One order in a kitchen's statement, one shift's pay in a courier's."""
 
-    order_id: int
+    order_id: int | None
+    label: str = Field(description="The order, or the shift and what was done in it")
     at: datetime
     gross_cents: int = Field(description="Its part as charged, VAT included")
     vat_cents: int

@@ -36,7 +36,7 @@ from api.schemas.couriers import (
     StopPublic,
 )
 from api.schemas.doors import display_phone, door_line, street_line
-from api.services import roster
+from api.services import ledger, roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
@@ -48,6 +48,7 @@ from api.services.outbox import (
     publish_all,
 )
 from api.services.roster import covering
+from api.settings import Settings
 from dispatch.geo.drawing import ATTRIBUTION
 from dispatch.geo.geography import Geography
 from dispatch.geo.projection import haversine_m
@@ -91,13 +92,19 @@ def _shift_public(courier: Courier, shift: CourierShift) -> ShiftPublic:
 
 @dataclass(frozen=True)
 class PayRule:
-    """What a courier earns: per hour of shift and per order delivered, in cents."""
+    """What a courier earns for a shift, in cents: so much per order brought to a door or a
+    relay shop, and never less than a guaranteed minimum per hour of shift (the MDRP
+    instances' rule: the larger of the two)."""
 
     hour_cents: int
     drop_cents: int
 
+    @classmethod
+    def of(cls, settings: Settings) -> "PayRule":
+        return cls(settings.courier_pay_hour_cents, settings.courier_pay_drop_cents)
+
     def earned(self, minutes: int, deliveries: int) -> int:
-        return minutes * self.hour_cents // 60 + deliveries * self.drop_cents
+        return max(minutes * self.hour_cents // 60, deliveries * self.drop_cents)
 
 
 def shift_history(
@@ -222,7 +229,7 @@ def start_shift(
     return _shift_public(courier, shift)
 
 
-def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
+def end_shift(session: Session, courier: Courier, now: datetime, pay: PayRule) -> ShiftPublic:
     """End the shift; stops not yet done go back to the dispatcher. Not with food on board."""
     courier = lock_courier(session, courier)
     shift = _open_shift(session, courier)
@@ -253,6 +260,10 @@ def end_shift(session: Session, courier: Courier, now: datetime) -> ShiftPublic:
     shift.ended_at = now
     courier.on_shift = False
     session.add(shift)
+    session.flush()
+    # The shift's pay, as its summary counts it, journalled when it ends.
+    [summary] = shift_history(session, courier, now, 1, pay)
+    ledger.record_shift_pay(session, courier.id, summary, now)
     session.add(courier)
     # Orders pinned to the courier go back to the dispatcher (and the board hears of them).
     unpinned = session.execute(

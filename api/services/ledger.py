@@ -1,6 +1,9 @@
 """The journal: each money event written as balanced entries in the transaction of the state
 change that causes it, and the balances read back by SQL sums.
 
+A shift ended is the courier's pay: the alliance (`alliance:courier_pay`, a cost: debited) owes
+the courier (credit `courier:N`) what its shift earned by the pay rule (couriers.PayRule).
+
 An order handed over (at the door, or to a relay shop) is a sale:
 - the customer owes its total (debit `customer:N`);
 - each kitchen is owed its charged part before VAT (credit `kitchen:N`), the alliance its fee
@@ -31,9 +34,11 @@ from api.models import (
     Restaurant,
     Ticket,
 )
+from api.schemas.couriers import ShiftSummary
 from api.services.vat import STANDARD_RATE_BP, share_of, vat_in
 
 ALLIANCE_FEES: Final = "alliance:fees"
+ALLIANCE_COURIER_PAY: Final = "alliance:courier_pay"
 ALLIANCE_COMMISSION: Final = "alliance:commission"
 VAT_COLLECTED: Final = "vat:collected"
 
@@ -44,6 +49,10 @@ def customer_account(customer_id: int) -> str:
 
 def kitchen_account(restaurant_id: int) -> str:
     return f"kitchen:{restaurant_id}"
+
+
+def courier_account(courier_id: int) -> str:
+    return f"courier:{courier_id}"
 
 
 class Unbalanced(ValueError):
@@ -173,3 +182,19 @@ def trial_balance(
         query = query.where(col(LedgerEntry.at) < end)
     rows = session.exec(query.order_by(LedgerEntry.account)).all()
     return [AccountTotal(account, int(debit), int(credit)) for account, debit, credit in rows]
+
+
+def record_shift_pay(session: Session, courier_id: int, shift: ShiftSummary, now: datetime) -> None:
+    """A shift ended: the alliance owes the courier what it earned (couriers.PayRule)."""
+    if shift.earned_cents:
+        post(
+            session,
+            LedgerKind.COURIER_PAY,
+            [
+                (ALLIANCE_COURIER_PAY, shift.earned_cents),
+                (courier_account(courier_id), -shift.earned_cents),
+            ],
+            now,
+            memo=f"shift from {shift.started_at:%Y-%m-%d %H:%M}: {shift.deliveries} deliveries, "
+            f"{shift.minutes} min",
+        )

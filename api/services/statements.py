@@ -1,7 +1,8 @@
-"""A kitchen's statement: its handed-over parts over a period, order by order, read from the
-journal (what it is owed before VAT, what it paid in commission) and from the order lines (its
-part as charged, VAT included). Gross less VAT is what the journal credited it, to the cent:
-both split each line by api.services.vat."""
+"""Statements. A courier's: what each shift earned, from its journal account. A kitchen's:
+its handed-over parts over a period, order by order, read from the journal (what it is owed
+before VAT, what it paid in commission) and from the order lines (its part as charged, VAT
+included). Gross less VAT is what the journal credited it, to the cent: both split each line
+by api.services.vat."""
 
 import csv
 import io
@@ -24,12 +25,7 @@ def kitchen_statement(
 ) -> Statement:
     """The kitchen's statement over the local dates `period` (UTC `bounds`)."""
     account = ledger.kitchen_account(restaurant_id)
-    query = select(LedgerEntry).where(LedgerEntry.account == account)
-    if bounds[0] is not None:
-        query = query.where(col(LedgerEntry.at) >= bounds[0])
-    if bounds[1] is not None:
-        query = query.where(col(LedgerEntry.at) < bounds[1])
-    mine = session.exec(query.order_by(col(LedgerEntry.id))).all()
+    mine = _entries(session, account, bounds)
     commission_txns = {e.txn for e in mine if e.kind is LedgerKind.COMMISSION}
     commission = _commission_by_txn(session, commission_txns)
     orders: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -46,6 +42,7 @@ def kitchen_statement(
     lines = [
         StatementLine(
             order_id=order_id,
+            label=f"order #{order_id}",
             at=moments[order_id],
             gross_cents=parts[order_id][0],
             vat_cents=parts[order_id][1],
@@ -56,8 +53,51 @@ def kitchen_statement(
         )
         for order_id, figures in orders.items()
     ]
+    return _statement(account, period, lines)
+
+
+def courier_statement(
+    session: Session,
+    courier_id: int,
+    period: tuple[date | None, date | None],
+    bounds: tuple[datetime | None, datetime | None],
+) -> Statement:
+    """What the courier earned over the period, shift by shift, from its journal account."""
+    account = ledger.courier_account(courier_id)
+    lines = [
+        StatementLine(
+            order_id=entry.order_id,
+            label=entry.memo,
+            at=entry.at,
+            gross_cents=entry.credit_cents - entry.debit_cents,
+            vat_cents=0,
+            commission_cents=0,
+            commission_vat_cents=0,
+            refunds_cents=0,
+            net_cents=entry.credit_cents - entry.debit_cents,
+        )
+        for entry in _entries(session, account, bounds)
+    ]
+    return _statement(account, period, lines)
+
+
+def _entries(
+    session: Session, account: str, bounds: tuple[datetime | None, datetime | None]
+) -> list[LedgerEntry]:
+    query = select(LedgerEntry).where(LedgerEntry.account == account)
+    if bounds[0] is not None:
+        query = query.where(col(LedgerEntry.at) >= bounds[0])
+    if bounds[1] is not None:
+        query = query.where(col(LedgerEntry.at) < bounds[1])
+    return list(session.exec(query.order_by(col(LedgerEntry.id))).all())
+
+
+def _statement(
+    party: str, period: tuple[date | None, date | None], lines: list[StatementLine]
+) -> Statement:
+    """The lines and their totals."""
     return Statement(
-        party=account,
+        party=party,
         start=period[0],
         end=period[1],
         lines=lines,
@@ -65,7 +105,7 @@ def kitchen_statement(
         vat_cents=sum(line.vat_cents for line in lines),
         commission_cents=sum(line.commission_cents for line in lines),
         commission_vat_cents=sum(line.commission_vat_cents for line in lines),
-        refunds_cents=0,
+        refunds_cents=sum(line.refunds_cents for line in lines),
         net_cents=sum(line.net_cents for line in lines),
     )
 
@@ -103,6 +143,7 @@ def _parts(
 
 CSV_COLUMNS = (
     "order_id",
+    "label",
     "at",
     "gross_cents",
     "vat_cents",
@@ -120,8 +161,8 @@ def statement_csv(statement: Statement) -> str:
     writer.writerow(CSV_COLUMNS)
     for line in statement.lines:
         writer.writerow(
-            [line.order_id, line.at.isoformat()]
-            + [getattr(line, column) for column in CSV_COLUMNS[2:]]
+            [line.order_id or "", line.label, line.at.isoformat()]
+            + [getattr(line, column) for column in CSV_COLUMNS[3:]]
         )
-    writer.writerow(["total", ""] + [getattr(statement, column) for column in CSV_COLUMNS[2:]])
+    writer.writerow(["total", "", ""] + [getattr(statement, column) for column in CSV_COLUMNS[3:]])
     return out.getvalue()

@@ -505,13 +505,18 @@ def pace_kitchen(
 
 
 def end_shift(
-    session: Session, actor: Account, courier_id: int, reason: str, now: datetime
+    session: Session,
+    actor: Account,
+    courier_id: int,
+    reason: str,
+    now: datetime,
+    pay: couriers.PayRule,
 ) -> ShiftPublic:
     """End a courier's shift for it (not with food on board): its stops not started go back
     to the dispatcher, its pins are lifted."""
     courier = session.get(Courier, courier_id)
     if courier is None:
         raise NotFound(f"no courier {courier_id}")
-    shift = couriers.end_shift(session, courier, now)
+    shift = couriers.end_shift(session, courier, now, pay)
     audit(session, actor, AuditAction.END_SHIFT, ("courier", courier_id), reason, now)
     return shift

@@ -22,9 +22,9 @@ const ChaudStatement = (() => {
 
   // Fill a <table> with the statement.
   function render(table, statement) {
-    table.replaceChildren(row([t("Order"), t("Handed over"), ...COLUMNS.map(([, label]) => label)], "th"));
+    table.replaceChildren(row([t("What"), t("When"), ...COLUMNS.map(([, label]) => label)], "th"));
     for (const line of statement.lines) {
-      table.append(row([`#${line.order_id}`, Chaud.time(line.at), ...COLUMNS.map(([key]) => Chaud.euros(line[key]))], "td"));
+      table.append(row([line.label, Chaud.time(line.at), ...COLUMNS.map(([key]) => Chaud.euros(line[key]))], "td"));
     }
     const total = row([t("Total"), "", ...COLUMNS.map(([key]) => Chaud.euros(statement[key]))], "th");
     total.className = "total";
