@@ -165,12 +165,19 @@ LINE = st.tuples(
     st.sets(st.integers(0, 2)),
     st.integers(0, 2000),
     st.sampled_from([0, 550, 2000]),
+    st.integers(0, 5000),
+    st.sampled_from([None, 4]),
 )
 def test_a_sale_always_balances_and_charges_the_customer_its_total(
-    lines: list[tuple[int, int, int, int]], refused: set[int], fee: int, fee_rate: int
+    lines: list[tuple[int, int, int, int]],
+    refused: set[int],
+    fee: int,
+    fee_rate: int,
+    tip: int,
+    courier: int | None,
 ) -> None:
-    """Any lines over three kitchens, any of them refused, any fee: the sale's legs sum to
-    zero and the customer owes what the order charges."""
+    """Any lines over three kitchens, any of them refused, any fee, any tip: the sale's legs
+    sum to zero, the customer owes what the order charges and its tip, the courier the tip."""
     tickets = [
         Ticket(
             id=k,
@@ -205,14 +212,16 @@ def test_a_sale_always_balances_and_charges_the_customer_its_total(
         subtotal_cents=subtotal,
         delivery_fee_cents=fee,
         fee_vat_rate_bp=fee_rate,
+        tip_cents=tip,
         lat=0,
         lon=0,
         destination_kind=DestinationKind.ADDRESS,
         promised_at=datetime(2026, 12, 4, 20, tzinfo=UTC),
     )
-    legs = ledger.sale_legs(order, tickets, order_lines)
+    legs = ledger.sale_legs(order, tickets, order_lines, courier)
     assert sum(cents for _, cents in legs) == 0
-    assert ("customer:7", subtotal + fee) in legs
+    assert ("customer:7", subtotal + fee + tip) in legs
+    assert ("courier:4" if courier else ledger.TIPS_HELD, -tip) in legs, "all of the tip"
     assert all(account != f"kitchen:{10 + k}" for account, _ in legs for k in refused)
 
 
@@ -233,10 +242,13 @@ class Evening(RuleBasedStateMachine):
         self.world = world
         self.open: list[int] = []
 
-    @rule(picks=st.sets(st.sampled_from(DISHES), min_size=1, max_size=2))
-    def place(self, picks: set[tuple[str, str]]) -> None:
+    @rule(
+        picks=st.sets(st.sampled_from(DISHES), min_size=1, max_size=2),
+        tip=st.sampled_from([0, 0, 100, 300]),
+    )
+    def place(self, picks: set[tuple[str, str]], tip: int) -> None:
         w = self.world
-        body = cart(w.session, *((slug, name, 1) for slug, name in sorted(picks)))
+        body = cart(w.session, *((slug, name, 1) for slug, name in sorted(picks)), tip_cents=tip)
         w.keys += 1
         response = place(w.client, w.customer, body, f"evening-{w.keys}")
         assert response.status_code == 201, response.text
@@ -281,7 +293,7 @@ class Evening(RuleBasedStateMachine):
         self.open.remove(order_id)
         order = w.session.get(Order, order_id)
         assert order is not None
-        w.owed += order.total_cents
+        w.owed += order.total_cents + order.tip_cents
 
     @invariant()
     def the_journal_balances_and_nothing_drifts(self) -> None:
@@ -295,7 +307,8 @@ class Evening(RuleBasedStateMachine):
                 select(LedgerEntry).where(LedgerEntry.order_id == entry_order)
             ).all()
             owed = sum(e.debit_cents for e in entries if e.account.startswith("customer:"))
-            assert owed == receipt.json()["total_cents"], "the sale is what the receipt says"
+            paid = receipt.json()
+            assert owed == paid["total_cents"] + paid["tip_cents"], "the receipt's sale"
 
 
 @dataclass
@@ -349,3 +362,29 @@ def test_an_evening_of_orders_keeps_the_journal_balanced(
             suppress_health_check=list(hypothesis.HealthCheck),
         ),
     )
+
+
+def test_the_tip_is_all_the_couriers(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    customer: dict[str, str],  # noqa: F811
+) -> None:
+    body = {**two_kitchen_cart(session), "tip_cents": 300}
+    quote = client.post("/api/v1/quotes", json=body).json()
+    assert quote["tip_cents"] == 300
+    assert sum(v["total_cents"] for v in quote["vat_lines"]) == quote["total_cents"], "no VAT"
+    order = place(client, customer, body, "tip").json()
+    assert order["tip_cents"] == 300
+    row = session.get(Order, order["id"])
+    assert row is not None
+    mark_delivered(session, row, clock.now(), courier_id=4)
+    session.commit()
+    balance = _balance(client, _operator(session, settings, clock))
+    assert balance["balanced"]
+    assert _account(balance, "courier:4") == (0, 300)
+    assert _account(balance, f"customer:{row.customer_id}") == (order["total_cents"] + 300, 0)
+    too_much = client.post("/api/v1/quotes", json={**body, "tip_cents": 5001})
+    assert too_much.status_code == 422
+    assert too_much.json()["detail"][0]["field"] == "body.tip_cents"

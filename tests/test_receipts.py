@@ -99,13 +99,18 @@ def test_the_receipt_as_a_page_and_as_a_pdf(
     session: Session,
     customer: dict[str, str],  # noqa: F811
 ) -> None:
-    order = place(client, customer, two_kitchen_cart(session), "paper").json()
+    body = {**two_kitchen_cart(session), "tip_cents": 200}
+    order = place(client, customer, body, "paper").json()
     page = client.get(f"/api/v1/orders/{order['id']}/receipt?format=html", headers=customer)
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert "2 × Phở bò" in page.text
     assert "Total charged" in page.text
     assert "27,00 €" in page.text
+    assert "Tip for the courier (no VAT)" in page.text
+    receipt = _receipt(client, customer, order["id"])
+    assert receipt["tip_cents"] == 200
+    _add_up(receipt)
     pdf = client.get(f"/api/v1/orders/{order['id']}/receipt?format=pdf", headers=customer)
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"

@@ -63,6 +63,12 @@ class Order(SQLModel, table=True):
         sa_column_kwargs={"server_default": "2000"},
         description="VAT on the delivery fee in basis points, as sold",
     )
+    tip_cents: int = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="For the courier, all of it; outside the total (no VAT on a tip)",
+    )
     charged_at_order_cents: int = Field(
         default=0,
         ge=0,

@@ -74,12 +74,19 @@ Destination = Annotated[
 ]
 
 
+MAX_TIP_CENTS = 5000
+"""A tip above 50 € is more likely a slip of the finger than a gift."""
+
+
 class CartRequest(_Strict):
     """A cart that may mix restaurants, and where and when to deliver it."""
 
     lines: Annotated[list[CartLine], Field(min_length=1, max_length=MAX_LINES)]
     destination: Destination
     deliver_at: Moment | None = Field(default=None, description="None means as soon as possible")
+    tip_cents: int = Field(
+        default=0, ge=0, le=MAX_TIP_CENTS, description="For the courier, all of it, in cents"
+    )
 
     @model_validator(mode="after")
     def _one_dish_capped(self) -> Self:
@@ -177,6 +184,7 @@ class QuotePublic(BaseModel):
     vat_lines: list[VatLinePublic] = Field(
         description="The total's VAT per rate, dishes and fee (api.services.vat)"
     )
+    tip_cents: int = Field(default=0, description="For the courier, on top of the total")
 
 
 class TicketPublic(BaseModel):
@@ -218,6 +226,7 @@ class OrderSummary(BaseModel):
 
 
 class OrderPublic(OrderSummary):
+    tip_cents: int = Field(description="For the courier, on top of the total")
     subtotal_cents: int
     delivery_fee_cents: int
     fee: FeeBreakdown
@@ -272,5 +281,6 @@ class ReceiptPublic(BaseModel):
     vat_lines: list[VatLinePublic] = Field(
         description="The total's VAT per rate: each line's VAT rounded half up, then summed"
     )
+    tip_cents: int = Field(description="For the courier, on top of the total, no VAT")
     charged_at_order_cents: int = Field(description="The total when ordered")
     refunded_cents: int = Field(description="What refused or cancelled parts took off it")

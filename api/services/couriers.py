@@ -573,7 +573,7 @@ def complete(
                     "current_status": order.status.value,
                 }
             )
-        mark_delivered(session, order, now)
+        mark_delivered(session, order, now, courier_id=courier.id)
     finish_stop(session, stop, order, now)
     session.flush()
 

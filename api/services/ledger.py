@@ -6,6 +6,7 @@ the courier (credit `courier:N`) what its shift earned by the pay rule (couriers
 
 An order handed over (at the door, or to a relay shop) is a sale:
 - the customer owes its total (debit `customer:N`);
+- the courier who brought it is owed its tip, all of it (credit `courier:N`);
 - each kitchen is owed its charged part before VAT (credit `kitchen:N`), the alliance its fee
   before VAT (credit `alliance:fees`), and the VAT of every line (credit `vat:collected`);
   the VAT of each line by the rule of api.services.vat, so the sale adds up to the cent;
@@ -39,6 +40,8 @@ from api.services.vat import STANDARD_RATE_BP, share_of, vat_in
 
 ALLIANCE_FEES: Final = "alliance:fees"
 ALLIANCE_COURIER_PAY: Final = "alliance:courier_pay"
+TIPS_HELD: Final = "alliance:tips_held"
+"""A tip whose courier is not known (an order handed over by the operator): to pass on."""
 ALLIANCE_COMMISSION: Final = "alliance:commission"
 VAT_COLLECTED: Final = "vat:collected"
 
@@ -92,8 +95,14 @@ def post(
     return txn
 
 
-def sale_legs(order: Order, tickets: Sequence[Ticket], lines: Sequence[OrderLine]) -> list[Leg]:
-    """The sale of an order as it is charged: its live parts and its fee."""
+def sale_legs(
+    order: Order,
+    tickets: Sequence[Ticket],
+    lines: Sequence[OrderLine],
+    courier_id: int | None = None,
+) -> list[Leg]:
+    """The sale of an order as it is charged: its live parts, its fee, and its tip, all of it
+    for the courier who brought it."""
     live = {t.id: t.restaurant_id for t in tickets if t.status not in ENDED_TICKET_STATES}
     base: dict[int, int] = defaultdict(int)
     vat = 0
@@ -104,8 +113,10 @@ def sale_legs(order: Order, tickets: Sequence[Ticket], lines: Sequence[OrderLine
             base[live[line.ticket_id]] += total - line_vat
             vat += line_vat
     fee_vat = vat_in(order.delivery_fee_cents, order.fee_vat_rate_bp)
+    tip_to = courier_account(courier_id) if courier_id is not None else TIPS_HELD
     return [
-        (customer_account(order.customer_id), order.total_cents),
+        (customer_account(order.customer_id), order.total_cents + order.tip_cents),
+        (tip_to, -order.tip_cents),
         *((kitchen_account(rid), -cents) for rid, cents in sorted(base.items())),
         (ALLIANCE_FEES, -(order.delivery_fee_cents - fee_vat)),
         (VAT_COLLECTED, -(vat + fee_vat)),
@@ -136,13 +147,15 @@ def commission_legs(kitchen: int, base_cents: int, contract: Contract) -> list[L
     ]
 
 
-def record_sale(session: Session, order: Order, now: datetime) -> None:
+def record_sale(
+    session: Session, order: Order, now: datetime, courier_id: int | None = None
+) -> None:
     """The order is handed over: its sale, then each kitchen's commission, in the caller's
     transaction (which holds the order's lock: an order is handed over once)."""
     assert order.id is not None
     tickets = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
-    legs = sale_legs(order, tickets, lines)
+    legs = sale_legs(order, tickets, lines, courier_id)
     post(session, LedgerKind.SALE, legs, now, order.id, f"order #{order.id}")
     kitchens = {int(a.split(":")[1]): -cents for a, cents in legs if a.startswith("kitchen:")}
     contracts = session.exec(select(Restaurant).where(col(Restaurant.id).in_(kitchens))).all()

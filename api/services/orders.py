@@ -181,6 +181,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "delivery_fee_cents": public.delivery_fee_cents,
             "total_cents": public.total_cents,
             "charged_at_order_cents": public.total_cents,
+            "tip_cents": public.tip_cents,
             "fee_vat_rate_bp": quote.fee_vat_bp,
             "fee_breakdown": public.fee.model_dump(),
         },
@@ -257,6 +258,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         id=order_id,
         status=status,
         total_cents=public.total_cents,
+        tip_cents=public.tip_cents,
         placed_at=now,
         estimated_delivery_at=public.estimated_delivery_at,
         subtotal_cents=public.subtotal_cents,
@@ -408,11 +410,13 @@ def mark_delivered(
     now: datetime,
     status: OrderStatus = OrderStatus.DELIVERED,
     note: str = "",
+    courier_id: int | None = None,
 ) -> None:
-    """The order is handed over, at the door or to its relay shop: its sale is journalled."""
+    """The order is handed over, at the door or to its relay shop, by this courier: its sale
+    (and the courier's tip) is journalled."""
     order.delivered_at = now
     change_status(session, order, status, now, note)
-    ledger.record_sale(session, order, now)
+    ledger.record_sale(session, order, now, courier_id)
 
 
 def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:
@@ -515,6 +519,7 @@ def order_public(session: Session, order: Order) -> OrderPublic:
         id=order.id,
         status=order.status,
         total_cents=order.total_cents,
+        tip_cents=order.tip_cents,
         placed_at=order.placed_at,
         estimated_delivery_at=order.estimated_delivery_at,
         subtotal_cents=order.subtotal_cents,

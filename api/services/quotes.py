@@ -250,6 +250,7 @@ def quote_cart(
             [(q.vat_rate_bp, q.line_total_cents) for q in lines]
             + [(rules.delivery_vat_bp, delivery_fee)]
         ),
+        tip_cents=cart.tip_cents,
     )
     promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
     return Quote(

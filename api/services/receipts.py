@@ -76,6 +76,7 @@ def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
         subtotal_cents=order.subtotal_cents,
         total_cents=order.total_cents,
         vat_lines=vat,
+        tip_cents=order.tip_cents,
         charged_at_order_cents=order.charged_at_order_cents,
         refunded_cents=order.charged_at_order_cents - order.total_cents,
     )
@@ -156,13 +157,21 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
     for label, cents in (
         (f"Delivery fee ({receipt.delivery_fee_rate_pct:g} % VAT)", receipt.delivery_fee_cents),
         ("Refunded", -receipt.refunded_cents),
+        ("Tip for the courier (no VAT)", receipt.tip_cents),
     ):
         if cents:
             pdf.cell(125, 6, label)
             pdf.cell(50, 6, euros(cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", "B", 11)
     pdf.cell(125, 8, "Total charged")
-    pdf.cell(50, 8, euros(receipt.total_cents), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(
+        50,
+        8,
+        euros(receipt.total_cents + receipt.tip_cents),
+        align="R",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.ln(4)
     _vat_table(pdf, receipt.vat_lines)
     return bytes(pdf.output())

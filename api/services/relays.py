@@ -154,6 +154,7 @@ def receive(session: Session, relay: RelayPoint, order_id: int, now: datetime) -
         OrderStatus.AT_RELAY,
         f"Ready at {relay.name}, {relay.address} (open {relay.hours_text()}): "
         "give the shop your code",
+        round_.courier_id if round_ is not None else None,
     )
     session.flush()
     return _parcel(session, order)

@@ -161,6 +161,7 @@ function cartRequest() {
   }
   const when = document.getElementById("deliver-at").value;
   body.deliver_at = when ? new Date(when).toISOString() : null;
+  body.tip_cents = Number(document.getElementById("tip").value);
   return body;
 }
 
@@ -172,7 +173,10 @@ function renderQuote(quote) {
   rows.push([t("Delivery: base"), euros(fee.base_cents)]);
   if (fee.extra_restaurants) rows.push([t("Delivery: {n} extra kitchen(s)", { n: fee.extra_restaurants }), euros(fee.extra_restaurants_cents)]);
   if (fee.extra_distance_m) rows.push([t("Delivery: {m} m extra ride", { m: fee.extra_distance_m }), euros(fee.extra_distance_cents)]);
-  rows.push([t("Total"), euros(quote.total_cents)]);
+  if (quote.tip_cents) {
+    rows.push([t("Tip for the courier"), euros(quote.tip_cents)]);
+  }
+  rows.push([t("Total"), euros(quote.total_cents + quote.tip_cents)]);
   const to = quote.destination;
   rows.push([t("Deliver to"), [to.house_number, to.address].filter(Boolean).join(" ") +
     (to.floor ? ", " + t("floor {floor}", { floor: to.floor }) : "") + (to.door_code ? ", " + t("code {code}", { code: to.door_code }) : "")]);
@@ -443,7 +447,8 @@ async function followOrder(orderId) {
     item.textContent = `${localTime(entry.at)} ${STATUS_LABELS[entry.status]}` + (entry.note ? ` — ${entry.note}` : "");
     timeline.appendChild(item);
   }
-  document.getElementById("order-total").textContent = t("Total:") + " " + euros(order.total_cents);
+  document.getElementById("order-total").textContent = t("Total:") + " " + euros(order.total_cents) +
+    (order.tip_cents ? " + " + t("Tip for the courier") + " " + euros(order.tip_cents) : "");
   drawOrder(order);
   const code = document.getElementById("relay-code");
   if (order.relay_code) { code.hidden = false; code.querySelector("strong").textContent = order.relay_code; }
