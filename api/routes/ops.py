@@ -37,9 +37,10 @@ from api.schemas.ops import (
     TrialBalance,
 )
 from api.schemas.reports import Report
-from api.services import ledger, ops_board, pacing, relays, reports, statements
+from api.services import fec, ledger, ops_board, pacing, relays, reports, statements
 from api.services import stepping_in as service
 from api.services.couriers import PayRule
+from api.services.hours import local
 from api.settings import Settings
 
 router = APIRouter(prefix="/ops", tags=["operator"], responses=ROLE_ERRORS)
@@ -341,6 +342,32 @@ def statement(
         result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
     session.commit()
     return statement_response(result, format)
+
+
+@router.get(
+    "/exports/fec",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}, **error_responses(InvalidInput)},
+)
+def export_fec(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+    start: From = None,
+    end: To = None,
+) -> Response:
+    """The journal over the period as a FEC file, the layout French accountants import."""
+    bounds = reports.open_bounds(start, end, settings.timezone)
+    text = fec.fec(session, *bounds)
+    session.commit()
+    closing = end or local(clock.now(), settings.timezone).date()
+    name = f"FEC{closing:%Y%m%d}.txt"
+    return PlainTextResponse(
+        text,
+        media_type="text/plain; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @router.get("/reports", responses=error_responses(InvalidInput))
