@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     )
     delivery_vat_bp: Annotated[int, Field(ge=0, le=10_000)] = DELIVERY_RATE_BP
     """VAT on the delivery fee, in basis points."""
+    meal_voucher_daily_cap_cents: Annotated[int, Field(ge=0, le=100_000)] = 2500
+    """What a customer may pay in meal vouchers a day (the French cap: 25 €)."""
     alliance_name: Annotated[str, Field(min_length=1, max_length=120)] = "Chaud Devant"
     """Who sells, as receipts name it."""
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024

@@ -189,4 +189,16 @@ class LedgerKind(StrEnum):
     """The alliance's commission on a kitchen's part of a sale, charged to the kitchen."""
     COURIER_PAY = "courier_pay"
     """What a courier earned in a shift, owed by the alliance."""
+    PAYMENT = "payment"
+    """The customer paid, as the courier or the relay shop confirmed."""
     ADJUSTMENT = "adjustment"
+
+
+class PaymentMethod(StrEnum):
+    """How the customer pays, on delivery or at the relay shop (no online payment provider
+    is enabled: see the README)."""
+
+    CARD = "card"
+    CASH = "cash"
+    MEAL_VOUCHER = "meal_voucher"
+    """Titres-restaurant for the dishes, up to their daily cap; the rest by card."""

@@ -7,7 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from api.db_types import enum_type
 from api.models.base import created_at_field, id_field, moment_field
-from api.models.enums import DestinationKind, Fault, OrderStatus, TicketStatus
+from api.models.enums import DestinationKind, Fault, OrderStatus, PaymentMethod, TicketStatus
 
 
 class Order(SQLModel, table=True):
@@ -62,6 +62,17 @@ class Order(SQLModel, table=True):
         ge=0,
         sa_column_kwargs={"server_default": "2000"},
         description="VAT on the delivery fee in basis points, as sold",
+    )
+    payment_method: PaymentMethod = Field(
+        default=PaymentMethod.CARD,
+        sa_type=enum_type(PaymentMethod, length=20),
+        sa_column_kwargs={"server_default": PaymentMethod.CARD.value},
+    )
+    voucher_cents: int = Field(
+        default=0,
+        ge=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="Paid in meal vouchers (the dishes, up to the day's cap); the rest by card",
     )
     tip_cents: int = Field(
         default=0,

@@ -51,6 +51,7 @@ def pricing_rules(settings: Settings) -> PricingRules:
         timezone=settings.timezone,
         vat_rates_bp=settings.vat_rates_bp,
         delivery_vat_bp=settings.delivery_vat_bp,
+        meal_voucher_daily_cap_cents=settings.meal_voucher_daily_cap_cents,
     )
 
 

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from api.models import DestinationKind, Fault, OrderStatus, TicketStatus
+from api.models import DestinationKind, Fault, OrderStatus, PaymentMethod, TicketStatus
 from api.schemas.common import Id
 from api.schemas.doors import DoorDetails
 
@@ -86,6 +86,11 @@ class CartRequest(_Strict):
     deliver_at: Moment | None = Field(default=None, description="None means as soon as possible")
     tip_cents: int = Field(
         default=0, ge=0, le=MAX_TIP_CENTS, description="For the courier, all of it, in cents"
+    )
+    payment_method: PaymentMethod = Field(
+        default=PaymentMethod.CARD,
+        description="Paid on delivery, or at the relay shop: card, cash, or meal vouchers "
+        "(for the dishes, up to the day's cap; the rest by card)",
     )
 
     @model_validator(mode="after")
@@ -185,6 +190,10 @@ class QuotePublic(BaseModel):
         description="The total's VAT per rate, dishes and fee (api.services.vat)"
     )
     tip_cents: int = Field(default=0, description="For the courier, on top of the total")
+    payment_method: PaymentMethod = PaymentMethod.CARD
+    voucher_cents: int = Field(
+        default=0, description="At most this much in meal vouchers (the dishes, the day's cap)"
+    )
 
 
 class TicketPublic(BaseModel):
@@ -227,6 +236,8 @@ class OrderSummary(BaseModel):
 
 class OrderPublic(OrderSummary):
     tip_cents: int = Field(description="For the courier, on top of the total")
+    payment_method: PaymentMethod
+    voucher_cents: int = Field(description="To pay in meal vouchers; the rest by card")
     subtotal_cents: int
     delivery_fee_cents: int
     fee: FeeBreakdown

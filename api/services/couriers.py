@@ -36,7 +36,7 @@ from api.schemas.couriers import (
     StopPublic,
 )
 from api.schemas.doors import display_phone, door_line, street_line
-from api.services import ledger, roster
+from api.services import ledger, payments, roster
 from api.services.kitchen import announce_ticket
 from api.services.ops_board import touch
 from api.services.orders import lock_order, mark_delivered, refresh_order_status
@@ -574,6 +574,8 @@ def complete(
                 }
             )
         mark_delivered(session, order, now, courier_id=courier.id)
+        # Paid at the door, into the courier's hands (cash) or terminal (card).
+        payments.record_payment(session, order, now, f"courier:{courier.id}")
     finish_stop(session, stop, order, now)
     session.flush()
 

@@ -5,8 +5,9 @@ tab-separated columns, dates as YYYYMMDD, amounts with a decimal comma.
 Each party account maps to the French chart of accounts (plan comptable général), the party
 itself as the auxiliary account: customers 411, kitchens (suppliers of the food) 401,
 couriers (pay owed) 421, the delivery fee and the commission 706, courier pay 641, VAT
-collected 44571, tips held to pass on 467. Transactions are numbered in date order without a
-gap over the exported period.
+collected 44571, tips held to pass on 467, payments to cash in 511 (cards, meal vouchers) and
+530 (cash, the courier or the relay shop holding it as auxiliary account). Transactions are
+numbered in date order without a gap over the exported period.
 """
 
 from datetime import datetime
@@ -42,6 +43,7 @@ JOURNALS: Final = {
     LedgerKind.SALE: ("VE", "Ventes"),
     LedgerKind.COMMISSION: ("VE", "Ventes"),
     LedgerKind.COURIER_PAY: ("PA", "Paie"),
+    LedgerKind.PAYMENT: ("EN", "Encaissements"),
     LedgerKind.ADJUSTMENT: ("OD", "Opérations diverses"),
 }
 ACCOUNTS: Final = {
@@ -50,6 +52,14 @@ ACCOUNTS: Final = {
     ledger.ALLIANCE_COURIER_PAY: ("641000", "Rémunérations des coursiers"),
     ledger.TIPS_HELD: ("467000", "Pourboires à reverser"),
     ledger.VAT_COLLECTED: ("445710", "TVA collectée"),
+}
+PAYMENTS: Final = {
+    "payments:card": ("511200", "Cartes bancaires à encaisser"),
+    "payments:meal_vouchers": ("511300", "Titres-restaurant à encaisser"),
+}
+CASH: Final = {
+    "courier": ("530100", "Espèces chez les coursiers", "R"),
+    "relay": ("530200", "Espèces chez les relais", "P"),
 }
 PARTIES: Final = {
     "customer": ("411000", "Clients", "C"),
@@ -60,9 +70,13 @@ PARTIES: Final = {
 
 def _account(name: str) -> tuple[str, str, str, str]:
     """(CompteNum, CompteLib, CompAuxNum, CompAuxLib) of a journal account."""
-    if name in ACCOUNTS:
-        number, label = ACCOUNTS[name]
+    if name in ACCOUNTS or name in PAYMENTS:
+        number, label = ACCOUNTS.get(name) or PAYMENTS[name]
         return number, label, "", ""
+    if name.startswith("payments:cash:"):
+        holder, ident = name.removeprefix("payments:cash:").split(":")
+        number, label, prefix = CASH[holder]
+        return number, label, f"{prefix}{ident}", f"{holder} {ident}"
     kind, ident = name.split(":")
     number, label, prefix = PARTIES[kind]
     return number, label, f"{prefix}{ident}", f"{kind} {ident}"

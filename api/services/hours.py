@@ -1,7 +1,7 @@
 """Opening hours, read in the alliance's local time."""
 
 from collections.abc import Iterable
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from api.services.views import HoursView
@@ -49,3 +49,12 @@ def describe(hours: Iterable[HoursView], day: date) -> str:
 
 def _hhmm(value: time) -> str:
     return value.strftime("%H:%M")
+
+
+def bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
+    """Local dates from `start` to `end` (both included) as moments, the end exclusive."""
+    zone = ZoneInfo(timezone)
+    return (
+        datetime.combine(start, time(0), zone),
+        datetime.combine(end + timedelta(days=1), time(0), zone),
+    )

@@ -24,6 +24,7 @@ from api.models import (
     OrderLine,
     OrderStatus,
     OrderStatusChange,
+    PaymentMethod,
     RelayPoint,
     Restaurant,
     Round,
@@ -42,7 +43,7 @@ from api.schemas.orders import (
     TicketPublic,
     TimelineEntry,
 )
-from api.services import ledger, mails, pacing
+from api.services import ledger, mails, pacing, payments
 from api.services.outbox import (
     Event,
     order_channel,
@@ -153,6 +154,17 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         if destination.kind is DestinationKind.RELAY_POINT
         else None
     )
+    vouchers = 0
+    if public.payment_method is PaymentMethod.MEAL_VOUCHER:
+        rules = quote.rules
+        vouchers = payments.voucher_part(
+            session,
+            customer_id,
+            public.subtotal_cents,
+            rules.meal_voucher_daily_cap_cents,
+            now,
+            rules.timezone,
+        )
     order_id = session.execute(
         _INSERT_ORDER,
         {
@@ -182,6 +194,8 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "total_cents": public.total_cents,
             "charged_at_order_cents": public.total_cents,
             "tip_cents": public.tip_cents,
+            "payment_method": public.payment_method,
+            "voucher_cents": vouchers,
             "fee_vat_rate_bp": quote.fee_vat_bp,
             "fee_breakdown": public.fee.model_dump(),
         },
@@ -259,6 +273,8 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
         status=status,
         total_cents=public.total_cents,
         tip_cents=public.tip_cents,
+        payment_method=public.payment_method,
+        voucher_cents=vouchers,
         placed_at=now,
         estimated_delivery_at=public.estimated_delivery_at,
         subtotal_cents=public.subtotal_cents,
@@ -520,6 +536,8 @@ def order_public(session: Session, order: Order) -> OrderPublic:
         status=order.status,
         total_cents=order.total_cents,
         tip_cents=order.tip_cents,
+        payment_method=order.payment_method,
+        voucher_cents=order.voucher_cents,
         placed_at=order.placed_at,
         estimated_delivery_at=order.estimated_delivery_at,
         subtotal_cents=order.subtotal_cents,

@@ -16,7 +16,7 @@ import numpy as np
 from sqlmodel import Session, func, select
 
 from api.errors import InvalidInput
-from api.models import Courier, DestinationKind, RelayPoint, VatClass
+from api.models import Courier, DestinationKind, PaymentMethod, RelayPoint, VatClass
 from api.schemas.doors import DoorDetails
 from api.schemas.orders import (
     AddressDestination,
@@ -62,6 +62,7 @@ class PricingRules:
     timezone: str
     vat_rates_bp: Mapping[VatClass, int] = field(default_factory=lambda: dict(FRENCH_RATES_BP))
     delivery_vat_bp: int = DELIVERY_RATE_BP
+    meal_voucher_daily_cap_cents: int = 2500
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Quote:
     delay against it is the courier pool's load (pacing.courier_pool)."""
     fee_vat_bp: int
     """The VAT rate of the delivery fee as sold."""
+    rules: PricingRules
 
 
 Problem = dict[str, str]
@@ -251,10 +253,22 @@ def quote_cart(
             + [(rules.delivery_vat_bp, delivery_fee)]
         ),
         tip_cents=cart.tip_cents,
+        payment_method=cart.payment_method,
+        voucher_cents=min(subtotal, rules.meal_voucher_daily_cap_cents)
+        if cart.payment_method is PaymentMethod.MEAL_VOUCHER
+        else 0,
     )
     promised = eta if deliver_at is not None else eta + PROMISE_MARGIN
     return Quote(
-        public, dishes, restaurants, promised, relay, declared, best_eta, rules.delivery_vat_bp
+        public,
+        dishes,
+        restaurants,
+        promised,
+        relay,
+        declared,
+        best_eta,
+        rules.delivery_vat_bp,
+        rules,
     )
 
 

@@ -28,7 +28,7 @@ from api.models import (
 )
 from api.schemas.couriers import CodeUnlocked
 from api.schemas.relays import ParcelPublic
-from api.services import couriers
+from api.services import couriers, payments
 from api.services.ops_board import touch
 from api.services.orders import change_status, lock_order, mark_delivered
 from api.services.outbox import operator_channel, publish
@@ -180,6 +180,7 @@ def collect(
     _check_code(session, stop, order, code, now)
     order.collected_at = now
     change_status(session, order, OrderStatus.COLLECTED, now, "")
+    payments.record_payment(session, order, now, f"relay:{relay.id}")  # paid at the shop
     session.flush()
     return _parcel(session, order)
 

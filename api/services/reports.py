@@ -8,7 +8,7 @@ import csv
 import io
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from statistics import mean
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from api.models import (
 )
 from api.schemas.reports import CourierFigures, HourFigures, KitchenFigures, Report, Trouble
 from api.services import paces
+from api.services.hours import bounds
 from api.services.orders import freshness_by_order
 from api.services.paces import declared_s
 from dispatch.planning.prep import Pace
@@ -37,14 +38,6 @@ from dispatch.sim.metrics import Delivered, delivery_kpis
 
 MAX_DAYS = 92
 """The longest period one report covers."""
-
-
-def bounds(start: date, end: date, timezone: str) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(timezone)
-    return (
-        datetime.combine(start, time(0), zone),
-        datetime.combine(end + timedelta(days=1), time(0), zone),
-    )
 
 
 def open_bounds(

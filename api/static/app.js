@@ -162,6 +162,7 @@ function cartRequest() {
   const when = document.getElementById("deliver-at").value;
   body.deliver_at = when ? new Date(when).toISOString() : null;
   body.tip_cents = Number(document.getElementById("tip").value);
+  body.payment_method = document.getElementById("payment-method").value;
   return body;
 }
 
@@ -177,6 +178,7 @@ function renderQuote(quote) {
     rows.push([t("Tip for the courier"), euros(quote.tip_cents)]);
   }
   rows.push([t("Total"), euros(quote.total_cents + quote.tip_cents)]);
+  if (quote.voucher_cents) rows.push([t("of which in meal vouchers, at most"), euros(quote.voucher_cents)]);
   const to = quote.destination;
   rows.push([t("Deliver to"), [to.house_number, to.address].filter(Boolean).join(" ") +
     (to.floor ? ", " + t("floor {floor}", { floor: to.floor }) : "") + (to.door_code ? ", " + t("code {code}", { code: to.door_code }) : "")]);
