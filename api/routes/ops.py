@@ -31,6 +31,8 @@ from api.schemas.ops import (
     KitchenPace,
     MoveStops,
     PoolLoadPublic,
+    RefundRequest,
+    RefundResult,
     Statement,
     StepReason,
     StepResult,
@@ -148,6 +150,20 @@ def cancel_ticket(
     result = service.cancel_ticket(
         session, operator, order_id, ticket_id, body.reason, body.fault, clock.now(), reprice
     )
+    session.commit()
+    return result
+
+
+@router.post("/orders/{order_id}/refund", responses=STEP_ERRORS)
+def refund_order(
+    order_id: IdPath,
+    body: RefundRequest,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> RefundResult:
+    """Money back on an order handed over, charged to the party at fault, with a credit note."""
+    result = service.refund(session, operator, order_id, body, clock.now())
     session.commit()
     return result
 

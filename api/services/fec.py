@@ -44,6 +44,7 @@ JOURNALS: Final = {
     LedgerKind.COMMISSION: ("VE", "Ventes"),
     LedgerKind.COURIER_PAY: ("PA", "Paie"),
     LedgerKind.PAYMENT: ("EN", "Encaissements"),
+    LedgerKind.REFUND: ("VE", "Ventes"),
     LedgerKind.ADJUSTMENT: ("OD", "Opérations diverses"),
 }
 ACCOUNTS: Final = {
@@ -51,6 +52,7 @@ ACCOUNTS: Final = {
     ledger.ALLIANCE_COMMISSION: ("706200", "Commissions"),
     ledger.ALLIANCE_COURIER_PAY: ("641000", "Rémunérations des coursiers"),
     ledger.TIPS_HELD: ("467000", "Pourboires à reverser"),
+    "alliance:refunds": ("658000", "Dédommagements des clients"),
     ledger.VAT_COLLECTED: ("445710", "TVA collectée"),
 }
 PAYMENTS: Final = {

@@ -38,7 +38,11 @@ def kitchen_statement(
         if entry.kind is LedgerKind.COMMISSION:
             figures["commission"] += commission[entry.txn]
             figures["commission_vat"] += entry.debit_cents - commission[entry.txn]
-    parts = _parts(session, restaurant_id, list(orders))
+        elif entry.kind is LedgerKind.REFUND:
+            figures["refunds"] += entry.debit_cents - entry.credit_cents
+    # Its part as charged, in the period of its sale (a refund may fall in a later one).
+    sold = [e.order_id for e in mine if e.kind is LedgerKind.SALE and e.order_id is not None]
+    parts = _parts(session, restaurant_id, sold)
     lines = [
         StatementLine(
             order_id=order_id,
@@ -48,7 +52,7 @@ def kitchen_statement(
             vat_cents=parts[order_id][1],
             commission_cents=figures["commission"],
             commission_vat_cents=figures["commission_vat"],
-            refunds_cents=0,
+            refunds_cents=figures["refunds"],
             net_cents=figures["net"],
         )
         for order_id, figures in orders.items()
