@@ -81,6 +81,18 @@ def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
     assert rows[0].startswith("order_id,label,at,gross_cents")
     assert len(rows) == 4
     assert rows[-1].startswith(f"total,,,{2 * 1950},")
+    pdf = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=pdf", headers=operator
+    )
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert f'filename="statement-kitchen-{comptoir}.pdf"' in pdf.headers["content-disposition"]
+    pdf = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=pdf", headers=operator
+    )
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert f'filename="statement-kitchen-{comptoir}.pdf"' in pdf.headers["content-disposition"]
 
 
 def test_a_statement_names_what_it_cannot_answer(

@@ -311,20 +311,27 @@ def trial_balance(
     )
 
 
+STATEMENT_FILES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}, "application/pdf": {}}}
+}
+
+
 class StatementFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
+    PDF = "pdf"
 
 
-def statement_response(statement: Statement, format: StatementFormat) -> Any:
-    """The statement as JSON, or its CSV file."""
+def statement_response(statement: Statement, format: StatementFormat, settings: Settings) -> Any:
+    """The statement as JSON, or its CSV or PDF file."""
+    name = f"statement-{statement.party.replace(':', '-')}.{format.value}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format is StatementFormat.CSV:
-        name = statement.party.replace(":", "-")
-        return PlainTextResponse(
-            statements.statement_csv(statement),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="statement-{name}.csv"'},
-        )
+        text = statements.statement_csv(statement)
+        return PlainTextResponse(text, media_type="text/csv", headers=disposition)
+    if format is StatementFormat.PDF:
+        pdf = statements.statement_pdf(statement, settings.alliance_name, settings.timezone)
+        return Response(pdf, media_type="application/pdf", headers=disposition)
     return statement
 
 
@@ -333,7 +340,7 @@ def statement_response(statement: Statement, format: StatementFormat) -> Any:
     response_model=Statement,
     responses={
         **error_responses(InvalidInput, NotFound),
-        200: {"content": {"text/csv": {}}},
+        **STATEMENT_FILES,
     },
 )
 def statement(
@@ -357,7 +364,7 @@ def statement(
             raise NotFound(f"no kitchen {ident}")
         result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
     session.commit()
-    return statement_response(result, format)
+    return statement_response(result, format, settings)
 
 
 @router.get(

@@ -152,11 +152,17 @@ def _vat_table(pdf: FPDF, lines: list[VatLinePublic]) -> None:
         pdf.ln()
 
 
-def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
-    """The receipt as a one-page PDF, its times in the alliance's zone."""
+def new_pdf() -> FPDF:
+    """An A4 document writing with the vendored DejaVu Sans (regular and bold)."""
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    return pdf
+
+
+def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
+    """The receipt as a one-page PDF, its times in the alliance's zone."""
+    pdf = new_pdf()
     pdf.set_title(f"Receipt, order #{receipt.order_id}")
     pdf.set_author(receipt.alliance)
     pdf.add_page()

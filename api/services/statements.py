@@ -14,7 +14,9 @@ from sqlmodel import Session, col, select
 from api.models import ENDED_TICKET_STATES, LedgerEntry, LedgerKind, OrderLine, Ticket
 from api.schemas.ops import Statement, StatementLine
 from api.services import ledger
-from api.services.vat import vat_in
+from api.services.hours import local
+from api.services.receipts import new_pdf
+from api.services.vat import euros, vat_in
 
 
 def kitchen_statement(
@@ -170,3 +172,42 @@ def statement_csv(statement: Statement) -> str:
         )
     writer.writerow(["total", "", ""] + [getattr(statement, column) for column in CSV_COLUMNS[3:]])
     return out.getvalue()
+
+
+def statement_pdf(statement: Statement, alliance: str, timezone: str) -> bytes:
+    """The statement as a PDF: a row per order or shift, then the totals."""
+    pdf = new_pdf()
+    pdf.set_title(f"Statement, {statement.party}")
+    pdf.set_author(alliance)
+    pdf.add_page(orientation="L")
+    pdf.set_font("DejaVu", "B", 14)
+    period = f"{statement.start or '…'} to {statement.end or '…'}"
+    pdf.cell(0, 9, f"{alliance}: statement of {statement.party}, {period}")
+    pdf.ln(12)
+    widths = (70, 30, *([29] * len(PDF_COLUMNS)))
+    pdf.set_font("DejaVu", "B", 8)
+    for text, width in zip(("What", "When", *PDF_COLUMNS.values()), widths, strict=True):
+        pdf.cell(width, 6, text, border="B", align="L" if width >= 30 else "R")
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8)
+    for line in statement.lines:
+        pdf.cell(widths[0], 5, line.label[:48])
+        pdf.cell(widths[1], 5, f"{local(line.at, timezone):%Y-%m-%d %H:%M}")
+        for key in PDF_COLUMNS:
+            pdf.cell(29, 5, euros(getattr(line, key)), align="R")
+        pdf.ln()
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.cell(widths[0] + widths[1], 6, "Total", border="T")
+    for key in PDF_COLUMNS:
+        pdf.cell(29, 6, euros(getattr(statement, key)), border="T", align="R")
+    return bytes(pdf.output())
+
+
+PDF_COLUMNS = {
+    "gross_cents": "Gross",
+    "vat_cents": "VAT",
+    "commission_cents": "Commission",
+    "commission_vat_cents": "Its VAT",
+    "refunds_cents": "Refunds",
+    "net_cents": "Net",
+}
