@@ -118,3 +118,15 @@ def test_a_payment_method_the_alliance_does_not_take_is_refused(
     refused = client.post("/api/v1/quotes", json=body)
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["field"] == "body.payment_method"
+
+
+def test_paying_online_is_refused_while_no_provider_is_enabled(
+    client: TestClient, session: Session
+) -> None:
+    assert payments.PROVIDERS == {}
+    body: dict[str, Any] = {**two_kitchen_cart(session), "payment_method": "online_card"}
+    refused = client.post("/api/v1/quotes", json=body)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["field"] == "payment_method"
+    assert "no online payment provider" in problem["reason"]

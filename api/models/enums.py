@@ -205,6 +205,8 @@ class PaymentMethod(StrEnum):
     CASH = "cash"
     MEAL_VOUCHER = "meal_voucher"
     """Titres-restaurant for the dishes, up to their daily cap; the rest by card."""
+    ONLINE_CARD = "online_card"
+    """By card at checkout, through an online provider (payments.PROVIDERS): none is enabled."""
 
 
 class DocumentKind(StrEnum):

@@ -29,7 +29,7 @@ from api.schemas.orders import (
     RestaurantPart,
     VatLinePublic,
 )
-from api.services import paces, pacing
+from api.services import paces, pacing, payments
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
 from api.services.roster import planned_at
@@ -129,6 +129,14 @@ def quote_cart(
             {
                 "field": "deliver_at",
                 "reason": f"no courier is planned at {slot:%H:%M}: choose another time",
+            }
+        )
+    if cart.payment_method is PaymentMethod.ONLINE_CARD and not payments.PROVIDERS:
+        problems.append(
+            {
+                "field": "payment_method",
+                "reason": "no online payment provider is enabled: pay on delivery or at the "
+                "relay shop",
             }
         )
     if problems or destination is None:
