@@ -71,6 +71,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/ops/stops/{stop_id}/unlock-code"): OPERATOR,
     ("GET", "/api/v1/ops/board"): OPERATOR,
     ("GET", "/api/v1/ops/pool"): OPERATOR,
+    ("GET", "/api/v1/ops/income"): OPERATOR,
     ("GET", "/api/v1/ops/exports/fec"): OPERATOR,
     ("GET", "/api/v1/ops/statements"): OPERATOR,
     ("GET", "/api/v1/ops/ledger/trial-balance"): OPERATOR,

@@ -146,6 +146,11 @@ def test_a_month_of_orders_adds_up_to_the_cent(
     # The alliance's income: its fees before VAT and its commissions, nothing else.
     assert _account(balance, "alliance:fees") == (0, month.income)
     assert _account(balance, "alliance:commission") == (0, commissions)
+    income = client.get("/api/v1/ops/income", headers=operator).json()
+    assert income["earned_cents"] == month.income + commissions
+    pay = _account(balance, "alliance:courier_pay")[0]
+    assert income["spent_cents"] == pay == DAYS * 3 * settings.courier_pay_hour_cents
+    assert income["net_cents"] == month.income + commissions - pay
     courier_statement = client.get(
         f"/api/v1/ops/statements?party=courier:{courier}", headers=operator
     ).json()

@@ -28,6 +28,7 @@ from api.schemas.ops import (
     AuditPublic,
     Board,
     CancelByOperator,
+    Income,
     KitchenPace,
     MoveStops,
     PoolLoadPublic,
@@ -365,6 +366,21 @@ def statement(
         result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
     session.commit()
     return statement_response(result, format, settings)
+
+
+@router.get("/income", responses=error_responses(InvalidInput))
+def income(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    start: From = None,
+    end: To = None,
+) -> Income:
+    """The alliance's income by source over the period: fees, commissions, pay, refunds."""
+    bounds = reports.open_bounds(start, end, settings.timezone)
+    result = statements.income(session, (start, end), bounds)
+    session.commit()
+    return result
 
 
 @router.get(

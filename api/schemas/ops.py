@@ -287,3 +287,20 @@ class RefundResult(BaseModel):
     amount_cents: int
     charged_to: str = Field(description="The journal account that pays it")
     audit_id: int
+
+
+class IncomeSource(BaseModel):
+    source: str
+    account: str
+    cents: int = Field(description="Earned (positive) or spent (negative) over the period")
+
+
+class Income(BaseModel):
+    """The alliance's income by source over the period, from its journal accounts."""
+
+    start: date | None
+    end: date | None
+    sources: list[IncomeSource]
+    earned_cents: int = Field(description="Delivery fees and commissions, before VAT")
+    spent_cents: int = Field(description="Couriers' pay and refunds the alliance bears")
+    net_cents: int

@@ -52,7 +52,7 @@ ACCOUNTS: Final = {
     ledger.ALLIANCE_COMMISSION: ("706200", "Commissions"),
     ledger.ALLIANCE_COURIER_PAY: ("641000", "Rémunérations des coursiers"),
     ledger.TIPS_HELD: ("467000", "Pourboires à reverser"),
-    "alliance:refunds": ("658000", "Dédommagements des clients"),
+    ledger.ALLIANCE_REFUNDS: ("658000", "Dédommagements des clients"),
     ledger.VAT_COLLECTED: ("445710", "TVA collectée"),
 }
 PAYMENTS: Final = {

@@ -40,6 +40,8 @@ from api.services.vat import STANDARD_RATE_BP, share_of, vat_in
 
 ALLIANCE_FEES: Final = "alliance:fees"
 ALLIANCE_COURIER_PAY: Final = "alliance:courier_pay"
+ALLIANCE_REFUNDS: Final = "alliance:refunds"
+"""Refunds the alliance bears (its own fault)."""
 TIPS_HELD: Final = "alliance:tips_held"
 """A tip whose courier is not known (an order handed over by the operator): to pass on."""
 ALLIANCE_COMMISSION: Final = "alliance:commission"

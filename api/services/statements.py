@@ -8,11 +8,12 @@ import csv
 import io
 from collections import defaultdict
 from datetime import date, datetime
+from typing import Final
 
 from sqlmodel import Session, col, select
 
 from api.models import ENDED_TICKET_STATES, LedgerEntry, LedgerKind, OrderLine, Ticket
-from api.schemas.ops import Statement, StatementLine
+from api.schemas.ops import Income, IncomeSource, Statement, StatementLine
 from api.services import ledger
 from api.services.hours import local
 from api.services.receipts import new_pdf
@@ -211,3 +212,40 @@ PDF_COLUMNS = {
     "refunds_cents": "Refunds",
     "net_cents": "Net",
 }
+
+
+INCOME_SOURCES: Final = (
+    (ledger.ALLIANCE_FEES, "delivery fees"),
+    (ledger.ALLIANCE_COMMISSION, "commissions"),
+    (ledger.ALLIANCE_COURIER_PAY, "couriers' pay"),
+    (ledger.ALLIANCE_REFUNDS, "refunds borne by the alliance"),
+)
+
+
+def income(
+    session: Session,
+    period: tuple[date | None, date | None],
+    bounds: tuple[datetime | None, datetime | None],
+) -> Income:
+    """The alliance's own accounts over the period: what it earned and what it spent."""
+    totals = {t.account: t for t in ledger.trial_balance(session, *bounds)}
+    sources = [
+        IncomeSource(
+            source=label,
+            account=account,
+            cents=(totals[account].credit_cents - totals[account].debit_cents)
+            if account in totals
+            else 0,
+        )
+        for account, label in INCOME_SOURCES
+    ]
+    earned = sum(s.cents for s in sources if s.cents > 0)
+    spent = -sum(s.cents for s in sources if s.cents < 0)
+    return Income(
+        start=period[0],
+        end=period[1],
+        sources=sources,
+        earned_cents=earned,
+        spent_cents=spent,
+        net_cents=earned - spent,
+    )

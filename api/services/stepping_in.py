@@ -11,7 +11,7 @@ written back over it (api.dispatcher.persist).
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -526,9 +526,6 @@ def end_shift(
     return shift
 
 
-REFUNDED_BY_THE_ALLIANCE: Final = "alliance:refunds"
-
-
 def refund(
     session: Session, actor: Account, order_id: int, request: RefundRequest, now: datetime
 ) -> RefundResult:
@@ -609,7 +606,7 @@ def _at_fault(
             raise InvalidInput([{"field": "fault", "reason": "no courier brought this order"}])
         return ledger.courier_account(brought_by)
     if request.fault is Fault.ALLIANCE:
-        return REFUNDED_BY_THE_ALLIANCE
+        return ledger.ALLIANCE_REFUNDS
     raise InvalidInput(
         [
             {
