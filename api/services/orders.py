@@ -197,7 +197,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "tip_cents": public.tip_cents,
             "payment_method": public.payment_method,
             "voucher_cents": vouchers,
-            "fee_vat_rate_bp": quote.fee_vat_bp,
+            "fee_vat_rate_bp": quote.rules.delivery_vat_bp,
             "fee_breakdown": public.fee.model_dump(),
         },
     ).scalar_one()
