@@ -69,22 +69,25 @@ def courier_statement(
     period: tuple[date | None, date | None],
     bounds: tuple[datetime | None, datetime | None],
 ) -> Statement:
-    """What the courier earned over the period, shift by shift, from its journal account."""
+    """What the courier earned over the period, shift by shift (and its tips), less the
+    refunds charged to it, from its journal account."""
     account = ledger.courier_account(courier_id)
-    lines = [
-        StatementLine(
-            order_id=entry.order_id,
-            label=entry.memo,
-            at=entry.at,
-            gross_cents=entry.credit_cents - entry.debit_cents,
-            vat_cents=0,
-            commission_cents=0,
-            commission_vat_cents=0,
-            refunds_cents=0,
-            net_cents=entry.credit_cents - entry.debit_cents,
+    lines = []
+    for entry in _entries(session, account, bounds):
+        refund = entry.debit_cents if entry.kind is LedgerKind.REFUND else 0
+        lines.append(
+            StatementLine(
+                order_id=entry.order_id,
+                label=entry.memo,
+                at=entry.at,
+                gross_cents=entry.credit_cents - entry.debit_cents + refund,
+                vat_cents=0,
+                commission_cents=0,
+                commission_vat_cents=0,
+                refunds_cents=refund,
+                net_cents=entry.credit_cents - entry.debit_cents,
+            )
         )
-        for entry in _entries(session, account, bounds)
-    ]
     return _statement(account, period, lines)
 
 
