@@ -84,6 +84,12 @@ def _account(name: str) -> tuple[str, str, str, str]:
     return number, label, f"{prefix}{ident}", f"{kind} {ident}"
 
 
+def _text(value: str) -> str:
+    """A field's text on one line, without the tab that separates fields (an operator's
+    reason may hold either)."""
+    return " ".join(value.split())
+
+
 def _amount(cents: int) -> str:
     return f"{cents // 100},{cents % 100:02d}"
 
@@ -120,7 +126,7 @@ def fec(session: Session, start: datetime | None, end: datetime | None) -> str:
                     aux_label,
                     piece,
                     _day(entry.at),
-                    entry.memo or entry.kind.value,
+                    _text(entry.memo or entry.kind.value),
                     _amount(entry.debit_cents),
                     _amount(entry.credit_cents),
                     "",

@@ -79,7 +79,7 @@ def record_payment(session: Session, order: Order, now: datetime, cash_holder: s
     due = order.total_cents + order.tip_cents
     if not due:
         return
-    vouchers = min(order.voucher_cents, order.total_cents)
+    vouchers = min(order.voucher_cents, order.subtotal_cents)  # the dishes still charged
     rest = CARD if order.payment_method is not PaymentMethod.CASH else cash_account(cash_holder)
     ledger.post(
         session,
