@@ -69,8 +69,11 @@ def test_a_kitchens_mistake_is_refunded_at_its_cost_with_a_credit_note(
     page = client.get(f"/api/v1/orders/{first['id']}/receipt?format=html", headers=customer)
     assert f"Credit note no. {note['number']}" in page.text
 
-    # The alliance pays a second gesture; the order's total is the most that goes back.
-    status, result = _refund(client, operator, first["id"], amount_cents=300, fault="alliance")
+    # The alliance pays a second gesture (its reason as long as a reason may be); the order's
+    # total is the most that goes back.
+    status, result = _refund(
+        client, operator, first["id"], amount_cents=300, fault="alliance", reason="x" * 200
+    )
     assert (status, result["charged_to"]) == (200, "alliance:refunds")
     assert result["credit_note_number"] == note["number"] + 1
     status, problem = _refund(

@@ -34,7 +34,7 @@ class LedgerEntry(SQLModel, table=True):
     debit_cents: int = Field(default=0, ge=0)
     credit_cents: int = Field(default=0, ge=0)
     order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
-    memo: str = Field(default="", max_length=200)
+    memo: str = Field(default="", max_length=200, description="Cut to ledger.MEMO_LENGTH")
     at: datetime = created_at_field()
 
 

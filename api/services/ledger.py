@@ -46,6 +46,7 @@ TIPS_HELD: Final = "alliance:tips_held"
 """A tip whose courier is not known (an order handed over by the operator): to pass on."""
 ALLIANCE_COMMISSION: Final = "alliance:commission"
 VAT_COLLECTED: Final = "vat:collected"
+MEMO_LENGTH: Final = 200
 
 
 def customer_account(customer_id: int) -> str:
@@ -88,7 +89,7 @@ def post(
             debit_cents=max(cents, 0),
             credit_cents=max(-cents, 0),
             order_id=order_id,
-            memo=memo,
+            memo=memo[:MEMO_LENGTH],  # an operator's reason may fill the rest of it
             at=at,
         )
         for account, cents in legs
