@@ -22,7 +22,6 @@ from api.models.enums import (
     Allergen,
     AuditAction,
     DestinationKind,
-    DocumentKind,
     Fault,
     Language,
     LedgerKind,
@@ -39,7 +38,7 @@ from api.models.enums import (
     Vehicle,
 )
 from api.models.idempotency import IdempotencyRecord
-from api.models.ledger import Document, DocumentCounter, LedgerEntry
+from api.models.ledger import LedgerEntry
 from api.models.mails import Mail
 from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
@@ -70,9 +69,6 @@ __all__ = [
     "CustomerAddress",
     "DestinationKind",
     "Dish",
-    "Document",
-    "DocumentCounter",
-    "DocumentKind",
     "Fault",
     "HouseNumber",
     "IdempotencyRecord",
