@@ -44,10 +44,16 @@ def test_the_fec_has_the_published_columns_and_balances(
     clock: FixedClock,
     customer: dict[str, str],  # noqa: F811
 ) -> None:
+    operator = _operator(session, settings, clock)
     for key in ("a", "b"):
         order = place(client, customer, two_kitchen_cart(session), f"fec-{key}").json()
         _deliver(session, order["id"], clock)
-    response = client.get("/api/v1/ops/exports/fec", headers=_operator(session, settings, clock))
+    # An operator's reason with a tab and a line break stays on its one line, in its field.
+    refund = {"amount_cents": 100, "fault": "alliance", "reason": "cold\tand\nlate"}
+    assert client.post(
+        f"/api/v1/ops/orders/{order['id']}/refund", json=refund, headers=operator
+    ).is_success
+    response = client.get("/api/v1/ops/exports/fec", headers=operator)
     assert response.status_code == 200, response.text
     assert response.headers["content-disposition"].startswith('attachment; filename="FEC')
     rows = [line.split("\t") for line in response.text.split("\r\n") if line]
@@ -70,3 +76,4 @@ def test_the_fec_has_the_published_columns_and_balances(
     customer_rows = [row for row in body if row[field["CompteNum"]] == "411000"]
     assert all(row[field["CompAuxNum"]].startswith("C") for row in customer_rows)
     assert all(row[field["JournalCode"]] == "VE" for row in body)
+    assert any(row[field["EcritureLib"]].endswith("cold and late") for row in body)

@@ -35,7 +35,14 @@ from api.services.orders import mark_delivered
 from api.services.vat import share_of, vat_in
 from api.settings import Settings
 from tests.accounts import headers_for, restaurant_id
-from tests.test_orders import customer, kitchen, place, ticket_of, two_kitchen_cart  # noqa: F401
+from tests.test_orders import (  # noqa: F401
+    customer,
+    kitchen,
+    pho_refuses,
+    place,
+    ticket_of,
+    two_kitchen_cart,
+)
 from tests.test_quotes import cart
 
 
@@ -113,13 +120,7 @@ def test_a_refused_part_is_no_sale_of_its_kitchen(
     customer: dict[str, str],  # noqa: F811
 ) -> None:
     order = place(client, customer, two_kitchen_cart(session), "half").json()
-    pho = ticket_of(session, order, "pho-turenne")
-    refused = client.post(
-        f"/api/v1/kitchen/tickets/{pho['id']}/refuse",
-        json={"reason": "out of rice noodles"},
-        headers=kitchen(session, settings, clock, "pho-turenne"),
-    )
-    assert refused.status_code == 200, refused.text
+    pho_refuses(client, session, settings, clock, order)
     _deliver(session, order["id"], clock)
     balance = _balance(client, _operator(session, settings, clock))
     assert balance["balanced"]

@@ -32,6 +32,23 @@ def ticket_of(session: Session, order: dict[str, Any], slug: str) -> dict[str, A
     return dict(next(t for t in order["tickets"] if t["restaurant_id"] == rid))
 
 
+def pho_refuses(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    order: dict[str, Any],
+) -> None:
+    """Phở Turenne refuses its part of the order (out of rice noodles)."""
+    pho = ticket_of(session, order, "pho-turenne")
+    refused = client.post(
+        f"/api/v1/kitchen/tickets/{pho['id']}/refuse",
+        json={"reason": "out of rice noodles"},
+        headers=kitchen(session, settings, clock, "pho-turenne"),
+    )
+    assert refused.status_code == 200, refused.text
+
+
 def two_kitchen_cart(session: Session) -> dict[str, Any]:
     return cart(session, ("comptoir-oberkampf", "Steak frites", 1), ("pho-turenne", "Phở bò", 2))
 

@@ -49,7 +49,20 @@ def test_a_card_payment_at_the_door_settles_what_the_customer_owes(
     balance = _balance(client, _operator(session, settings, clock))
     assert balance["balanced"]
     assert _account(balance, f"customer:{customer_id}") == (due, due), "owed, then paid"
-    assert _account(balance, f"courier:{courier_id(session, 1)}")[1] == 200, "the tip"
+    courier = courier_id(session, 1)
+    assert _account(balance, f"courier:{courier}")[1] == 200, "the tip"
+    # The courier dropped the bag: a refund at its fault comes out of its account.
+    operator = _operator(session, settings, clock)
+    refund = {"amount_cents": 150, "fault": "courier", "reason": "bag dropped"}
+    answer = client.post(f"/api/v1/ops/orders/{order['id']}/refund", json=refund, headers=operator)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["charged_to"] == f"courier:{courier}"
+    statement = client.get(
+        f"/api/v1/ops/statements?party=courier:{courier}", headers=operator
+    ).json()
+    assert statement["refunds_cents"] == 150
+    debit, credit = _account(_balance(client, operator), f"courier:{courier}")
+    assert statement["net_cents"] == credit - debit == 200 - 150
 
 
 def test_cash_at_the_relay_shop_is_journalled_when_it_hands_the_parcel_over(
@@ -118,3 +131,15 @@ def test_a_payment_method_the_alliance_does_not_take_is_refused(
     refused = client.post("/api/v1/quotes", json=body)
     assert refused.status_code == 422
     assert refused.json()["detail"][0]["field"] == "body.payment_method"
+
+
+def test_paying_online_is_refused_while_no_provider_is_enabled(
+    client: TestClient, session: Session
+) -> None:
+    assert payments.PROVIDERS == {}
+    body: dict[str, Any] = {**two_kitchen_cart(session), "payment_method": "online_card"}
+    refused = client.post("/api/v1/quotes", json=body)
+    assert refused.status_code == 422
+    [problem] = refused.json()["detail"]
+    assert problem["field"] == "payment_method"
+    assert "no online payment provider" in problem["reason"]

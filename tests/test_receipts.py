@@ -10,7 +10,14 @@ from api.models import Dish, VatClass
 from api.services.vat import vat_in
 from api.settings import Settings
 from tests.accounts import dish_id
-from tests.test_orders import customer, kitchen, place, ticket_of, two_kitchen_cart  # noqa: F401
+from tests.test_orders import (  # noqa: F401
+    customer,
+    kitchen,
+    pho_refuses,
+    place,
+    ticket_of,
+    two_kitchen_cart,
+)
 
 
 def _receipt(client: TestClient, headers: dict[str, str], order_id: int) -> dict[str, Any]:
@@ -75,13 +82,7 @@ def test_a_refused_part_shows_as_refunded_and_the_rest_still_adds_up(
     clock: FixedClock,
 ) -> None:
     order = place(client, customer, two_kitchen_cart(session), "refused").json()
-    pho = ticket_of(session, order, "pho-turenne")
-    refused = client.post(
-        f"/api/v1/kitchen/tickets/{pho['id']}/refuse",
-        json={"reason": "out of rice noodles"},
-        headers=kitchen(session, settings, clock, "pho-turenne"),
-    )
-    assert refused.status_code == 200, refused.text
+    pho_refuses(client, session, settings, clock, order)
     receipt = _receipt(client, customer, order["id"])
     part = next(p for p in receipt["parts"] if p["restaurant_name"] == "Phở Turenne")
     assert not part["charged"]

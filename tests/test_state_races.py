@@ -28,6 +28,9 @@ from api.models import (
     ENDED_TICKET_STATES,
     Courier,
     Dish,
+    Document,
+    DocumentKind,
+    Order,
     RelayPoint,
     Restaurant,
     Round,
@@ -37,6 +40,7 @@ from api.models import (
     Ticket,
     User,
 )
+from api.services.orders import mark_delivered
 from api.services.pacing import QUARTER, quarter_of
 from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
@@ -716,3 +720,45 @@ def test_two_orders_for_a_kitchens_last_place_never_overfill_its_quarter(
     finally:
         set_cap(0)
     assert seen[201] >= 10
+
+
+def _refund_twice(
+    client: httpx.Client, headers: dict[str, str], order_id: int, cents: int
+) -> list[int]:
+    """The same refund sent twice, released together; the status codes, sorted."""
+    body = {"amount_cents": cents, "fault": "alliance", "reason": "late"}
+    barrier = threading.Barrier(2)
+
+    def run(_: int) -> int:
+        barrier.wait()
+        url = f"/api/v1/ops/orders/{order_id}/refund"
+        return client.post(url, json=body, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return sorted(pool.map(run, [0, 1]))
+
+
+def test_two_refunds_at_once_never_give_back_more_than_the_order_charged(
+    server: LiveServer,
+) -> None:
+    """Two operators refund most of one order at the same moment: one refund goes through,
+    the other answers 422 (what is left is less), and the credit notes are numbered without
+    a gap or a double."""
+    alliance = Alliance(server)
+    headers = server.headers("operator@chaud.demo")
+    trials = TRIALS // 5
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for _ in range(trials):
+            order = alliance.order(client, CREPES[0])
+            with Session(server.engine) as session:
+                row = session.get(Order, order["id"])
+                assert row is not None
+                mark_delivered(session, row, server.clock.now())
+                session.commit()
+            codes = _refund_twice(client, headers, order["id"], order["total_cents"] * 3 // 5)
+            assert codes == [200, 422], codes
+    with Session(server.engine) as session:
+        numbers = session.exec(
+            select(Document.number).where(Document.kind == DocumentKind.CREDIT_NOTE)
+        ).all()
+    assert sorted(numbers) == list(range(1, trials + 1))

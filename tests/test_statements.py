@@ -12,7 +12,13 @@ from tests.accounts import restaurant_id
 from tests.test_dispatcher import NEAR_BRETAGNE, Alliance
 from tests.test_ledger import _account, _balance, _deliver, _operator
 from tests.test_ops import courier_id
-from tests.test_orders import customer, kitchen, place, ticket_of, two_kitchen_cart  # noqa: F401
+from tests.test_orders import (  # noqa: F401
+    customer,
+    kitchen,
+    pho_refuses,
+    place,
+    two_kitchen_cart,
+)
 
 
 def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
@@ -30,12 +36,7 @@ def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
     ).is_success
     first = place(client, customer, two_kitchen_cart(session), "one").json()
     second = place(client, customer, two_kitchen_cart(session), "two").json()
-    pho = ticket_of(session, second, "pho-turenne")
-    assert client.post(
-        f"/api/v1/kitchen/tickets/{pho['id']}/refuse",
-        json={"reason": "no noodles"},
-        headers=kitchen(session, settings, clock, "pho-turenne"),
-    ).is_success
+    pho_refuses(client, session, settings, clock, second)
     for order in (first, second):
         _deliver(session, order["id"], clock)
 
@@ -81,6 +82,18 @@ def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
     assert rows[0].startswith("order_id,label,at,gross_cents")
     assert len(rows) == 4
     assert rows[-1].startswith(f"total,,,{2 * 1950},")
+    pdf = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=pdf", headers=operator
+    )
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert f'filename="statement-kitchen-{comptoir}.pdf"' in pdf.headers["content-disposition"]
+    pdf = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=pdf", headers=operator
+    )
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert f'filename="statement-kitchen-{comptoir}.pdf"' in pdf.headers["content-disposition"]
 
 
 def test_a_statement_names_what_it_cannot_answer(

@@ -22,6 +22,7 @@ from api.models.enums import (
     Allergen,
     AuditAction,
     DestinationKind,
+    DocumentKind,
     Fault,
     Language,
     LedgerKind,
@@ -38,7 +39,7 @@ from api.models.enums import (
     Vehicle,
 )
 from api.models.idempotency import IdempotencyRecord
-from api.models.ledger import LedgerEntry
+from api.models.ledger import Document, DocumentCounter, LedgerEntry
 from api.models.mails import Mail
 from api.models.orders import Order, OrderLine, OrderStatusChange, Ticket
 from api.models.outbox import ChannelSequence, OutboxEvent
@@ -69,6 +70,9 @@ __all__ = [
     "CustomerAddress",
     "DestinationKind",
     "Dish",
+    "Document",
+    "DocumentCounter",
+    "DocumentKind",
     "Fault",
     "HouseNumber",
     "IdempotencyRecord",

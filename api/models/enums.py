@@ -138,6 +138,7 @@ class AuditAction(StrEnum):
     END_SHIFT = "end_shift"
     CANCEL_ORDER = "cancel_order"
     CANCEL_TICKET = "cancel_ticket"
+    REFUND = "refund"
     PAUSE_KITCHEN = "pause_kitchen"
     RESUME_KITCHEN = "resume_kitchen"
     SET_BUSY = "set_busy"
@@ -191,6 +192,8 @@ class LedgerKind(StrEnum):
     """What a courier earned in a shift, owed by the alliance."""
     PAYMENT = "payment"
     """The customer paid, as the courier or the relay shop confirmed."""
+    REFUND = "refund"
+    """The customer is owed money back, charged to whoever was at fault."""
     ADJUSTMENT = "adjustment"
 
 
@@ -202,3 +205,12 @@ class PaymentMethod(StrEnum):
     CASH = "cash"
     MEAL_VOUCHER = "meal_voucher"
     """Titres-restaurant for the dishes, up to their daily cap; the rest by card."""
+    ONLINE_CARD = "online_card"
+    """By card at checkout, through an online provider (payments.PROVIDERS): none is enabled."""
+
+
+class DocumentKind(StrEnum):
+    """A numbered document issued to a customer: never changed once issued."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import ClockDep, CurrentCourier, GeographyDep, SessionDep, SettingsDep
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.routes.ops import From, StatementFormat, To, statement_response
+from api.routes.ops import STATEMENT_FILES, From, StatementFormat, To, statement_response
 from api.schemas.common import IdPath
 from api.schemas.couriers import (
     PositionUpdate,
@@ -67,7 +67,10 @@ def shifts(
 @router.get(
     "/statement",
     response_model=Statement,
-    responses={**error_responses(InvalidInput, NotFound), 200: {"content": {"text/csv": {}}}},
+    responses={
+        **error_responses(InvalidInput, NotFound),
+        **STATEMENT_FILES,
+    },
 )
 def statement(
     user: CurrentCourier,
@@ -82,7 +85,7 @@ def statement(
     assert courier.id is not None
     bounds = reports.open_bounds(start, end, settings.timezone)
     result = statements.courier_statement(session, courier.id, (start, end), bounds)
-    return statement_response(result, format)
+    return statement_response(result, format, settings)
 
 
 @router.post("/shift/end", responses=error_responses(NotFound, Conflict))

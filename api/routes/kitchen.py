@@ -17,7 +17,7 @@ from api.deps import (
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
 from api.models import TicketStatus
 from api.routes.alliance import CSV_BODY, csv_text
-from api.routes.ops import From, StatementFormat, To, statement_response
+from api.routes.ops import STATEMENT_FILES, From, StatementFormat, To, statement_response
 from api.routes.orders import repricer
 from api.routes.restaurants import Limit, Offset
 from api.schemas.alliance import DishAdmin, DishCreate, DishEdit, MenuImported
@@ -118,7 +118,10 @@ def recall(
 @router.get(
     "/statement",
     response_model=Statement,
-    responses={**error_responses(InvalidInput), 200: {"content": {"text/csv": {}}}},
+    responses={
+        **error_responses(InvalidInput),
+        **STATEMENT_FILES,
+    },
 )
 def statement(
     user: CurrentKitchen,
@@ -133,7 +136,7 @@ def statement(
     result = statements.kitchen_statement(
         session, kitchen_restaurant_id(user), (start, end), bounds
     )
-    return statement_response(result, format)
+    return statement_response(result, format, settings)
 
 
 @router.get("/restaurant")

@@ -28,9 +28,12 @@ from api.schemas.ops import (
     AuditPublic,
     Board,
     CancelByOperator,
+    Income,
     KitchenPace,
     MoveStops,
     PoolLoadPublic,
+    RefundRequest,
+    RefundResult,
     Statement,
     StepReason,
     StepResult,
@@ -148,6 +151,20 @@ def cancel_ticket(
     result = service.cancel_ticket(
         session, operator, order_id, ticket_id, body.reason, body.fault, clock.now(), reprice
     )
+    session.commit()
+    return result
+
+
+@router.post("/orders/{order_id}/refund", responses=STEP_ERRORS)
+def refund_order(
+    order_id: IdPath,
+    body: RefundRequest,
+    operator: CurrentOperator,
+    session: SessionDep,
+    clock: ClockDep,
+) -> RefundResult:
+    """Money back on an order handed over, charged to the party at fault, with a credit note."""
+    result = service.refund(session, operator, order_id, body, clock.now())
     session.commit()
     return result
 
@@ -295,20 +312,27 @@ def trial_balance(
     )
 
 
+STATEMENT_FILES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}, "application/pdf": {}}}
+}
+
+
 class StatementFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
+    PDF = "pdf"
 
 
-def statement_response(statement: Statement, format: StatementFormat) -> Any:
-    """The statement as JSON, or its CSV file."""
+def statement_response(statement: Statement, format: StatementFormat, settings: Settings) -> Any:
+    """The statement as JSON, or its CSV or PDF file."""
+    name = f"statement-{statement.party.replace(':', '-')}.{format.value}"
+    disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format is StatementFormat.CSV:
-        name = statement.party.replace(":", "-")
-        return PlainTextResponse(
-            statements.statement_csv(statement),
-            media_type="text/csv",
-            headers={"Content-Disposition": f'attachment; filename="statement-{name}.csv"'},
-        )
+        text = statements.statement_csv(statement)
+        return PlainTextResponse(text, media_type="text/csv", headers=disposition)
+    if format is StatementFormat.PDF:
+        pdf = statements.statement_pdf(statement, settings.alliance_name, settings.timezone)
+        return Response(pdf, media_type="application/pdf", headers=disposition)
     return statement
 
 
@@ -317,7 +341,7 @@ def statement_response(statement: Statement, format: StatementFormat) -> Any:
     response_model=Statement,
     responses={
         **error_responses(InvalidInput, NotFound),
-        200: {"content": {"text/csv": {}}},
+        **STATEMENT_FILES,
     },
 )
 def statement(
@@ -341,7 +365,22 @@ def statement(
             raise NotFound(f"no kitchen {ident}")
         result = statements.kitchen_statement(session, int(ident), (start, end), bounds)
     session.commit()
-    return statement_response(result, format)
+    return statement_response(result, format, settings)
+
+
+@router.get("/income", responses=error_responses(InvalidInput))
+def income(
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    start: From = None,
+    end: To = None,
+) -> Income:
+    """The alliance's income by source over the period: fees, commissions, pay, refunds."""
+    bounds = reports.open_bounds(start, end, settings.timezone)
+    result = statements.income(session, (start, end), bounds)
+    session.commit()
+    return result
 
 
 @router.get(

@@ -268,3 +268,39 @@ class Statement(BaseModel):
     commission_vat_cents: int
     refunds_cents: int
     net_cents: int = Field(description="Gross less VAT, commission, its VAT and refunds")
+
+
+class RefundRequest(BaseModel):
+    """Money back to the customer of an order handed over, charged to whoever was at fault."""
+
+    model_config = ConfigDict(extra="forbid")
+    amount_cents: Annotated[int, Field(gt=0, le=1_000_000)]
+    fault: Fault = Field(description="kitchen, courier or alliance: who pays it")
+    restaurant_id: int | None = Field(
+        default=None, description="The kitchen at fault, one of the order's (fault: kitchen)"
+    )
+    reason: Reason
+
+
+class RefundResult(BaseModel):
+    credit_note_number: int = Field(description="Numbered without a gap")
+    amount_cents: int
+    charged_to: str = Field(description="The journal account that pays it")
+    audit_id: int
+
+
+class IncomeSource(BaseModel):
+    source: str
+    account: str
+    cents: int = Field(description="Earned (positive) or spent (negative) over the period")
+
+
+class Income(BaseModel):
+    """The alliance's income by source over the period, from its journal accounts."""
+
+    start: date | None
+    end: date | None
+    sources: list[IncomeSource]
+    earned_cents: int = Field(description="Delivery fees and commissions, before VAT")
+    spent_cents: int = Field(description="Couriers' pay and refunds the alliance bears")
+    net_cents: int

@@ -277,6 +277,14 @@ class ReceiptPart(BaseModel):
     fault: Fault | None = None
 
 
+class CreditNotePublic(BaseModel):
+    number: int
+    issued_at: datetime
+    total_cents: int
+    reason: str
+    fault: Fault
+
+
 class ReceiptPublic(BaseModel):
     """What the customer is charged for an order, split by VAT rate to the cent."""
 
@@ -294,4 +302,10 @@ class ReceiptPublic(BaseModel):
     )
     tip_cents: int = Field(description="For the courier, on top of the total, no VAT")
     charged_at_order_cents: int = Field(description="The total when ordered")
-    refunded_cents: int = Field(description="What refused or cancelled parts took off it")
+    refunded_cents: int = Field(
+        description="What refused or cancelled parts took off it, and refunds after it"
+    )
+    invoice_number: int | None = Field(
+        default=None, description="Numbered at the handover, without a gap"
+    )
+    credit_notes: list[CreditNotePublic] = Field(default_factory=list)

@@ -44,6 +44,7 @@ JOURNALS: Final = {
     LedgerKind.COMMISSION: ("VE", "Ventes"),
     LedgerKind.COURIER_PAY: ("PA", "Paie"),
     LedgerKind.PAYMENT: ("EN", "Encaissements"),
+    LedgerKind.REFUND: ("VE", "Ventes"),
     LedgerKind.ADJUSTMENT: ("OD", "Opérations diverses"),
 }
 ACCOUNTS: Final = {
@@ -51,6 +52,7 @@ ACCOUNTS: Final = {
     ledger.ALLIANCE_COMMISSION: ("706200", "Commissions"),
     ledger.ALLIANCE_COURIER_PAY: ("641000", "Rémunérations des coursiers"),
     ledger.TIPS_HELD: ("467000", "Pourboires à reverser"),
+    ledger.ALLIANCE_REFUNDS: ("658000", "Dédommagements des clients"),
     ledger.VAT_COLLECTED: ("445710", "TVA collectée"),
 }
 PAYMENTS: Final = {
@@ -80,6 +82,12 @@ def _account(name: str) -> tuple[str, str, str, str]:
     kind, ident = name.split(":")
     number, label, prefix = PARTIES[kind]
     return number, label, f"{prefix}{ident}", f"{kind} {ident}"
+
+
+def _text(value: str) -> str:
+    """A field's text on one line, without the tab that separates fields (an operator's
+    reason may hold either)."""
+    return " ".join(value.split())
 
 
 def _amount(cents: int) -> str:
@@ -118,7 +126,7 @@ def fec(session: Session, start: datetime | None, end: datetime | None) -> str:
                     aux_label,
                     piece,
                     _day(entry.at),
-                    entry.memo or entry.kind.value,
+                    _text(entry.memo or entry.kind.value),
                     _amount(entry.debit_cents),
                     _amount(entry.credit_cents),
                     "",

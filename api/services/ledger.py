@@ -40,10 +40,13 @@ from api.services.vat import STANDARD_RATE_BP, share_of, vat_in
 
 ALLIANCE_FEES: Final = "alliance:fees"
 ALLIANCE_COURIER_PAY: Final = "alliance:courier_pay"
+ALLIANCE_REFUNDS: Final = "alliance:refunds"
+"""Refunds the alliance bears (its own fault)."""
 TIPS_HELD: Final = "alliance:tips_held"
 """A tip whose courier is not known (an order handed over by the operator): to pass on."""
 ALLIANCE_COMMISSION: Final = "alliance:commission"
 VAT_COLLECTED: Final = "vat:collected"
+MEMO_LENGTH: Final = 200
 
 
 def customer_account(customer_id: int) -> str:
@@ -86,7 +89,7 @@ def post(
             debit_cents=max(cents, 0),
             credit_cents=max(-cents, 0),
             order_id=order_id,
-            memo=memo,
+            memo=memo[:MEMO_LENGTH],  # an operator's reason may fill the rest of it
             at=at,
         )
         for account, cents in legs

@@ -18,6 +18,7 @@ from api.models import (
     Courier,
     DestinationKind,
     Dish,
+    DocumentKind,
     Fault,
     MailKind,
     Order,
@@ -43,7 +44,7 @@ from api.schemas.orders import (
     TicketPublic,
     TimelineEntry,
 )
-from api.services import ledger, mails, pacing, payments
+from api.services import documents, ledger, mails, pacing, payments, receipts
 from api.services.outbox import (
     Event,
     order_channel,
@@ -196,7 +197,7 @@ def create_order(session: Session, customer_id: int, quote: Quote, now: datetime
             "tip_cents": public.tip_cents,
             "payment_method": public.payment_method,
             "voucher_cents": vouchers,
-            "fee_vat_rate_bp": quote.fee_vat_bp,
+            "fee_vat_rate_bp": quote.rules.delivery_vat_bp,
             "fee_breakdown": public.fee.model_dump(),
         },
     ).scalar_one()
@@ -433,6 +434,11 @@ def mark_delivered(
     order.delivered_at = now
     change_status(session, order, status, now, note)
     ledger.record_sale(session, order, now, courier_id)
+    assert order.id is not None
+    # The invoice, numbered and frozen: what the customer is charged as of the handover.
+    content = receipts.receipt(session, order, alliance="").model_dump(mode="json")
+    total = order.total_cents + order.tip_cents
+    documents.issue(session, DocumentKind.INVOICE, order.id, total, content, now)
 
 
 def note_on_timeline(session: Session, order: Order, now: datetime, note: str) -> None:

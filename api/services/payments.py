@@ -10,7 +10,7 @@ the relay shop handing the parcel over to its customer.
 """
 
 from datetime import datetime
-from typing import Final
+from typing import Final, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -19,6 +19,31 @@ from api.db import for_update
 from api.models import LedgerKind, Order, OrderStatus, PaymentMethod, User
 from api.services import ledger
 from api.services.hours import bounds, local
+
+
+class OnlineProvider(Protocol):
+    """The seam for paying by card online, through a payment service provider (Stripe, Adyen,
+    Mollie, Payplug…). None is enabled: `PROVIDERS` is empty, and a cart asking to pay online
+    is refused. An alliance plugging one in implements these calls with its contract's keys,
+    and journals the payment when the provider's webhook confirms the capture."""
+
+    name: str
+
+    def authorize(self, order_id: int, amount_cents: int) -> str:
+        """Hold the amount on the customer's card; the provider's payment reference."""
+        ...
+
+    def capture(self, reference: str, amount_cents: int) -> None:
+        """Take the held amount (at the handover, for what was really charged)."""
+        ...
+
+    def refund(self, reference: str, amount_cents: int) -> None:
+        """Give money back on a captured payment."""
+        ...
+
+
+PROVIDERS: Final[dict[str, OnlineProvider]] = {}
+"""Enabled online payment providers, by name: none."""
 
 CARD: Final = "payments:card"
 MEAL_VOUCHERS: Final = "payments:meal_vouchers"
@@ -54,7 +79,7 @@ def record_payment(session: Session, order: Order, now: datetime, cash_holder: s
     due = order.total_cents + order.tip_cents
     if not due:
         return
-    vouchers = min(order.voucher_cents, order.total_cents)
+    vouchers = min(order.voucher_cents, order.subtotal_cents)  # the dishes still charged
     rest = CARD if order.payment_method is not PaymentMethod.CASH else cash_account(cash_holder)
     ledger.post(
         session,

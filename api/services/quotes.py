@@ -7,7 +7,7 @@ field it concerns, so the customer can fix them all at once.
 import math
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise, permutations
 from typing import Final
@@ -29,11 +29,11 @@ from api.schemas.orders import (
     RestaurantPart,
     VatLinePublic,
 )
-from api.services import paces, pacing
+from api.services import paces, pacing, payments
 from api.services.catalogue import opening_hours
 from api.services.hours import describe, is_open, local, open_throughout
 from api.services.roster import planned_at
-from api.services.vat import DELIVERY_RATE_BP, FRENCH_RATES_BP, vat_lines
+from api.services.vat import vat_lines
 from api.services.views import (
     DishView,
     HoursView,
@@ -60,9 +60,9 @@ class PricingRules:
     per_extra_restaurant_cents: int
     per_extra_km_cents: int
     timezone: str
-    vat_rates_bp: Mapping[VatClass, int] = field(default_factory=lambda: dict(FRENCH_RATES_BP))
-    delivery_vat_bp: int = DELIVERY_RATE_BP
-    meal_voucher_daily_cap_cents: int = 2500
+    vat_rates_bp: Mapping[VatClass, int]
+    delivery_vat_bp: int
+    meal_voucher_daily_cap_cents: int
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,8 @@ class Quote:
     earliest_at: datetime
     """The earliest delivery at the kitchens' pace, before the couriers' load: the plan's
     delay against it is the courier pool's load (pacing.courier_pool)."""
-    fee_vat_bp: int
-    """The VAT rate of the delivery fee as sold."""
     rules: PricingRules
+    """The alliance's rules it was priced by (VAT rates, the meal vouchers' cap)."""
 
 
 Problem = dict[str, str]
@@ -129,6 +128,14 @@ def quote_cart(
             {
                 "field": "deliver_at",
                 "reason": f"no courier is planned at {slot:%H:%M}: choose another time",
+            }
+        )
+    if cart.payment_method is PaymentMethod.ONLINE_CARD and not payments.PROVIDERS:
+        problems.append(
+            {
+                "field": "payment_method",
+                "reason": "no online payment provider is enabled: pay on delivery or at the "
+                "relay shop",
             }
         )
     if problems or destination is None:
@@ -267,7 +274,6 @@ def quote_cart(
         relay,
         declared,
         best_eta,
-        rules.delivery_vat_bp,
         rules,
     )
 

@@ -10,8 +10,24 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from sqlmodel import Session, col, select
 
-from api.models import ENDED_TICKET_STATES, Order, OrderLine, Restaurant, Ticket, TicketStatus
-from api.schemas.orders import ReceiptLine, ReceiptPart, ReceiptPublic, VatLinePublic
+from api.models import (
+    ENDED_TICKET_STATES,
+    DocumentKind,
+    Fault,
+    Order,
+    OrderLine,
+    Restaurant,
+    Ticket,
+    TicketStatus,
+)
+from api.schemas.orders import (
+    CreditNotePublic,
+    ReceiptLine,
+    ReceiptPart,
+    ReceiptPublic,
+    VatLinePublic,
+)
+from api.services import documents
 from api.services.hours import local
 from api.services.quotes import public_vat_lines
 from api.services.vat import euros
@@ -65,6 +81,18 @@ def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
         + [(order.fee_vat_rate_bp, order.delivery_fee_cents)]
     )
     assert order.id is not None
+    issued = documents.of_order(session, order.id)
+    credit_notes = [
+        CreditNotePublic(
+            number=d.number,
+            issued_at=d.issued_at,
+            total_cents=d.total_cents,
+            reason=str(d.content.get("reason", "")),
+            fault=Fault(d.content["fault"]),
+        )
+        for d in issued
+        if d.kind is DocumentKind.CREDIT_NOTE
+    ]
     return ReceiptPublic(
         order_id=order.id,
         placed_at=order.placed_at,
@@ -78,7 +106,11 @@ def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
         vat_lines=vat,
         tip_cents=order.tip_cents,
         charged_at_order_cents=order.charged_at_order_cents,
-        refunded_cents=order.charged_at_order_cents - order.total_cents,
+        refunded_cents=order.charged_at_order_cents
+        - order.total_cents
+        + sum(note.total_cents for note in credit_notes),
+        invoice_number=next((d.number for d in issued if d.kind is DocumentKind.INVOICE), None),
+        credit_notes=credit_notes,
     )
 
 
@@ -120,11 +152,17 @@ def _vat_table(pdf: FPDF, lines: list[VatLinePublic]) -> None:
         pdf.ln()
 
 
-def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
-    """The receipt as a one-page PDF, its times in the alliance's zone."""
+def new_pdf() -> FPDF:
+    """An A4 document writing with the vendored DejaVu Sans (regular and bold)."""
     pdf = FPDF(format="A4")
     pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
     pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    return pdf
+
+
+def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
+    """The receipt as a one-page PDF, its times in the alliance's zone."""
+    pdf = new_pdf()
     pdf.set_title(f"Receipt, order #{receipt.order_id}")
     pdf.set_author(receipt.alliance)
     pdf.add_page()
@@ -134,7 +172,8 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
     pdf.cell(
         0,
         6,
-        f"Receipt for order #{receipt.order_id}, placed {_placed(receipt, timezone)}",
+        f"Receipt for order #{receipt.order_id}, placed {_placed(receipt, timezone)}"
+        + (f", invoice no. {receipt.invoice_number}" if receipt.invoice_number else ""),
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
@@ -172,6 +211,10 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    pdf.set_font("DejaVu", "", 9)
+    for note in receipt.credit_notes:
+        text = f"Credit note no. {note.number}: {euros(note.total_cents)} back ({note.reason})"
+        pdf.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     _vat_table(pdf, receipt.vat_lines)
     return bytes(pdf.output())

@@ -8,13 +8,16 @@ import csv
 import io
 from collections import defaultdict
 from datetime import date, datetime
+from typing import Final
 
 from sqlmodel import Session, col, select
 
 from api.models import ENDED_TICKET_STATES, LedgerEntry, LedgerKind, OrderLine, Ticket
-from api.schemas.ops import Statement, StatementLine
+from api.schemas.ops import Income, IncomeSource, Statement, StatementLine
 from api.services import ledger
-from api.services.vat import vat_in
+from api.services.hours import local
+from api.services.receipts import new_pdf
+from api.services.vat import euros, vat_in
 
 
 def kitchen_statement(
@@ -38,7 +41,11 @@ def kitchen_statement(
         if entry.kind is LedgerKind.COMMISSION:
             figures["commission"] += commission[entry.txn]
             figures["commission_vat"] += entry.debit_cents - commission[entry.txn]
-    parts = _parts(session, restaurant_id, list(orders))
+        elif entry.kind is LedgerKind.REFUND:
+            figures["refunds"] += entry.debit_cents - entry.credit_cents
+    # Its part as charged, in the period of its sale (a refund may fall in a later one).
+    sold = [e.order_id for e in mine if e.kind is LedgerKind.SALE and e.order_id is not None]
+    parts = _parts(session, restaurant_id, sold)
     lines = [
         StatementLine(
             order_id=order_id,
@@ -48,7 +55,7 @@ def kitchen_statement(
             vat_cents=parts[order_id][1],
             commission_cents=figures["commission"],
             commission_vat_cents=figures["commission_vat"],
-            refunds_cents=0,
+            refunds_cents=figures["refunds"],
             net_cents=figures["net"],
         )
         for order_id, figures in orders.items()
@@ -62,22 +69,25 @@ def courier_statement(
     period: tuple[date | None, date | None],
     bounds: tuple[datetime | None, datetime | None],
 ) -> Statement:
-    """What the courier earned over the period, shift by shift, from its journal account."""
+    """What the courier earned over the period, shift by shift (and its tips), less the
+    refunds charged to it, from its journal account."""
     account = ledger.courier_account(courier_id)
-    lines = [
-        StatementLine(
-            order_id=entry.order_id,
-            label=entry.memo,
-            at=entry.at,
-            gross_cents=entry.credit_cents - entry.debit_cents,
-            vat_cents=0,
-            commission_cents=0,
-            commission_vat_cents=0,
-            refunds_cents=0,
-            net_cents=entry.credit_cents - entry.debit_cents,
+    lines = []
+    for entry in _entries(session, account, bounds):
+        refund = entry.debit_cents if entry.kind is LedgerKind.REFUND else 0
+        lines.append(
+            StatementLine(
+                order_id=entry.order_id,
+                label=entry.memo,
+                at=entry.at,
+                gross_cents=entry.credit_cents - entry.debit_cents + refund,
+                vat_cents=0,
+                commission_cents=0,
+                commission_vat_cents=0,
+                refunds_cents=refund,
+                net_cents=entry.credit_cents - entry.debit_cents,
+            )
         )
-        for entry in _entries(session, account, bounds)
-    ]
     return _statement(account, period, lines)
 
 
@@ -166,3 +176,79 @@ def statement_csv(statement: Statement) -> str:
         )
     writer.writerow(["total", "", ""] + [getattr(statement, column) for column in CSV_COLUMNS[3:]])
     return out.getvalue()
+
+
+def statement_pdf(statement: Statement, alliance: str, timezone: str) -> bytes:
+    """The statement as a PDF: a row per order or shift, then the totals."""
+    pdf = new_pdf()
+    pdf.set_title(f"Statement, {statement.party}")
+    pdf.set_author(alliance)
+    pdf.add_page(orientation="L")
+    pdf.set_font("DejaVu", "B", 14)
+    period = f"{statement.start or '…'} to {statement.end or '…'}"
+    pdf.cell(0, 9, f"{alliance}: statement of {statement.party}, {period}")
+    pdf.ln(12)
+    widths = (70, 30, *([29] * len(PDF_COLUMNS)))
+    pdf.set_font("DejaVu", "B", 8)
+    for text, width in zip(("What", "When", *PDF_COLUMNS.values()), widths, strict=True):
+        pdf.cell(width, 6, text, border="B", align="L" if width >= 30 else "R")
+    pdf.ln()
+    pdf.set_font("DejaVu", "", 8)
+    for line in statement.lines:
+        pdf.cell(widths[0], 5, line.label[:48])
+        pdf.cell(widths[1], 5, f"{local(line.at, timezone):%Y-%m-%d %H:%M}")
+        for key in PDF_COLUMNS:
+            pdf.cell(29, 5, euros(getattr(line, key)), align="R")
+        pdf.ln()
+    pdf.set_font("DejaVu", "B", 8)
+    pdf.cell(widths[0] + widths[1], 6, "Total", border="T")
+    for key in PDF_COLUMNS:
+        pdf.cell(29, 6, euros(getattr(statement, key)), border="T", align="R")
+    return bytes(pdf.output())
+
+
+PDF_COLUMNS = {
+    "gross_cents": "Gross",
+    "vat_cents": "VAT",
+    "commission_cents": "Commission",
+    "commission_vat_cents": "Its VAT",
+    "refunds_cents": "Refunds",
+    "net_cents": "Net",
+}
+
+
+INCOME_SOURCES: Final = (
+    (ledger.ALLIANCE_FEES, "delivery fees"),
+    (ledger.ALLIANCE_COMMISSION, "commissions"),
+    (ledger.ALLIANCE_COURIER_PAY, "couriers' pay"),
+    (ledger.ALLIANCE_REFUNDS, "refunds borne by the alliance"),
+)
+
+
+def income(
+    session: Session,
+    period: tuple[date | None, date | None],
+    bounds: tuple[datetime | None, datetime | None],
+) -> Income:
+    """The alliance's own accounts over the period: what it earned and what it spent."""
+    totals = {t.account: t for t in ledger.trial_balance(session, *bounds)}
+    sources = [
+        IncomeSource(
+            source=label,
+            account=account,
+            cents=(totals[account].credit_cents - totals[account].debit_cents)
+            if account in totals
+            else 0,
+        )
+        for account, label in INCOME_SOURCES
+    ]
+    earned = sum(s.cents for s in sources if s.cents > 0)
+    spent = -sum(s.cents for s in sources if s.cents < 0)
+    return Income(
+        start=period[0],
+        end=period[1],
+        sources=sources,
+        earned_cents=earned,
+        spent_cents=spent,
+        net_cents=earned - spent,
+    )

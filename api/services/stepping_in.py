@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from api.db import for_update
 from api.errors import Conflict, InvalidInput, NotFound
 from api.models import (
+    ARRIVED_ORDER_STATES,
     ENDED_ORDER_STATES,
     ENDED_TICKET_STATES,
     OPEN_ROUND_STATES,
@@ -27,7 +28,9 @@ from api.models import (
     AuditEntry,
     Courier,
     CourierShift,
+    DocumentKind,
     Fault,
+    LedgerKind,
     Order,
     OrderStatus,
     Restaurant,
@@ -41,13 +44,14 @@ from api.models import (
 from api.schemas.accounts import Account
 from api.schemas.couriers import ShiftPublic
 from api.schemas.kitchen import RestaurantSettings
-from api.schemas.ops import StepResult
-from api.services import couriers, kitchen
+from api.schemas.ops import RefundRequest, RefundResult, StepResult
+from api.services import couriers, documents, kitchen, ledger
 from api.services.couriers import close_if_done
 from api.services.kitchen import Repricer, reprice_without
 from api.services.ops_board import holders, touch
 from api.services.orders import (
     cancel_with_fault,
+    lock_order,
     note_on_timeline,
     refresh_order_status,
     return_portions,
@@ -520,3 +524,94 @@ def end_shift(
     shift = couriers.end_shift(session, courier, now, pay)
     audit(session, actor, AuditAction.END_SHIFT, ("courier", courier_id), reason, now)
     return shift
+
+
+def refund(
+    session: Session, actor: Account, order_id: int, request: RefundRequest, now: datetime
+) -> RefundResult:
+    """Money back to the customer of an order handed over: journalled against the party at
+    fault, with a numbered credit note. Refunds add up to at most what the order charged."""
+    order, tickets = lock_order(session, order_id)
+    if order.status not in ARRIVED_ORDER_STATES:
+        raise Conflict(
+            {
+                "reason": "only an order handed over is refunded: cancel it instead",
+                "current_status": order.status.value,
+            }
+        )
+    assert order.id is not None
+    already = sum(
+        d.total_cents
+        for d in documents.of_order(session, order.id)
+        if d.kind is DocumentKind.CREDIT_NOTE
+    )
+    left = order.total_cents - already
+    if request.amount_cents > left:
+        raise InvalidInput(
+            [{"field": "amount_cents", "reason": f"at most {left} cents are left to refund"}]
+        )
+    account = _at_fault(session, order.id, tickets, request)
+    ledger.post(
+        session,
+        LedgerKind.REFUND,
+        [
+            (account, request.amount_cents),
+            (ledger.customer_account(order.customer_id), -request.amount_cents),
+        ],
+        now,
+        order.id,
+        f"refund, order #{order.id}: {request.reason}",
+    )
+    content = {"reason": request.reason, "fault": request.fault.value, "charged_to": account}
+    note = documents.issue(
+        session, DocumentKind.CREDIT_NOTE, order.id, request.amount_cents, content, now
+    )
+    touch(session, orders=[order.id])
+    entry = audit(
+        session,
+        actor,
+        AuditAction.REFUND,
+        ("order", order.id),
+        request.reason,
+        now,
+        fault=request.fault,
+        amount_cents=request.amount_cents,
+    )
+    return RefundResult(
+        credit_note_number=note.number,
+        amount_cents=request.amount_cents,
+        charged_to=account,
+        audit_id=entry,
+    )
+
+
+def _at_fault(
+    session: Session, order_id: int, tickets: Sequence[Ticket], request: RefundRequest
+) -> str:
+    """The journal account of the party at fault."""
+    if request.fault is Fault.KITCHEN:
+        if request.restaurant_id not in {t.restaurant_id for t in tickets}:
+            raise InvalidInput(
+                [{"field": "restaurant_id", "reason": "name the order's kitchen at fault"}]
+            )
+        assert request.restaurant_id is not None
+        return ledger.kitchen_account(request.restaurant_id)
+    if request.fault is Fault.COURIER:
+        brought_by = session.exec(
+            select(Round.courier_id)
+            .join(Stop, col(Stop.round_id) == col(Round.id))
+            .where(Stop.order_id == order_id, Stop.kind == StopKind.DROPOFF)
+        ).first()
+        if brought_by is None:
+            raise InvalidInput([{"field": "fault", "reason": "no courier brought this order"}])
+        return ledger.courier_account(brought_by)
+    if request.fault is Fault.ALLIANCE:
+        return ledger.ALLIANCE_REFUNDS
+    raise InvalidInput(
+        [
+            {
+                "field": "fault",
+                "reason": "a refund is charged to the kitchen, the courier or the alliance",
+            }
+        ]
+    )
