@@ -762,3 +762,44 @@ def test_two_refunds_at_once_never_give_back_more_than_the_order_charged(
             select(Document.number).where(Document.kind == DocumentKind.CREDIT_NOTE)
         ).all()
     assert sorted(numbers) == list(range(1, trials + 1))
+
+
+def test_two_voucher_orders_at_once_never_pass_the_days_cap(server: LiveServer) -> None:
+    """The customer pays two orders in meal vouchers at the same moment, from two kitchens (no
+    dish row in common to queue them): together they take the day's cap and no more (the
+    customer's row is locked while the day's use is read)."""
+    alliance = Alliance(server)
+
+    def place(
+        client: httpx.Client, slug: str, barrier: threading.Barrier | None = None
+    ) -> dict[str, Any]:
+        lines = [{"dish_id": alliance.dishes[slug], "quantity": 2}]
+        if barrier is not None:
+            barrier.wait()
+        r = client.post(
+            "/api/v1/orders",
+            json={"lines": lines, "destination": HOME, "payment_method": "meal_voucher"},
+            headers={**alliance.customer, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    def cancel(client: httpx.Client, *orders: dict[str, Any]) -> None:
+        for order in orders:
+            url = f"/api/v1/orders/{order['id']}/cancel"
+            assert client.post(url, headers=alliance.customer).status_code == 200
+
+    slugs = [CREPES[0], NEMS[0]]
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        # One after the other, the second takes what the first left: that is the day's cap.
+        first, second = place(client, slugs[0]), place(client, slugs[1])
+        assert first["voucher_cents"] == first["subtotal_cents"]
+        assert 0 < second["voucher_cents"] < second["subtotal_cents"], "the two pass the cap"
+        cap = first["voucher_cents"] + second["voucher_cents"]
+        cancel(client, first, second)  # a cancelled order gives its vouchers back
+        for _ in range(TRIALS // 5):
+            barrier = threading.Barrier(2)
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                pair = list(pool.map(place, [client] * 2, slugs, [barrier] * 2))
+            assert sum(o["voucher_cents"] for o in pair) == cap, [o["voucher_cents"] for o in pair]
+            cancel(client, *pair)
