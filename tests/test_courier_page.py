@@ -119,6 +119,20 @@ def test_a_courier_rides_a_round_from_the_page(
     ).json()["status"]
     assert status == "delivered"
 
+    # The shift ends: its pay is journalled and the courier's earnings show it, with the total.
+    page.click("#shift-end")
+    expect(page.locator("#shift-state")).to_have_text("Off shift")
+    page.get_by_role("button", name="Show the statement").click()
+    earnings = page.locator("#statement-table")
+    expect(earnings).to_contain_text("deliveries: 1")
+    euros = re.compile("€$")
+    heads: list[str | re.Pattern[str]] = ["What", "When", "Earned", "Refunds", "Net", "Total", ""]
+    heads += [euros, euros, euros]
+    expect(earnings.locator("th")).to_have_text(heads)
+    expect(earnings.locator("tr.total")).to_be_visible()
+    earnings.scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "courier-earnings.png"))
+
 
 def test_far_from_the_door_the_page_asks_why(
     tmp_path: Path, graph_cache: Path, geography: Geography

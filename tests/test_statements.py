@@ -128,7 +128,7 @@ def test_a_couriers_statement_is_its_shifts_pay(
         f"/api/v1/ops/statements?party=courier:{number}", headers=operator
     ).json()
     [line] = statement["lines"]
-    assert line["label"].endswith("0 deliveries, 60 min")
+    assert line["label"].startswith("shift of 60 min, deliveries: 0 (began ")
     assert statement["net_cents"] == settings.courier_pay_hour_cents
     balance = _balance(client, operator)
     assert balance["balanced"]

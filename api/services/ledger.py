@@ -211,6 +211,6 @@ def record_shift_pay(session: Session, courier_id: int, shift: ShiftSummary, now
                 (courier_account(courier_id), -shift.earned_cents),
             ],
             now,
-            memo=f"shift from {shift.started_at:%Y-%m-%d %H:%M}: {shift.deliveries} deliveries, "
-            f"{shift.minutes} min",
+            memo=f"shift of {shift.minutes} min, deliveries: {shift.deliveries} "
+            f"(began {shift.started_at:%Y-%m-%d %H:%M} UTC)",
         )

@@ -170,6 +170,7 @@
     if (signature === lastRound) return;  // redraw only when the plan changed
     lastRound = signature;
     loadHistory();  // the plan moved: a stop was done, or the shift began or ended
+    loadStatement();
     const list = document.getElementById("round-stops");
     list.innerHTML = "";
     round.stops.forEach((stop) => list.appendChild(stopItem(stop, round)));
@@ -190,6 +191,17 @@
         row.insertCell().textContent = String(text);
       }
     }
+  }
+
+  // The courier's own earnings from the journal: shift pay and tips, less refunds at its fault.
+  function statementPath(format) {
+    const period = ChaudStatement.query(document.getElementById("statement-from").value, document.getElementById("statement-to").value);
+    return `/courier/statement?format=${format}` + (period ? `&${period}` : "");
+  }
+
+  async function loadStatement() {
+    const result = await Chaud.api(statementPath("json"));
+    if (result.ok) ChaudStatement.render(document.getElementById("statement-table"), result.body, ChaudStatement.EARNINGS);
   }
 
   function setShift(on) {
@@ -221,6 +233,9 @@
       lastRound = "";
       refresh();
     };
+    document.getElementById("statement-form").onsubmit = (event) => { event.preventDefault(); loadStatement(); };
+    document.getElementById("statement-csv").onclick = () => Chaud.download(statementPath("csv"), "earnings.csv");
+    loadStatement();
     map = await Chaud.streetsMap("round-map");
     svg = L.svg().addTo(map);
     layers = L.layerGroup().addTo(map);

@@ -20,13 +20,16 @@ const ChaudStatement = (() => {
     return line;
   }
 
+  // A courier's earnings carry no VAT nor commission: three columns fit a phone.
+  const EARNINGS = [["gross_cents", t("Earned")], ["refunds_cents", t("Refunds")], ["net_cents", t("Net")]];
+
   // Fill a <table> with the statement.
-  function render(table, statement) {
-    table.replaceChildren(row([t("What"), t("When"), ...COLUMNS.map(([, label]) => label)], "th"));
+  function render(table, statement, columns = COLUMNS) {
+    table.replaceChildren(row([t("What"), t("When"), ...columns.map(([, label]) => label)], "th"));
     for (const line of statement.lines) {
-      table.append(row([line.label, Chaud.time(line.at), ...COLUMNS.map(([key]) => Chaud.euros(line[key]))], "td"));
+      table.append(row([line.label, Chaud.time(line.at), ...columns.map(([key]) => Chaud.euros(line[key]))], "td"));
     }
-    const total = row([t("Total"), "", ...COLUMNS.map(([key]) => Chaud.euros(statement[key]))], "th");
+    const total = row([t("Total"), "", ...columns.map(([key]) => Chaud.euros(statement[key]))], "th");
     total.className = "total";
     table.append(total);
   }
@@ -35,5 +38,5 @@ const ChaudStatement = (() => {
     return [from ? `from=${from}` : "", to ? `to=${to}` : ""].filter(Boolean).join("&");
   }
 
-  return { render, query };
+  return { render, query, EARNINGS };
 })();
