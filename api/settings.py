@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from api.models.enums import VatClass
+from api.services.legal import Siret, VatNumber
 from api.services.vat import DELIVERY_RATE_BP, FRENCH_RATES_BP
 from dispatch.geo.maps import BUNDLED_MAP_DIR, BUNDLED_MAP_NAME, missing_networks
 from dispatch.geo.profiles import Profile, make_profiles
@@ -87,6 +88,14 @@ class Settings(BaseSettings):
     """What a customer may pay in meal vouchers a day (the French cap: 25 €)."""
     alliance_name: Annotated[str, Field(min_length=1, max_length=120)] = "Chaud Devant"
     """Who sells, as receipts name it."""
+    alliance_legal_name: Annotated[str, Field(max_length=200)] = ""
+    """The alliance's registered name on its invoices (e.g. "Chaud Devant SCIC SAS")."""
+    alliance_address: Annotated[str, Field(max_length=200)] = ""
+    """Its registered address, on its invoices."""
+    alliance_siret: Siret = ""
+    """Its SIRET, on its invoices (checked by its check digit)."""
+    alliance_vat_number: VatNumber = ""
+    """Its intra-community VAT number (FR…), on its invoices."""
     max_body_bytes: Annotated[int, Field(ge=1024)] = 64 * 1024
     worker_threads: Annotated[int, Field(ge=1, le=200)] = 4
     dispatch_cycle_s: Annotated[float, Field(gt=0, le=3600)] = 30.0

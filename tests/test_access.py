@@ -80,6 +80,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/ops/orders/{order_id}/unpin"): OPERATOR,
     ("POST", "/api/v1/ops/orders/{order_id}/cancel"): OPERATOR,
     ("POST", "/api/v1/ops/orders/{order_id}/refund"): OPERATOR,
+    ("GET", "/api/v1/ops/orders/{order_id}/receipt"): OPERATOR,
     ("POST", "/api/v1/ops/orders/{order_id}/tickets/{ticket_id}/cancel"): OPERATOR,
     ("POST", "/api/v1/ops/couriers/{courier_id}/move-stops"): OPERATOR,
     ("POST", "/api/v1/ops/couriers/{courier_id}/end-shift"): OPERATOR,

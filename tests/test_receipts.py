@@ -9,7 +9,7 @@ from api.clock import FixedClock
 from api.models import Dish, VatClass
 from api.services.vat import vat_in
 from api.settings import Settings
-from tests.accounts import dish_id
+from tests.accounts import dish_id, headers_for, restaurant_id
 from tests.test_orders import (  # noqa: F401
     customer,
     kitchen,
@@ -123,3 +123,45 @@ def test_the_receipt_as_a_page_and_as_a_pdf(
     bad = client.get(f"/api/v1/orders/{order['id']}/receipt?format=doc", headers=customer)
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["field"] == "query.format"
+
+
+def test_the_invoice_names_who_sold_and_who_issued_it(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    customer: dict[str, str],  # noqa: F811
+) -> None:
+    """French invoices name the seller (registered name, address, SIRET, VAT number): each
+    kitchen for its part, the alliance as the issuer under their billing mandate. The numbers
+    are checked by their check digits; a wrong one is refused naming its field."""
+    operator = headers_for(session, settings, clock, "operator@chaud.demo")
+    pho = restaurant_id(session, "pho-turenne")
+    url = f"/api/v1/ops/restaurants/{pho}"
+    for field, wrong in (("siret", "73282932000075"), ("vat_number", "FR41303265045")):
+        refused = client.patch(url, json={field: wrong}, headers=operator)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"][0]["field"] == f"body.{field}"
+    identity = {
+        "legal_name": "Phở Turenne SARL",
+        "siret": "732 829 320 00074",
+        "vat_number": "FR 40 303265045",
+    }
+    saved = client.patch(url, json=identity, headers=operator)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["siret"], saved.json()["vat_number"]) == (
+        "73282932000074",
+        "FR40303265045",
+    )
+
+    order = place(client, customer, two_kitchen_cart(session), "legal").json()
+    receipt = _receipt(client, customer, order["id"])
+    [seller] = [p["seller"] for p in receipt["parts"] if p["restaurant_id"] == pho]
+    assert seller["name"] == "Phở Turenne SARL"
+    assert (seller["siret"], seller["vat_number"]) == ("73282932000074", "FR40303265045")
+    assert seller["address"], "its address"
+    assert receipt["issuer"]["name"] == settings.alliance_name
+    page = client.get(f"/api/v1/orders/{order['id']}/receipt?format=html", headers=customer)
+    assert "Sold by Phở Turenne SARL" in page.text
+    assert "SIRET 73282932000074 · VAT no. FR40303265045" in page.text
+    _add_up(receipt)

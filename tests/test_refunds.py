@@ -54,8 +54,11 @@ def test_a_kitchens_mistake_is_refunded_at_its_cost_with_a_credit_note(
     assert result["charged_to"] == f"kitchen:{pho}"
     balance = _balance(client, operator)
     assert balance["balanced"]
+    # The credit note reduces the sale: the 10 % VAT inside 5 € (45 cents) goes back from the
+    # VAT collected, the kitchen bears the rest.
+    assert _account(balance, "vat:collected")[0] == 45
     statement = client.get(f"/api/v1/ops/statements?party=kitchen:{pho}", headers=operator).json()
-    assert statement["refunds_cents"] == 500
+    assert statement["refunds_cents"] == 455
     debit, credit = _account(balance, f"kitchen:{pho}")
     assert statement["net_cents"] == credit - debit
     receipt = client.get(f"/api/v1/orders/{first['id']}/receipt", headers=customer).json()
@@ -66,8 +69,12 @@ def test_a_kitchens_mistake_is_refunded_at_its_cost_with_a_credit_note(
         500,
         "kitchen",
     )
+    assert note["vat_lines"] == [
+        {"rate_pct": 10.0, "base_cents": 455, "vat_cents": 45, "total_cents": 500}
+    ], "the phở's rate only"
     page = client.get(f"/api/v1/orders/{first['id']}/receipt?format=html", headers=customer)
     assert f"Credit note no. {note['number']}" in page.text
+    assert "of which 0,45 € VAT at 10.0 %" in page.text
 
     # The alliance pays a second gesture (its reason as long as a reason may be); the order's
     # total is the most that goes back.
@@ -76,6 +83,15 @@ def test_a_kitchens_mistake_is_refunded_at_its_cost_with_a_credit_note(
     )
     assert (status, result["charged_to"]) == (200, "alliance:refunds")
     assert result["credit_note_number"] == note["number"] + 1
+    # Over the whole order, the fee at 20 % included: each rate gives back its share's VAT.
+    receipt = client.get(f"/api/v1/orders/{first['id']}/receipt", headers=customer).json()
+    gesture = receipt["credit_notes"][1]["vat_lines"]
+    assert sum(v["total_cents"] for v in gesture) == 300
+    assert {v["rate_pct"] for v in gesture} == {v["rate_pct"] for v in receipt["vat_lines"]}
+    vat_back = sum(v["vat_cents"] for n in receipt["credit_notes"] for v in n["vat_lines"])
+    assert _account(_balance(client, operator), "vat:collected")[0] == vat_back
+    debit, _ = _account(_balance(client, operator), "alliance:refunds")
+    assert debit == 300 - sum(v["vat_cents"] for v in gesture)
     status, problem = _refund(
         client, operator, first["id"], amount_cents=first["total_cents"], fault="alliance"
     )

@@ -76,3 +76,41 @@ def test_the_operator_downloads_a_kitchens_statement_and_the_kitchen_sees_the_sa
         table = page.locator("#statement-table")
         expect(table.locator("tr.total")).to_be_visible()
         assert table.inner_text() == operator_sees, "the kitchen reads the operator's figures"
+
+
+def test_the_operator_refunds_an_order_at_a_kitchens_cost(sqlite_server: LiveServer) -> None:
+    """Looked up by its number, refunded 2,50 € at Phở Turenne's cost: the page names the credit
+    note; a second refund above what is left is refused naming the amount."""
+    server = sqlite_server
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    order = place_order(server, "Nems (4)")
+    _hand_over(server, order["id"])
+
+    with page_on(
+        server.url, SCREENSHOTS / "ops-refund.png", viewport={"width": 1280, "height": 1400}
+    ) as page:
+        _sign_in("/login?next=/ops/reports", "operator@chaud.demo", page)
+        page.wait_for_url("**/ops/reports")
+        expect(page.locator("body")).to_have_attribute("data-ready", "yes")
+        page.fill("#refund-order", str(order["id"]))
+        page.get_by_role("button", name="Look it up").click()
+        receipt = page.locator("#refund-receipt")
+        expect(receipt).to_contain_text(f"Order #{order['id']}, delivered")
+        expect(receipt).to_contain_text("Phở Turenne")
+        page.fill("#refund-amount", "2.50")
+        page.locator("#refund-kitchen").select_option(label="Phở Turenne")
+        page.fill("#refund-reason", "nems arrived cold")
+        page.get_by_role("button", name="Refund", exact=True).click()
+        expect(page.locator("#refund-done")).to_have_text(
+            "Refunded 2,50 €, charged to Phở Turenne: credit note no. 1"
+        )
+        expect(receipt).to_contain_text("Credit note no. 1: 2,50 € back (nems arrived cold)")
+        page.locator("#refund-fault").select_option("alliance")
+        expect(page.locator("#refund-kitchen-field")).to_be_hidden()
+        page.fill("#refund-amount", "999")
+        page.get_by_role("button", name="Refund", exact=True).click()
+        expect(page.locator("#refund-problems")).to_have_text(
+            "Amount (€): at most 15,40 € is left to refund"
+        )
+        expect(page.locator("#refund-done")).to_be_empty()
+        page.locator("#refund-problems").scroll_into_view_if_needed()

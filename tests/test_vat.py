@@ -2,10 +2,11 @@
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.services.vat import WHOLE, euros, vat_in, vat_lines
+from api.services.vat import WHOLE, apportion, euros, vat_in, vat_lines
 
 RATES = st.sampled_from([0, 210, 550, 1000, 2000]) | st.integers(0, WHOLE)
 AMOUNTS = st.integers(0, 10_000_000)
@@ -67,3 +68,27 @@ def test_euros_are_written_the_french_way() -> None:
     assert euros(1250) == "12,50 €"
     assert euros(5) == "0,05 €"
     assert euros(-300) == "−3,00 €"
+
+
+def test_a_refund_is_shared_like_the_sale() -> None:
+    # 10 € of food at 10 % and 5 € of fee at 20 %: 3 € back is 2 € of food and 1 € of fee.
+    assert apportion(300, [(1000, 1000), (2000, 500)]) == [(1000, 200), (2000, 100)]
+    # A cent that cannot be split goes to the largest remainder, then to the first line.
+    assert apportion(1, [(1000, 100), (2000, 100)]) == [(1000, 1), (2000, 0)]
+    assert apportion(2, [(550, 100), (1000, 200)]) == [(550, 1), (1000, 1)]
+
+
+@given(st.integers(min_value=0, max_value=10**6), LINES)
+def test_a_refund_shares_add_up_and_stay_within_a_cent_of_proportion(
+    amount: int, lines: list[tuple[int, int]]
+) -> None:
+    weight = sum(total for _, total in lines)
+    if weight == 0:
+        with pytest.raises(ValueError, match="nothing to apportion"):
+            apportion(amount, lines)
+        return
+    shares = apportion(amount, lines)
+    assert sum(share for _, share in shares) == amount
+    for (rate, total), (share_rate, share) in zip(lines, shares, strict=True):
+        assert share_rate == rate
+        assert abs(share * weight - amount * total) < weight, "within a cent of its share"

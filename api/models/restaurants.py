@@ -49,6 +49,14 @@ class RestaurantBase(SQLModel):
     )
     phone: str = Field(default="", max_length=30, sa_column_kwargs={"server_default": ""})
     email: str = Field(default="", max_length=254, sa_column_kwargs={"server_default": ""})
+    legal_name: str = Field(
+        default="",
+        max_length=200,
+        sa_column_kwargs={"server_default": ""},
+        description="The registered name its invoices carry; '' reads as its name",
+    )
+    siret: str = Field(default="", max_length=14, sa_column_kwargs={"server_default": ""})
+    vat_number: str = Field(default="", max_length=13, sa_column_kwargs={"server_default": ""})
 
 
 class Restaurant(RestaurantBase, table=True):

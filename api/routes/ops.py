@@ -18,8 +18,8 @@ from api.deps import (
     SettingsDep,
 )
 from api.errors import ROLE_ERRORS, Conflict, InvalidInput, NotFound, error_responses
-from api.models import AuditAction, AuditEntry, Courier, Restaurant, User
-from api.routes.orders import repricer
+from api.models import AuditAction, AuditEntry, Courier, Order, Restaurant, User
+from api.routes.orders import RECEIPT_FORMATS, ReceiptFormat, receipt_response, repricer
 from api.schemas.common import IdPath
 from api.schemas.couriers import CodeUnlocked, ShiftPublic
 from api.schemas.ops import (
@@ -39,8 +39,9 @@ from api.schemas.ops import (
     StepResult,
     TrialBalance,
 )
+from api.schemas.orders import ReceiptPublic
 from api.schemas.reports import Report
-from api.services import fec, ledger, ops_board, pacing, relays, reports, statements
+from api.services import fec, ledger, ops_board, pacing, receipts, relays, reports, statements
 from api.services import stepping_in as service
 from api.services.couriers import PayRule
 from api.services.hours import local
@@ -153,6 +154,26 @@ def cancel_ticket(
     )
     session.commit()
     return result
+
+
+@router.get(
+    "/orders/{order_id}/receipt",
+    response_model=ReceiptPublic,
+    responses={**error_responses(NotFound), **RECEIPT_FORMATS},
+)
+def order_receipt(
+    order_id: IdPath,
+    operator: CurrentOperator,
+    session: ReadSessionDep,
+    settings: SettingsDep,
+    format: ReceiptFormat = ReceiptFormat.JSON,
+) -> Any:
+    """Any order's receipt as its customer reads it, to answer a complaint or refund it."""
+    order = session.get(Order, order_id)
+    if order is None:
+        raise NotFound(f"no order {order_id}")
+    receipt = receipts.receipt(session, order, receipts.issuer_of(settings))
+    return receipt_response(receipt, format, settings.timezone)
 
 
 @router.post("/orders/{order_id}/refund", responses=STEP_ERRORS)

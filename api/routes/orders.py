@@ -147,6 +147,11 @@ def get_order(order_id: IdPath, customer: CurrentCustomer, session: SessionDep) 
     return service.order_public(session, service.own_order(session, customer.id, order_id))
 
 
+RECEIPT_FORMATS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}, "text/html": {}}}
+}
+
+
 class ReceiptFormat(StrEnum):
     JSON = "json"
     HTML = "html"
@@ -159,7 +164,7 @@ class ReceiptFormat(StrEnum):
     responses={
         **ROLE_ERRORS,
         **error_responses(NotFound),
-        200: {"content": {"application/pdf": {}, "text/html": {}}},
+        **RECEIPT_FORMATS,
     },
 )
 def get_receipt(
@@ -171,17 +176,22 @@ def get_receipt(
 ) -> Any:
     """The order's receipt: each kitchen's part, the fee, VAT per rate, refunds; or HTML, PDF."""
     order = service.own_order(session, customer.id, order_id)
-    receipt = receipts.receipt(session, order, settings.alliance_name)
+    receipt = receipts.receipt(session, order, receipts.issuer_of(settings))
     session.commit()
+    return receipt_response(receipt, format, settings.timezone)
+
+
+def receipt_response(receipt: ReceiptPublic, format: ReceiptFormat, timezone: str) -> Any:
+    """The receipt as data, a printable page or a PDF to download."""
     if format is ReceiptFormat.PDF:
-        name = f"receipt-{order_id}.pdf"
+        name = f"receipt-{receipt.order_id}.pdf"
         return Response(
-            receipts.receipt_pdf(receipt, settings.timezone),
+            receipts.receipt_pdf(receipt, timezone),
             media_type="application/pdf",
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     if format is ReceiptFormat.HTML:
-        return HTMLResponse(receipts.receipt_html(receipt, settings.timezone))
+        return HTMLResponse(receipts.receipt_html(receipt, timezone))
     return receipt
 
 

@@ -8,12 +8,16 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, model_validator
 from api.models import Allergen, Role, Station, VatClass, Vehicle
 from api.schemas.catalogue import ClockTime
 from api.schemas.common import Id
+from api.services.legal import Siret, VatNumber
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
 Name = Annotated[str, Field(min_length=1, max_length=120)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Phone = Annotated[str, Field(max_length=30, pattern=r"^[0-9 +().-]*$")]
+LegalName = Annotated[
+    str, Field(max_length=200, description="The registered name on its invoices; '' is its name")
+]
 
 
 OrdersPerQuarter = Annotated[
@@ -44,6 +48,9 @@ class RestaurantCreate(BaseModel):
     commission_fixed_cents: CommissionFixed = 0
     phone: Phone = ""
     email: EmailStr | None = None
+    legal_name: LegalName = ""
+    siret: Siret = ""
+    vat_number: VatNumber = ""
 
 
 class RestaurantEdit(BaseModel):
@@ -64,6 +71,9 @@ class RestaurantEdit(BaseModel):
     phone: Phone | None = None
     email: EmailStr | None = None
     active: bool | None = Field(default=None, description="False takes it off the site")
+    legal_name: LegalName | None = None
+    siret: Siret | None = Field(default=None, description="14 digits; '' removes it")
+    vat_number: VatNumber | None = Field(default=None, description="FR and 11 characters")
 
     @model_validator(mode="after")
     def _both_coordinates(self) -> "RestaurantEdit":
@@ -123,6 +133,9 @@ class RestaurantAdmin(BaseModel):
     active: bool
     phone: str
     email: str
+    legal_name: str
+    siret: str
+    vat_number: str
     hours: list[WeeklyPeriod]
     exceptions: list[ExceptionPublic]
 

@@ -264,11 +264,22 @@ class ReceiptLine(BaseModel):
     rate_pct: float
 
 
+class LegalIdentity(BaseModel):
+    """Who sells, as an invoice must name it; '' where it was not given."""
+
+    name: str
+    address: str
+    siret: str
+    vat_number: str
+
+
 class ReceiptPart(BaseModel):
     """One kitchen's part: what it sold, and whether it is charged (a refused or cancelled
     part is not, and says whose fault it was)."""
 
+    restaurant_id: int
     restaurant_name: str
+    seller: LegalIdentity = Field(description="The kitchen that sold this part")
     charged: bool
     subtotal_cents: int
     lines: list[ReceiptLine]
@@ -283,6 +294,9 @@ class CreditNotePublic(BaseModel):
     total_cents: int
     reason: str
     fault: Fault
+    vat_lines: list[VatLinePublic] = Field(
+        description="The VAT it takes back per rate, in the shares the sale charged them"
+    )
 
 
 class ReceiptPublic(BaseModel):
@@ -292,6 +306,9 @@ class ReceiptPublic(BaseModel):
     placed_at: datetime
     status: OrderStatus
     alliance: str
+    issuer: LegalIdentity = Field(
+        description="The alliance, who issues the invoice in the kitchens' name (a billing mandate)"
+    )
     parts: list[ReceiptPart]
     delivery_fee_cents: int
     delivery_fee_rate_pct: float

@@ -81,6 +81,9 @@ def restaurant_admin(session: Session, restaurant: Restaurant) -> RestaurantAdmi
                 "active",
                 "phone",
                 "email",
+                "legal_name",
+                "siret",
+                "vat_number",
             }
         ),
         hours=[

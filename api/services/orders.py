@@ -435,8 +435,9 @@ def mark_delivered(
     change_status(session, order, status, now, note)
     ledger.record_sale(session, order, now, courier_id)
     assert order.id is not None
-    # The invoice, numbered and frozen: what the customer is charged as of the handover.
-    content = receipts.receipt(session, order, alliance="").model_dump(mode="json")
+    # The invoice, numbered and frozen: what the customer is charged as of the handover, and
+    # who sold it (the kitchens' identities as they stand now).
+    content = receipts.receipt(session, order, receipts.NO_ISSUER).model_dump(mode="json")
     total = order.total_cents + order.tip_cents
     documents.issue(session, DocumentKind.INVOICE, order.id, total, content, now)
 

@@ -2,6 +2,7 @@
 per rate to the cent (api.services.vat), and what refused or cancelled parts took off; as
 data, HTML and PDF (fpdf2, with the vendored DejaVu Sans: PDF's own fonts stop at Latin-1)."""
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -22,6 +23,7 @@ from api.models import (
 )
 from api.schemas.orders import (
     CreditNotePublic,
+    LegalIdentity,
     ReceiptLine,
     ReceiptPart,
     ReceiptPublic,
@@ -31,6 +33,7 @@ from api.services import documents
 from api.services.hours import local
 from api.services.quotes import public_vat_lines
 from api.services.vat import euros
+from api.settings import Settings
 
 FONTS: Final = Path(__file__).resolve().parent.parent / "fonts"
 _TEMPLATES = jinja2.Environment(
@@ -41,6 +44,23 @@ _TEMPLATES = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
 )
 _TEMPLATES.filters["euros"] = euros
+
+
+def identity(who: LegalIdentity) -> str:
+    """A seller on one line, as French invoices name it: name, address, SIRET, VAT number."""
+    return " · ".join(
+        part
+        for part in (
+            who.name,
+            who.address,
+            f"SIRET {who.siret}" if who.siret else "",
+            f"VAT no. {who.vat_number}" if who.vat_number else "",
+        )
+        if part
+    )
+
+
+_TEMPLATES.globals["identity"] = identity
 NOT_CHARGED: Final = {
     TicketStatus.REFUSED: "refused by the kitchen",
     TicketStatus.CANCELLED: "cancelled",
@@ -51,35 +71,46 @@ def _line_total(line: OrderLine) -> int:
     return line.unit_price_cents * line.quantity
 
 
-def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
-    """The order's receipt as it stands: charged parts and fee, VAT per rate, refunds."""
+def charged_lines(
+    order: Order,
+    tickets: Sequence[Ticket],
+    lines: Sequence[OrderLine],
+    restaurant_id: int | None = None,
+) -> list[tuple[int, int]]:
+    """What the order charges as lines of (VAT rate, VAT-inclusive total): each dish of a part
+    neither refused nor cancelled, then the delivery fee; only the named kitchen's dishes when
+    one is named."""
+    charged = {
+        t.id
+        for t in tickets
+        if t.status not in ENDED_TICKET_STATES and restaurant_id in (None, t.restaurant_id)
+    }
+    dishes = [(line.vat_rate_bp, _line_total(line)) for line in lines if line.ticket_id in charged]
+    if restaurant_id is not None:
+        return dishes
+    return [*dishes, (order.fee_vat_rate_bp, order.delivery_fee_cents)]
+
+
+def receipt(session: Session, order: Order, issuer: LegalIdentity) -> ReceiptPublic:
+    """The order's receipt as it stands: charged parts and fee, VAT per rate, refunds; issued
+    by the alliance in the kitchens' name."""
     tickets = session.exec(
         select(Ticket).where(Ticket.order_id == order.id).order_by(col(Ticket.id))
     ).all()
     lines = session.exec(
         select(OrderLine).where(OrderLine.order_id == order.id).order_by(col(OrderLine.id))
     ).all()
-    names = {
-        rid: name
-        for rid, name in session.exec(
-            select(Restaurant.id, Restaurant.name).where(
-                col(Restaurant.id).in_({t.restaurant_id for t in tickets})
-            )
+    kitchens = {
+        r.id: r
+        for r in session.exec(
+            select(Restaurant).where(col(Restaurant.id).in_({t.restaurant_id for t in tickets}))
         ).all()
-        if rid is not None
     }
     by_ticket = {t.id: [line for line in lines if line.ticket_id == t.id] for t in tickets}
-    parts = [_part(ticket, by_ticket[ticket.id], names) for ticket in tickets]
-    charged = [
-        line
-        for ticket in tickets
-        if ticket.status not in ENDED_TICKET_STATES
-        for line in by_ticket[ticket.id]
+    parts = [
+        _part(ticket, by_ticket[ticket.id], kitchens[ticket.restaurant_id]) for ticket in tickets
     ]
-    vat = public_vat_lines(
-        [(line.vat_rate_bp, _line_total(line)) for line in charged]
-        + [(order.fee_vat_rate_bp, order.delivery_fee_cents)]
-    )
+    vat = public_vat_lines(charged_lines(order, tickets, lines))
     assert order.id is not None
     issued = documents.of_order(session, order.id)
     credit_notes = [
@@ -89,6 +120,7 @@ def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
             total_cents=d.total_cents,
             reason=str(d.content.get("reason", "")),
             fault=Fault(d.content["fault"]),
+            vat_lines=public_vat_lines([(rate, cents) for rate, cents in d.content["lines"]]),
         )
         for d in issued
         if d.kind is DocumentKind.CREDIT_NOTE
@@ -97,7 +129,8 @@ def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
         order_id=order.id,
         placed_at=order.placed_at,
         status=order.status,
-        alliance=alliance,
+        alliance=issuer.name,
+        issuer=issuer,
         parts=parts,
         delivery_fee_cents=order.delivery_fee_cents,
         delivery_fee_rate_pct=order.fee_vat_rate_bp / 100,
@@ -114,10 +147,32 @@ def receipt(session: Session, order: Order, alliance: str) -> ReceiptPublic:
     )
 
 
-def _part(ticket: Ticket, lines: list[OrderLine], names: dict[int, str]) -> ReceiptPart:
+NO_ISSUER: Final = LegalIdentity(name="", address="", siret="", vat_number="")
+"""Where the alliance's settings are not at hand (the invoice frozen at the handover keeps the
+kitchens' identities; the alliance's are in its settings, shown when the receipt is read)."""
+
+
+def issuer_of(settings: Settings) -> LegalIdentity:
+    """The alliance as its invoices name it (its settings)."""
+    return LegalIdentity(
+        name=settings.alliance_legal_name or settings.alliance_name,
+        address=settings.alliance_address,
+        siret=settings.alliance_siret,
+        vat_number=settings.alliance_vat_number,
+    )
+
+
+def _part(ticket: Ticket, lines: list[OrderLine], kitchen: Restaurant) -> ReceiptPart:
     charged = ticket.status not in ENDED_TICKET_STATES
     return ReceiptPart(
-        restaurant_name=names.get(ticket.restaurant_id, ""),
+        restaurant_id=ticket.restaurant_id,
+        restaurant_name=kitchen.name,
+        seller=LegalIdentity(
+            name=kitchen.legal_name or kitchen.name,
+            address=kitchen.address,
+            siret=kitchen.siret,
+            vat_number=kitchen.vat_number,
+        ),
         charged=charged,
         subtotal_cents=ticket.subtotal_cents,
         lines=[
@@ -168,6 +223,9 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
     pdf.cell(0, 10, receipt.alliance, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 8)
+    if receipt.issuer.address or receipt.issuer.siret or receipt.issuer.vat_number:
+        pdf.multi_cell(0, 4, identity(receipt.issuer), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("DejaVu", "", 10)
     pdf.cell(
         0,
@@ -177,6 +235,16 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
         new_x=XPos.LMARGIN,
         new_y=YPos.NEXT,
     )
+    if receipt.invoice_number:
+        pdf.set_font("DejaVu", "", 8)
+        pdf.multi_cell(
+            0,
+            4,
+            f"Invoice issued by {receipt.issuer.name} in the name and on behalf of each kitchen "
+            "below, under their billing mandate.",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
     pdf.ln(4)
     for part in receipt.parts:
         pdf.set_font("DejaVu", "B", 11)
@@ -186,6 +254,10 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
             else f"{part.restaurant_name} — {part.not_charged_because}, not charged"
         )
         pdf.cell(0, 7, heading, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "", 8)
+        pdf.multi_cell(
+            0, 4, f"Sold by {identity(part.seller)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+        )
         pdf.set_font("DejaVu", "", 9)
         for line in part.lines:
             pdf.cell(100, 5, f"{line.quantity} × {line.dish_name}")
@@ -215,6 +287,9 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
     for note in receipt.credit_notes:
         text = f"Credit note no. {note.number}: {euros(note.total_cents)} back ({note.reason})"
         pdf.cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        for v in note.vat_lines:
+            text = f"    of which {euros(v.vat_cents)} VAT at {v.rate_pct:g} %"
+            pdf.cell(0, 5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(4)
     _vat_table(pdf, receipt.vat_lines)
     return bytes(pdf.output())

@@ -32,6 +32,7 @@ from api.models import (
     Fault,
     LedgerKind,
     Order,
+    OrderLine,
     OrderStatus,
     Restaurant,
     Round,
@@ -57,6 +58,8 @@ from api.services.orders import (
     return_portions,
 )
 from api.services.outbox import Event, courier_channel, publish_all
+from api.services.receipts import charged_lines
+from api.services.vat import apportion, euros, vat_lines
 
 _ORDERS: sa.Table = Order.__table__  # type: ignore[attr-defined]
 
@@ -548,21 +551,29 @@ def refund(
     left = order.total_cents - already
     if request.amount_cents > left:
         raise InvalidInput(
-            [{"field": "amount_cents", "reason": f"at most {left} cents are left to refund"}]
+            [{"field": "amount_cents", "reason": f"at most {euros(left)} is left to refund"}]
         )
     account = _at_fault(session, order.id, tickets, request)
+    shares = _refunded_lines(session, order, tickets, request)
+    vat = sum(line.vat_cents for line in vat_lines(shares))
     ledger.post(
         session,
         LedgerKind.REFUND,
         [
-            (account, request.amount_cents),
+            (account, request.amount_cents - vat),
+            (ledger.VAT_COLLECTED, vat),
             (ledger.customer_account(order.customer_id), -request.amount_cents),
         ],
         now,
         order.id,
         f"refund, order #{order.id}: {request.reason}",
     )
-    content = {"reason": request.reason, "fault": request.fault.value, "charged_to": account}
+    content = {
+        "reason": request.reason,
+        "fault": request.fault.value,
+        "charged_to": account,
+        "lines": shares,
+    }
     note = documents.issue(
         session, DocumentKind.CREDIT_NOTE, order.id, request.amount_cents, content, now
     )
@@ -583,6 +594,20 @@ def refund(
         charged_to=account,
         audit_id=entry,
     )
+
+
+def _refunded_lines(
+    session: Session, order: Order, tickets: Sequence[Ticket], request: RefundRequest
+) -> list[tuple[int, int]]:
+    """The refund as lines of (VAT rate, amount): a credit note reduces the sale, so it takes
+    back each rate's VAT in the share the sale charged it, over the kitchen's dishes when the
+    kitchen was at fault (the whole order when its part charged nothing), else the order."""
+    lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+    kitchen_at_fault = request.restaurant_id if request.fault is Fault.KITCHEN else None
+    sold = charged_lines(order, tickets, lines, kitchen_at_fault)
+    if not any(total for _, total in sold):
+        sold = charged_lines(order, tickets, lines)
+    return apportion(request.amount_cents, sold)
 
 
 def _at_fault(

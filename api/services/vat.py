@@ -10,7 +10,7 @@ Rates are in basis points (1000 = 10 %), so no float touches money.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -69,6 +69,24 @@ def vat_lines(lines: Iterable[tuple[int, int]]) -> list[VatLine]:
     return [
         VatLine(rate, total[rate] - vat[rate], vat[rate], total[rate]) for rate in sorted(total)
     ]
+
+
+def apportion(amount_cents: int, lines: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """An amount spread over VAT-inclusive lines of (rate, total) in proportion to their totals,
+    as lines of (rate, share): shares rounded down, the cents left over going one each to the
+    largest remainders (the first line on a tie), so they add up to the amount exactly.
+    A credit note takes back each rate's VAT in the share the sale charged it."""
+    weight = sum(total for _, total in lines)
+    if weight <= 0:
+        raise ValueError("nothing to apportion over")
+    shares = [amount_cents * total // weight for _, total in lines]
+    left = amount_cents - sum(shares)
+    by_remainder = sorted(
+        range(len(lines)), key=lambda i: (-(amount_cents * lines[i][1] % weight), i)
+    )
+    for i in by_remainder[:left]:
+        shares[i] += 1
+    return [(rate, share) for (rate, _), share in zip(lines, shares, strict=True)]
 
 
 def euros(cents: int) -> str:
