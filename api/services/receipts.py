@@ -72,22 +72,12 @@ def _line_total(line: OrderLine) -> int:
 
 
 def charged_lines(
-    order: Order,
-    tickets: Sequence[Ticket],
-    lines: Sequence[OrderLine],
-    restaurant_id: int | None = None,
+    order: Order, tickets: Sequence[Ticket], lines: Sequence[OrderLine]
 ) -> list[tuple[int, int]]:
     """What the order charges as lines of (VAT rate, VAT-inclusive total): each dish of a part
-    neither refused nor cancelled, then the delivery fee; only the named kitchen's dishes when
-    one is named."""
-    charged = {
-        t.id
-        for t in tickets
-        if t.status not in ENDED_TICKET_STATES and restaurant_id in (None, t.restaurant_id)
-    }
+    neither refused nor cancelled, then the delivery fee."""
+    charged = {t.id for t in tickets if t.status not in ENDED_TICKET_STATES}
     dishes = [(line.vat_rate_bp, _line_total(line)) for line in lines if line.ticket_id in charged]
-    if restaurant_id is not None:
-        return dishes
     return [*dishes, (order.fee_vat_rate_bp, order.delivery_fee_cents)]
 
 

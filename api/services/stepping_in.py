@@ -9,6 +9,7 @@ Each step bumps the orders' ``operator_version``: a plan the dispatcher made bef
 written back over it (api.dispatcher.persist).
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -28,6 +29,7 @@ from api.models import (
     AuditEntry,
     Courier,
     CourierShift,
+    Document,
     DocumentKind,
     Fault,
     LedgerKind,
@@ -543,18 +545,19 @@ def refund(
             }
         )
     assert order.id is not None
-    already = sum(
-        d.total_cents
-        for d in documents.of_order(session, order.id)
-        if d.kind is DocumentKind.CREDIT_NOTE
-    )
-    left = order.total_cents - already
-    if request.amount_cents > left:
+    notes = [d for d in documents.of_order(session, order.id) if d.kind is DocumentKind.CREDIT_NOTE]
+    left = _left_by_rate(session, order, tickets, notes)
+    if request.amount_cents > sum(left.values()):
         raise InvalidInput(
-            [{"field": "amount_cents", "reason": f"at most {euros(left)} is left to refund"}]
+            [
+                {
+                    "field": "amount_cents",
+                    "reason": f"at most {euros(sum(left.values()))} is left to refund",
+                }
+            ]
         )
     account = _at_fault(session, order.id, tickets, request)
-    shares = _refunded_lines(session, order, tickets, request)
+    shares = apportion(request.amount_cents, sorted(left.items()))
     vat = sum(line.vat_cents for line in vat_lines(shares))
     ledger.post(
         session,
@@ -596,18 +599,20 @@ def refund(
     )
 
 
-def _refunded_lines(
-    session: Session, order: Order, tickets: Sequence[Ticket], request: RefundRequest
-) -> list[tuple[int, int]]:
-    """The refund as lines of (VAT rate, amount): a credit note reduces the sale, so it takes
-    back each rate's VAT in the share the sale charged it, over the kitchen's dishes when the
-    kitchen was at fault (the whole order when its part charged nothing), else the order."""
+def _left_by_rate(
+    session: Session, order: Order, tickets: Sequence[Ticket], notes: Sequence[Document]
+) -> dict[int, int]:
+    """What the order's sale still charges at each VAT rate, after its credit notes. A credit
+    note reduces the sale, whoever bears it: it takes back each rate's VAT in proportion to
+    what is left at that rate, so no rate ever gives back more than it charged."""
     lines = session.exec(select(OrderLine).where(OrderLine.order_id == order.id)).all()
-    kitchen_at_fault = request.restaurant_id if request.fault is Fault.KITCHEN else None
-    sold = charged_lines(order, tickets, lines, kitchen_at_fault)
-    if not any(total for _, total in sold):
-        sold = charged_lines(order, tickets, lines)
-    return apportion(request.amount_cents, sold)
+    left: dict[int, int] = defaultdict(int)
+    for rate, total in charged_lines(order, tickets, lines):
+        left[rate] += total
+    for note in notes:
+        for rate, cents in note.content.get("lines", []):
+            left[rate] -= cents
+    return left
 
 
 def _at_fault(
