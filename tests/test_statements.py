@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from api.clock import FixedClock
-from api.services.vat import share_of, vat_in
+from api.services.vat import euros, share_of, vat_in
 from api.settings import Settings
 from tests.accounts import restaurant_id
 from tests.test_dispatcher import NEAR_BRETAGNE, Alliance
@@ -88,12 +88,13 @@ def test_a_kitchens_statement_equals_the_journal_and_its_own_page(
     assert pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert f'filename="statement-kitchen-{comptoir}.pdf"' in pdf.headers["content-disposition"]
-    pdf = client.get(
-        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=pdf", headers=operator
+    page = client.get(
+        f"/api/v1/ops/statements?party=kitchen:{comptoir}&format=html", headers=operator
     )
-    assert pdf.headers["content-type"] == "application/pdf"
-    assert pdf.content.startswith(b"%PDF-")
-    assert f'filename="statement-kitchen-{comptoir}.pdf"' in pdf.headers["content-disposition"]
+    assert page.headers["content-type"].startswith("text/html")
+    assert f"Statement of kitchen:{comptoir}" in page.text
+    assert page.text.count("<tr>") == 3, "a header and two orders, then the totals"
+    assert f'<th class="num">{euros(statement["net_cents"])}</th>' in page.text
 
 
 def test_a_statement_names_what_it_cannot_answer(

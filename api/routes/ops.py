@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from sqlmodel import col, select
 
 from api.deps import (
@@ -334,7 +334,7 @@ def trial_balance(
 
 
 STATEMENT_FILES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/csv": {}, "application/pdf": {}}}
+    200: {"content": {"text/csv": {}, "application/pdf": {}, "text/html": {}}}
 }
 
 
@@ -342,10 +342,11 @@ class StatementFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
     PDF = "pdf"
+    HTML = "html"
 
 
 def statement_response(statement: Statement, format: StatementFormat, settings: Settings) -> Any:
-    """The statement as JSON, or its CSV or PDF file."""
+    """The statement as JSON, a printable page, or its CSV or PDF file."""
     name = f"statement-{statement.party.replace(':', '-')}.{format.value}"
     disposition = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format is StatementFormat.CSV:
@@ -354,6 +355,9 @@ def statement_response(statement: Statement, format: StatementFormat, settings: 
     if format is StatementFormat.PDF:
         pdf = statements.statement_pdf(statement, settings.alliance_name, settings.timezone)
         return Response(pdf, media_type="application/pdf", headers=disposition)
+    if format is StatementFormat.HTML:
+        page = statements.statement_html(statement, settings.alliance_name, settings.timezone)
+        return HTMLResponse(page)
     return statement
 
 

@@ -36,14 +36,14 @@ from api.services.vat import euros
 from api.settings import Settings
 
 FONTS: Final = Path(__file__).resolve().parent.parent / "fonts"
-_TEMPLATES = jinja2.Environment(
+TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(
         Path(__file__).resolve().parent.parent / "templates" / "receipt"
     ),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
-_TEMPLATES.filters["euros"] = euros
+TEMPLATES.filters["euros"] = euros
 
 
 def identity(who: LegalIdentity) -> str:
@@ -60,7 +60,7 @@ def identity(who: LegalIdentity) -> str:
     )
 
 
-_TEMPLATES.globals["identity"] = identity
+TEMPLATES.globals["identity"] = identity
 NOT_CHARGED: Final = {
     TicketStatus.REFUSED: "refused by the kitchen",
     TicketStatus.CANCELLED: "cancelled",
@@ -287,7 +287,7 @@ def receipt_pdf(receipt: ReceiptPublic, timezone: str) -> bytes:
 
 def receipt_html(receipt: ReceiptPublic, timezone: str) -> str:
     """The receipt as a printable page, its times in the alliance's zone."""
-    return _TEMPLATES.get_template("receipt.html").render(
+    return TEMPLATES.get_template("receipt.html").render(
         r=receipt, placed=_placed(receipt, timezone)
     )
 

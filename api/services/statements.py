@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from api.models import ENDED_TICKET_STATES, LedgerEntry, LedgerKind, OrderLine, Ticket
 from api.schemas.ops import Income, IncomeSource, Statement, StatementLine
-from api.services import ledger
+from api.services import ledger, receipts
 from api.services.hours import local
 from api.services.receipts import new_pdf
 from api.services.vat import euros, vat_in
@@ -205,6 +205,16 @@ def statement_pdf(statement: Statement, alliance: str, timezone: str) -> bytes:
     for key in PDF_COLUMNS:
         pdf.cell(29, 6, euros(getattr(statement, key)), border="T", align="R")
     return bytes(pdf.output())
+
+
+def statement_html(statement: Statement, alliance: str, timezone: str) -> str:
+    """The statement as a printable page, the PDF's columns, its times in the alliance's zone."""
+    return receipts.TEMPLATES.get_template("statement.html").render(
+        s=statement.model_dump(),
+        alliance=alliance,
+        columns=PDF_COLUMNS,
+        when=lambda at: f"{local(at, timezone):%Y-%m-%d %H:%M}",
+    )
 
 
 PDF_COLUMNS = {
