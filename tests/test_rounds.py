@@ -120,7 +120,7 @@ def stops_of(layout: round_problem.Layout, plan: DispatchPlan, courier_id: int) 
     ]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_or_tools_accepts_every_plan_of_ours_at_the_same_cost(problem: DispatchProblem) -> None:
     layout = round_problem.layout(problem)
@@ -140,7 +140,7 @@ def test_or_tools_accepts_every_plan_of_ours_at_the_same_cost(problem: DispatchP
     assert counted.objective == plan.objective
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems(), st.booleans())
 def test_every_or_tools_plan_keeps_our_rules_at_the_same_cost(
     problem: DispatchProblem, from_ours: bool

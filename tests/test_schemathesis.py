@@ -28,7 +28,7 @@ from api.settings import Settings
 from tests.accounts import headers_for
 
 pytestmark = pytest.mark.slow
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 20
 STATEFUL_RUNS = 15
 
 

@@ -44,8 +44,11 @@ def test_plain_postgresql_urls_use_the_psycopg_driver() -> None:
         ({"map_dir": "/nonexistent"}, "CHAUD_MAP_DIR: missing map file paris_bss_bike.osm.bz2"),
         ({"port": 70000}, "CHAUD_PORT: Input should be less than or equal to 65535"),
         ({"clock_start": "2026-11-27T19:30:00"}, "CHAUD_CLOCK_START: give the moment with"),
-        ({"alliance_siret": "73282932000075"}, "CHAUD_ALLIANCE_SIRET: Value error, not a SIRET"),
-        ({"alliance_vat_number": "FR41303265045"}, "CHAUD_ALLIANCE_VAT_NUMBER: Value error, not"),
+        ({"alliance_siret": "73282932000075"}, "CHAUD_ALLIANCE_SIRET: not a SIRET: The number"),
+        (
+            {"alliance_vat_number": "FR41303265045"},
+            "CHAUD_ALLIANCE_VAT_NUMBER: not a French VAT number",
+        ),
     ],
 )
 def test_bad_configuration_is_refused_naming_the_setting(

@@ -46,7 +46,8 @@ from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
 
 pytestmark = pytest.mark.slow
-TRIALS = 50
+# A missing lock broke most trials on PostgreSQL (32 of 48 in a review): 30 catch it surely.
+TRIALS = 30
 PORTIONS = 10_000
 CREPES = ("creperie-bretagne", "Galette complète")
 NEMS = ("pho-turenne", "Nems (4)")
