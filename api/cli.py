@@ -75,6 +75,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "proxy_headers": bool(settings.trusted_proxies),
         "forwarded_allow_ips": settings.trusted_proxies or None,
         "ws_max_size": settings.max_body_bytes,  # no screen sends more than a request body
+        # Workers load the street map and compile the dispatcher's search as they start: on a
+        # loaded machine (a whole stack starting) uvicorn's 5 s ping killed and restarted them
+        # for minutes before one came up.
+        "timeout_worker_healthcheck": 60,
     }
 
 
