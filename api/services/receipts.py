@@ -110,7 +110,9 @@ def receipt(session: Session, order: Order, issuer: LegalIdentity) -> ReceiptPub
             total_cents=d.total_cents,
             reason=str(d.content.get("reason", "")),
             fault=Fault(d.content["fault"]),
-            vat_lines=public_vat_lines([(rate, cents) for rate, cents in d.content["lines"]]),
+            vat_lines=public_vat_lines(
+                [(rate, cents) for rate, cents in d.content.get("lines", [])]
+            ),
         )
         for d in issued
         if d.kind is DocumentKind.CREDIT_NOTE
