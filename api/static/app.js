@@ -343,6 +343,9 @@ async function setUpAccount() {
   document.getElementById("account").hidden = false;
   document.getElementById("account-who").textContent = `${me.body.name} · ${me.body.email}`;
   const on = document.getElementById("mails-on"), language = document.getElementById("mail-language");
+  // Not to be changed before the saved choice is read and its saving wired: a click in
+  // between was undone by the read and never saved.
+  on.disabled = language.disabled = true;
   const preferences = await api("/me/preferences");
   if (preferences.ok) { on.checked = preferences.body.email_notifications; language.value = preferences.body.language; }
   const save = async () => {
@@ -352,6 +355,7 @@ async function setUpAccount() {
   };
   on.onchange = save;
   language.onchange = save;
+  on.disabled = language.disabled = false;
   const list = document.getElementById("addresses");
   const addresses = await api("/me/addresses");
   for (const a of addresses.ok ? addresses.body : []) {
