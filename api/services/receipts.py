@@ -3,6 +3,7 @@ per rate to the cent (api.services.vat), and what refused or cancelled parts too
 data, HTML and PDF (fpdf2, with the vendored DejaVu Sans: PDF's own fonts stop at Latin-1)."""
 
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
@@ -294,5 +295,10 @@ def receipt_html(receipt: ReceiptPublic, timezone: str) -> str:
     )
 
 
+def stamp(moment: datetime, timezone: str) -> str:
+    """A moment as the alliance's documents print it: its local date and minute."""
+    return f"{local(moment, timezone):%Y-%m-%d %H:%M}"
+
+
 def _placed(receipt: ReceiptPublic, timezone: str) -> str:
-    return f"{local(receipt.placed_at, timezone):%Y-%m-%d %H:%M} ({timezone})"
+    return f"{stamp(receipt.placed_at, timezone)} ({timezone})"

@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 from api.models import ENDED_TICKET_STATES, LedgerEntry, LedgerKind, OrderLine, Ticket
 from api.schemas.ops import Income, IncomeSource, Statement, StatementLine
 from api.services import ledger, receipts
-from api.services.hours import local
-from api.services.receipts import new_pdf
+from api.services.receipts import new_pdf, stamp
 from api.services.vat import euros, vat_in
 
 
@@ -196,7 +195,7 @@ def statement_pdf(statement: Statement, alliance: str, timezone: str) -> bytes:
     pdf.set_font("DejaVu", "", 8)
     for line in statement.lines:
         pdf.cell(widths[0], 5, line.label[:48])
-        pdf.cell(widths[1], 5, f"{local(line.at, timezone):%Y-%m-%d %H:%M}")
+        pdf.cell(widths[1], 5, stamp(line.at, timezone))
         for key in PDF_COLUMNS:
             pdf.cell(29, 5, euros(getattr(line, key)), align="R")
         pdf.ln()
@@ -213,7 +212,7 @@ def statement_html(statement: Statement, alliance: str, timezone: str) -> str:
         s=statement.model_dump(),
         alliance=alliance,
         columns=PDF_COLUMNS,
-        when=lambda at: f"{local(at, timezone):%Y-%m-%d %H:%M}",
+        when=lambda at: stamp(at, timezone),
     )
 
 

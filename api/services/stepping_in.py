@@ -547,14 +547,10 @@ def refund(
     assert order.id is not None
     notes = [d for d in documents.of_order(session, order.id) if d.kind is DocumentKind.CREDIT_NOTE]
     left = _left_by_rate(session, order, tickets, notes)
-    if request.amount_cents > sum(left.values()):
+    remaining = sum(left.values())
+    if request.amount_cents > remaining:
         raise InvalidInput(
-            [
-                {
-                    "field": "amount_cents",
-                    "reason": f"at most {euros(sum(left.values()))} is left to refund",
-                }
-            ]
+            [{"field": "amount_cents", "reason": f"at most {euros(remaining)} is left to refund"}]
         )
     account = _at_fault(session, order.id, tickets, request)
     shares = apportion(request.amount_cents, sorted(left.items()))
