@@ -232,3 +232,14 @@ def test_addresses_are_the_customers_own(
         client.delete(f"/api/v1/me/addresses/{added.json()['id']}", headers=camille).status_code
         == 204
     )
+
+
+def test_sign_in_waits_out_counters_that_do_not_answer(client: TestClient) -> None:
+    # A Redis that refuses connections (nothing listens on port 9): the door stays shut,
+    # and the client is told to come back rather than shown a 500.
+    client.app.state.limiter = Limiter("redis://127.0.0.1:9/0")  # type: ignore[attr-defined]
+    form = {"username": "customer@chaud.demo", "password": "chaud-demo"}
+    response = client.post("/api/v1/auth/token", data=form)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "sign-in counters" in response.json()["detail"]
