@@ -106,3 +106,28 @@ def test_a_pool_that_cannot_carry_more_makes_quotes_honestly_later(
     assert datetime.fromisoformat(
         alliance.order(GALETTE, key="after-the-rush")["promised_at"]
     ) == _eta(busy) + timedelta(minutes=10)
+
+
+def test_orders_no_plan_has_placed_yet_wait_behind_and_do_not_feed_the_delay(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    # A rush between two plans: the orders placed since the last plan carry their quote's
+    # estimate, which already holds the pool's delay. Read back as "planned then", each
+    # quote pushed the next one later, without end (promises reached the year 5400 on the
+    # production stack's drill). They count as having no courier yet.
+    alliance = Alliance(client, session, settings, clock)
+    operator = Operator(alliance)
+    alliance.start_shift(1, NEAR_OBERKAMPF)
+    for n in range(12):
+        alliance.order(GALETTE, key=f"planned-{n}")
+    cycle(session, geography, settings, clock)
+    planned = client.get("/api/v1/ops/pool", headers=operator.headers).json()
+    for n in range(30):
+        alliance.order(GALETTE, key=f"between-plans-{n}")
+    load = client.get("/api/v1/ops/pool", headers=operator.headers).json()
+    assert load["open_orders"] == 42
+    assert load["without_courier"] == planned["without_courier"] + 30, (planned, load)

@@ -24,7 +24,15 @@ from sqlmodel import Session, col, select
 
 from api.db import for_update
 from api.errors import Conflict
-from api.models import ENDED_TICKET_STATES, OPEN_ORDER_STATES, Order, Restaurant, Ticket
+from api.models import (
+    ENDED_TICKET_STATES,
+    OPEN_ORDER_STATES,
+    Order,
+    Restaurant,
+    Stop,
+    StopKind,
+    Ticket,
+)
 from dispatch.planning.promise import PROMISE_MARGIN_S, PoolLoad, Waiting, pool_load
 from dispatch.planning.zones import CURED_BY_A_COURIER
 
@@ -105,6 +113,11 @@ WITHOUT_A_COURIER: Final = frozenset(reason.value for reason in CURED_BY_A_COURI
 def courier_pool(session: Session, now: datetime) -> PoolLoad:
     """The couriers' load from the last plans: the open orders as soon as possible, when each
     could arrive at the kitchens' pace and when its plan brings it (no courier: none)."""
+    # When the plan brings it is its door stop's time, and only that: an order no plan has
+    # put on a round yet carries the quote's estimate, which holds this very delay, and
+    # reading it back made the delay feed on itself (a flood of orders drove promises to
+    # the year 5400 and the date arithmetic over its edge).
+    door = sa.and_(col(Stop.order_id) == col(Order.id), col(Stop.kind) == StopKind.DROPOFF)
     # Read on every quote: the five columns it needs, not whole orders.
     rows = session.execute(
         sa.select(
@@ -112,8 +125,10 @@ def courier_pool(session: Session, now: datetime) -> PoolLoad:
             col(Order.earliest_at),
             col(Order.promised_at),
             col(Order.unplaced_reason),
-            col(Order.estimated_delivery_at),
-        ).where(col(Order.status).in_(OPEN_ORDER_STATES), col(Order.deliver_at).is_(None))
+            col(Stop.eta),
+        )
+        .outerjoin(Stop, door)
+        .where(col(Order.status).in_(OPEN_ORDER_STATES), col(Order.deliver_at).is_(None))
     ).all()
 
     def seconds(moment: datetime) -> int:

@@ -30,6 +30,9 @@ RECENT_S: Final = 15 * 60
 the queue an order placed now joins."""
 DELAY_QUANTILE: Final = 0.9
 """Most of those recent orders, not the luckiest: a promise is a time the customer can keep."""
+MAX_DELAY_S: Final = 6 * 3600
+"""A queue longer than this is no delivery this evening: past it the delay stops growing, the
+quote's promise lands after closing and the order is refused there."""
 
 
 def earliest_delivery_s(
@@ -95,5 +98,5 @@ def pool_load(now_s: int, orders: Sequence[Waiting]) -> PoolLoad:
     ]
     recent = [(o, at) for o, at in arrivals if o.placed_s >= now_s - RECENT_S] or arrivals
     delays = [max(0, at - o.earliest_s) for o, at in recent]
-    delay = int(np.quantile(delays, DELAY_QUANTILE)) if delays else 0
+    delay = min(MAX_DELAY_S, int(np.quantile(delays, DELAY_QUANTILE))) if delays else 0
     return PoolLoad(open_orders=len(orders), without_courier=len(stranded), delay_s=delay)
