@@ -2,10 +2,14 @@
 pinned to a release, every container stripped of privileges (docker/compose.yaml)."""
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
+
+from benchmarks.stack_drill import midday_zone
 
 DOCKER = Path(__file__).parent.parent / "docker"
 PINNED = re.compile(r"^[\w./-]+:\d+\.\d+(\.\d+)?[\w.-]*$")
@@ -50,3 +54,20 @@ def test_every_container_runs_without_privileges_on_a_read_only_root() -> None:
         assert service.get("read_only") is True, name
         assert "/tmp" in service.get("tmpfs", []), name  # noqa: S108 (a tmpfs mount)
         assert not service.get("privileged", False), name
+
+
+def test_the_stack_drill_runs_its_alliance_at_noon_whatever_the_hour() -> None:
+    # The drill's kitchens open all day and an order is delivered the day it is placed: at
+    # noon in the alliance's zone that holds, whenever the drill runs.
+    for hour in range(24):
+        now = datetime(2026, 12, 4, hour, 37, tzinfo=UTC)
+        zone = midday_zone(now)
+        assert now.astimezone(ZoneInfo(zone)).hour == 12, (hour, zone)
+
+
+def test_every_long_running_service_comes_back_after_a_crash() -> None:
+    # The drill kills an API container's and the leading dispatcher's processes: Docker starts
+    # them again only under a restart policy.
+    for name, service in services().items():
+        expected = "no" if name == "migrate" else "unless-stopped"
+        assert service.get("restart") == expected, name
