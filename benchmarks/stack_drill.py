@@ -156,15 +156,16 @@ class Stack:
         interactive = ["-i"] if stdin is not None else []
         return run(["docker", "exec", *interactive, *flags, container, *command], stdin=stdin)
 
+    def postgres(self, tool: str, *args: str, stdin: bytes | None = None) -> bytes:
+        """One of PostgreSQL's tools, in the database's container, on the stack's database."""
+        connection = ("-h", "127.0.0.1", "-U", "chaud", "-d", "chaud")
+        password = self.env["CHAUD_DB_PASSWORD"]
+        return self.exec("postgres", tool, *connection, *args, stdin=stdin, PGPASSWORD=password)
+
     def sql(self, query: str) -> list[list[str]]:
-        """Rows of a query, read by psql in the database's container."""
-        out = self.exec(
-            "postgres",
-            *("psql", "-h", "127.0.0.1", "-U", "chaud", "-d", "chaud", "-AtX", "-F", "|"),
-            *("-v", "ON_ERROR_STOP=1", "-c", query),
-            PGPASSWORD=self.env["CHAUD_DB_PASSWORD"],
-        ).decode()
-        return [line.split("|") for line in out.splitlines() if line]
+        """Rows of a query, read by psql."""
+        out = self.postgres("psql", "-AtX", "-F", "|", "-v", "ON_ERROR_STOP=1", "-c", query)
+        return [line.split("|") for line in out.decode().splitlines() if line]
 
     def crash(self, container: str) -> None:
         """Kill the container's main process as a crash would: its restart policy applies."""
@@ -179,8 +180,8 @@ class Stack:
 class Api:
     """The stack's API through its proxy (a certificate from the proxy's own CA)."""
 
-    def __init__(self) -> None:
-        self.http = httpx.Client(base_url=SITE, verify=False, timeout=15)  # noqa: S501
+    def __init__(self, timeout: float = 15) -> None:
+        self.http = httpx.Client(base_url=SITE, verify=False, timeout=timeout)  # noqa: S501
 
     def call(
         self, method: str, path: str, token: str | None = None, expect: int = 200, **kw: Any
@@ -380,7 +381,7 @@ class Flow:
 
     def __init__(self, alliance: Alliance) -> None:
         self.alliance = alliance
-        self.http = httpx.Client(base_url=SITE, verify=False, timeout=10)  # noqa: S501
+        self.http = Api(timeout=10).http
         self.phase = "flowing"
         self.placed: list[Placed] = []
         self.answers: defaultdict[str, Counter[str]] = defaultdict(Counter)
@@ -666,28 +667,17 @@ def dump_while_flowing(stack: Stack, flow: Flow) -> Dumped:
     placed = flow.acknowledged()
     last = int(stack.sql("SELECT coalesce(max(id), 0) FROM ledger_entries")[0][0])
     ledger = [str(last), *ledger_upto(stack, last)]
-    dump = stack.exec(
-        "postgres",
-        *("pg_dump", "-h", "127.0.0.1", "-U", "chaud", "-d", "chaud", "--format=custom"),
-        PGPASSWORD=stack.env["CHAUD_DB_PASSWORD"],
-    )
+    dump = stack.postgres("pg_dump", "--format=custom")
     orders = {p.order_id for p in placed if p.order_id is not None}
     return Dumped(orders, {t for p in placed for t in p.tickets}, ledger, dump)
 
 
 def restore(stack: Stack, api: Api, dumped: Dumped) -> dict[str, Any]:
     """A fresh stack on the dump: what it holds of what was acknowledged before the dump."""
-    password = stack.env["CHAUD_DB_PASSWORD"]
     stack.up("postgres")
-    ready = ("pg_isready", "-h", "127.0.0.1", "-U", "chaud", "-d", "chaud")
-    wait_for(lambda: stack.exec("postgres", *ready), 120, "the fresh database")
-    stack.exec(
-        "postgres",
-        *("pg_restore", "-h", "127.0.0.1", "-U", "chaud", "-d", "chaud"),
-        *("--no-owner", "--exit-on-error", "--single-transaction"),
-        stdin=dumped.dump,
-        PGPASSWORD=password,
-    )
+    wait_for(lambda: stack.postgres("pg_isready"), 120, "the fresh database")
+    restoring = ("--no-owner", "--exit-on-error", "--single-transaction")
+    stack.postgres("pg_restore", *restoring, stdin=dumped.dump)
     stack.up()
     wait_for(api.ready, 300, "the restored stack ready")
     customer = sign_in(api, "customer@example.org")
