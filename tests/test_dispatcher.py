@@ -251,3 +251,35 @@ def test_a_courier_is_committed_to_a_pickup_only_once_it_is_time_to_set_off(
     clock.moment = pickup.leave_at + timedelta(seconds=1)
     (rider,) = take_snapshot(session, geography, rules, clock.now()).problem.couriers
     assert rider.locked_next == ("pickup", pickup.ticket_id)
+
+
+def test_once_its_kitchen_cooks_for_a_courier_the_order_stays_with_that_courier(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: FixedClock,
+    geography: Geography,
+) -> None:
+    alliance = Alliance(client, session, settings, clock)
+    alliance.start_shift(1, NEAR_BRETAGNE)
+    placed = alliance.order(("comptoir-oberkampf", "Croque-monsieur", 1), key="cooking-for")
+    ticket_id = placed["tickets"][0]["id"]
+    cycle(session, geography, settings, clock)
+    rules = replace(rules_from(settings), time_limit_s=0.3)
+    (task,) = take_snapshot(session, geography, rules, clock.now()).problem.orders
+    assert task.cooking_for is None, "not started: the next plan may give it to another"
+
+    kitchen = alliance.kitchen("comptoir-oberkampf")
+    response = client.post(f"/api/v1/kitchen/tickets/{ticket_id}/start", headers=kitchen)
+    assert response.status_code == 200, response.text
+    first = session.exec(select(Round)).one().courier_id
+    (task,) = take_snapshot(session, geography, rules, clock.now()).problem.orders
+    assert task.cooking_for == first
+
+    # A courier starts at the kitchen's door: the food cooks for the first one, who comes.
+    alliance.start_shift(2, NEAR_OBERKAMPF)
+    cycle(session, geography, settings, clock)
+    pickup = session.exec(select(Stop).where(Stop.ticket_id == ticket_id)).one()
+    kept = session.get(Round, pickup.round_id)
+    assert kept is not None
+    assert kept.courier_id == first

@@ -117,3 +117,21 @@ def test_each_place_is_numbered_once_and_the_matrices_follow_that_numbering() ->
     assert [o.dropoff_location for o in problem.orders] == [1, 2]
     assert {p.location for o in problem.orders for p in o.pickups} == {0}
     assert problem.couriers[0].location == 3
+
+
+def test_an_order_is_bound_to_the_courier_its_kitchen_started_cooking_for() -> None:
+    on_duty = (courier(number=7), courier(number=8))
+    cooking = Bag(1, "pizzeria", BagState.COOKING, ready_s=300, planned_with=8)
+    ready = Bag(1, "pizzeria", BagState.READY, planned_with=8)
+    told_not_yet = Bag(1, "pizzeria", BagState.NOT_STARTED, ready_s=900, planned_with=8)
+    gone_home = Bag(1, "pizzeria", BagState.COOKING, ready_s=300, planned_with=9)
+
+    def bound(bag: Bag[str], rules: Rules = Rules()) -> int | None:
+        return plan(order(bag), couriers=on_duty, rules=rules).orders[0].cooking_for
+
+    assert bound(cooking) == 8
+    assert bound(ready) == 8
+    assert bound(told_not_yet) is None, "nothing cooks for courier 8 yet"
+    assert bound(gone_home) is None, "a courier off duty binds nothing"
+    # Kitchens that cook from placement (MDRP) did not start for anyone.
+    assert bound(cooking, Rules(kitchens_cook_for_courier=False)) is None

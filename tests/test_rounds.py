@@ -65,6 +65,8 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
         slot = draw(st.sampled_from([None, None, None, -5, 35, 55]))  # minutes from now
         # The operator pins one order in five to a courier (perhaps one not in the problem).
         pin = draw(st.sampled_from([None, None, None, None, carrier.courier_id, 9]))
+        # Its kitchen cooks for a courier, one order in five (perhaps one not in the problem).
+        cooking_for = draw(st.sampled_from([None, None, None, None, carrier.courier_id, 9]))
         orders.append(
             OrderTask(
                 order_id=o,
@@ -79,6 +81,7 @@ def problems(draw: st.DrawFn) -> DispatchProblem:
                 earliest_s=max(0, slot - 5) * MIN if slot is not None else 0,
                 slot_s=slot * MIN if slot is not None else None,
                 pinned_to=pin,
+                cooking_for=cooking_for,
             )
         )
     if draw(st.integers(0, 2)) == 0:  # one courier is riding to a stop of an order

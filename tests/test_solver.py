@@ -154,6 +154,19 @@ def test_a_pinned_order_waits_rather_than_go_to_another_courier() -> None:
     assert plan.routes[1] == []
 
 
+def test_an_order_its_kitchen_cooks_for_a_courier_stays_with_that_courier() -> None:
+    # The kitchen started cooking for courier 2's pickup; courier 1 has since come free at the
+    # kitchen's door. The order stays with courier 2 (the kitchen screen shows it coming),
+    # unless the operator pinned it elsewhere.
+    cooking = replace(order(1, [1], door=2), cooking_for=2)
+    couriers = [courier(1, at=1), courier(2, at=16)]
+    plan = solve(problem([cooking], couriers))
+    assert stops(plan, 2) == [("pickup", 10), ("dropoff", 1)]
+    assert plan.routes[1] == []
+    pinned = solve(problem([replace(cooking, pinned_to=1)], couriers))
+    assert stops(pinned, 1) == [("pickup", 10), ("dropoff", 1)]
+
+
 def test_the_stop_being_ridden_to_is_kept() -> None:
     near, far = order(1, [1], door=2), order(2, [10], door=11)
     locked = CourierState(1, 0, 0, 240 * MIN, 4, locked_next=("pickup", 20))

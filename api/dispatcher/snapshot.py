@@ -6,7 +6,7 @@ the snapshot's moment and places as indices into one list of map points.
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -86,8 +86,13 @@ def take_snapshot(
     zone: str = WHOLE_CITY,
 ) -> Snapshot:
     """The zone's open orders and couriers on shift, told to the dispatcher (planning.intake)."""
-    open_orders, prep, versions = _open_orders(session, rules, now, zone)
     on_duty, open_stops = _on_duty(session, now, zone)
+    planned_with = {
+        stop.ticket_id: courier_id
+        for stop, courier_id in open_stops
+        if stop.kind is StopKind.PICKUP and stop.ticket_id is not None
+    }
+    open_orders, prep, versions = _open_orders(session, rules, now, zone, planned_with)
     intake_rules = Rules(
         pickup_service_s=rules.pickup_service_s,
         dropoff_service_s=rules.dropoff_service_s,
@@ -126,10 +131,15 @@ def take_snapshot(
 
 
 def _open_orders(
-    session: Session, rules: DispatchRules, now: datetime, zone: str
+    session: Session,
+    rules: DispatchRules,
+    now: datetime,
+    zone: str,
+    planned_with: dict[int, int],
 ) -> tuple[list[OpenOrder[LatLon]], dict[int, PrepEstimate], dict[int, int]]:
-    """Every open order of the zone with its tickets still to collect or on board; each
-    ticket's cooking time; each order's operator version."""
+    """Every open order of the zone with its tickets still to collect or on board (and the
+    courier whose round holds each pickup); each ticket's cooking time; each order's operator
+    version."""
     orders = session.exec(
         select(Order).where(col(Order.status).in_(OPEN_ORDER_STATES), Order.zone == zone)
     ).all()
@@ -169,7 +179,10 @@ def _open_orders(
             placed_s=seconds_from(now, order.placed_at),
             promised_s=seconds_from(now, order.promised_at),
             bags=tuple(
-                _bag(ticket, kitchens[ticket.restaurant_id], carried_by, prep, now)
+                replace(
+                    _bag(ticket, kitchens[ticket.restaurant_id], carried_by, prep, now),
+                    planned_with=planned_with.get(ticket.id) if ticket.id is not None else None,
+                )
                 for ticket in tickets_by_order.get(order.id, [])
             ),
             freshness_s=freshness.get(order.id, 25 * 60),

@@ -68,6 +68,8 @@ class Bag(Generic[Place]):
     """COOKING: when it is expected ready. NOT_STARTED: its cooking time."""
     carrier: int | None = None
     collected_s: int | None = None
+    planned_with: int | None = None
+    """The courier whose round holds its pickup now, if any."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,10 @@ class Rules:
     pickups_by_off_time: bool = False
     """MDRP's rule: pick up before the off time, deliver after it if need be. Otherwise the
     whole round ends by the shift end, except food already on board (closing_shift)."""
+    kitchens_cook_for_courier: bool = True
+    """Kitchens start a ticket for its planned pickup (the product's kitchens, told a
+    start-cooking time): once started, the order stays with that courier (cooking_for).
+    False: they cook from placement (MDRP), and a started bag binds no courier."""
 
 
 class _Places(Generic[Place]):
@@ -180,6 +186,24 @@ def _task(
         slot_s=order.slot_s,
         # A pin to a courier off duty binds nothing: the order goes back to the dispatcher.
         pinned_to=order.pinned_to if order.pinned_to in on_duty else None,
+        cooking_for=_cooking_for(waiting, rules, on_duty),
+    )
+
+
+def _cooking_for(waiting: Sequence[Bag[Place]], rules: Rules, on_duty: set[int]) -> int | None:
+    """The courier on duty whose round holds a pickup its kitchen has started for. A plan
+    that cannot keep the order with that courier leaves it out, and its pickup leaves the
+    round: the next plan is free to give it to another."""
+    if not rules.kitchens_cook_for_courier:
+        return None
+    started = (BagState.COOKING, BagState.READY)
+    return next(
+        (
+            b.planned_with
+            for b in waiting
+            if b.state in started and b.planned_with is not None and b.planned_with in on_duty
+        ),
+        None,
     )
 
 

@@ -91,6 +91,9 @@ class OrderTask:
     """A scheduled order's slot: past it, lateness costs SLOT_LATENESS_COST_PER_S."""
     pinned_to: int | None = None
     """The courier the operator pinned it to: it goes with that courier or waits."""
+    cooking_for: int | None = None
+    """The courier its kitchens are cooking for: a bag was started (or is ready) for that
+    courier's planned pickup, and the kitchen screen shows that courier coming."""
 
 
 @dataclass(frozen=True)
@@ -284,8 +287,13 @@ def sets_off_s(kind: StopKind, eta_s: int, ride_s: int, free_s: int) -> int:
 
 def committed_couriers(problem: DispatchProblem) -> dict[int, int]:
     """Per order, the courier it must stay with: the one carrying part of it, the one the
-    operator pinned it to, or the one riding to one of its stops now (``locked_next``). Every
-    plan that places the order gives it to that courier."""
+    operator pinned it to, the one riding to one of its stops now (``locked_next``), or the
+    one its kitchens are cooking for. Every plan that places the order gives it to that courier.
+
+    Why the last: an order moved once its food is cooking is collected later than the kitchen
+    was told, and its food waits at the counter. On the Friday dinner with 21 couriers, four in
+    ten orders changed courier after their kitchen started, those in the slowest tenth five
+    minutes late on average, and ready-to-door p90 was 15.4-15.9 min; kept, 14.0-14.6."""
     order_of_ticket = {t.ticket_id: o.order_id for o in problem.orders for t in o.pickups}
     committed = {o.order_id: o.courier_id for o in problem.orders if o.courier_id is not None}
     present = {c.courier_id for c in problem.couriers}
@@ -300,4 +308,7 @@ def committed_couriers(problem: DispatchProblem) -> dict[int, int]:
         order_id = order_of_ticket.get(ident) if kind == "pickup" else ident
         if order_id is not None:
             committed.setdefault(order_id, courier.courier_id)
+    for order in problem.orders:
+        if order.cooking_for in present:
+            committed.setdefault(order.order_id, order.cooking_for)
     return committed

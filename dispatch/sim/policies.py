@@ -43,13 +43,21 @@ def _local_problem(
     if not couriers:
         return None
     carried_by = {t: c.spec.courier_id for c in couriers for t in c.carrying}
+    planned_with = {
+        s.ticket_id: c.spec.courier_id
+        for c in couriers
+        for s in c.route
+        if s.kind == "pickup" and s.ticket_id is not None
+    }
     orders: list[OpenOrder[int]] = [
         OpenOrder(
             order_id=order.order_id,
             door=order.door,
             placed_s=order.placed_s - now,
             promised_s=order.promised_s - now,
-            bags=tuple(_bag(state, ticket, carried_by, prep) for ticket in order.tickets),
+            bags=tuple(
+                _bag(state, ticket, carried_by, planned_with, prep) for ticket in order.tickets
+            ),
             freshness_s=order.freshness_s,
             hard_max_s=order.hard_max_s,
             slot_s=order.slot_s - now if order.slot_s is not None else None,
@@ -74,6 +82,7 @@ def _local_problem(
         objective=objective,
         handover_s=world.pickup_handover_s,
         pickups_by_off_time=world.pickups_by_off_time,
+        kitchens_cook_for_courier=world.fire_for_courier,
     )
 
     def matrices(places: list[int], profiles: set[str]) -> dict[str, NDArray[np.int64]]:
@@ -83,7 +92,11 @@ def _local_problem(
 
 
 def _bag(
-    state: SimState, ticket: TicketSpec, carried_by: dict[int, int], prep: PrepBelief
+    state: SimState,
+    ticket: TicketSpec,
+    carried_by: dict[int, int],
+    planned_with: dict[int, int],
+    prep: PrepBelief,
 ) -> Bag[int]:
     """The ticket as the kitchen screen would show it."""
     picked = state.picked_s.get(ticket.ticket_id)
@@ -95,9 +108,10 @@ def _bag(
             carrier=carried_by.get(ticket.ticket_id),
             collected_s=picked - state.now,
         )
+    courier = planned_with.get(ticket.ticket_id)
     actual = state.ready_at(ticket)
     if actual is not None and actual <= state.now:
-        return Bag(ticket.ticket_id, ticket.restaurant, BagState.READY)
+        return Bag(ticket.ticket_id, ticket.restaurant, BagState.READY, planned_with=courier)
     # Kitchens that cook for the courier wait to be told; the others cook from placement.
     told = not state.world.fire_for_courier or ticket.ticket_id in state.started_s
     return Bag(
@@ -105,6 +119,7 @@ def _bag(
         ticket.restaurant,
         BagState.COOKING if told else BagState.NOT_STARTED,
         ready_s=_expected_ready(state, ticket, prep) - state.now,
+        planned_with=courier,
     )
 
 
