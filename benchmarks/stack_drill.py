@@ -139,6 +139,14 @@ class Stack:
         except (DrillError, subprocess.TimeoutExpired) as error:
             print(f"stack-drill: tearing down {self.project}: {error}", file=sys.stderr)
 
+    def report(self) -> None:
+        """What each container is doing and its last words, on stderr: why a drill failed."""
+        for args in (("ps", "-a"), ("logs", "--no-color", "--tail", "40")):
+            try:
+                sys.stderr.write(self.compose(*args).decode(errors="replace"))
+            except (DrillError, subprocess.TimeoutExpired) as error:
+                print(f"stack-drill: {' '.join(args)}: {error}", file=sys.stderr)
+
     def running(self, service: str) -> list[str]:
         labels = [
             f"label=com.docker.compose.project={self.project}",
@@ -797,6 +805,8 @@ def main() -> None:
         drill(first, second, summary, args.smoke_only)
     except (DrillError, httpx.HTTPError, subprocess.TimeoutExpired) as error:
         summary["failures"].append(f"{type(error).__name__}: {error}")
+        for stack in (first, second):
+            stack.report()
     finally:
         for stack in (first, second):
             if not args.keep:
