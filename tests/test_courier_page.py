@@ -18,7 +18,7 @@ from dispatch.geo.geography import Geography
 from tests.browser import page_on
 from tests.databases import FRIDAY_EVENING
 from tests.live import LiveServer, live_server
-from tests.test_dispatcher import NEAR_OBERKAMPF
+from tests.test_dispatcher import NEAR_OBERKAMPF, until_written
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +62,9 @@ def dispatch_once(server: LiveServer, geography: Geography, tmp_path: Path, cach
         database_url=str(server.engine.url), data_dir=tmp_path, cache_dir=cache
     )
     with Session(server.engine) as read, Session(server.engine) as write:
-        run_cycle(read, write, geography, rules_from(settings), FRIDAY_EVENING)
-        write.commit()
+        until_written(
+            lambda: run_cycle(read, write, geography, rules_from(settings), FRIDAY_EVENING)
+        )
 
 
 def test_a_courier_rides_a_round_from_the_page(

@@ -41,7 +41,7 @@ from dispatch.planning.solver import solve
 from dispatch.planning.zones import Zone, ZoneMap
 from tests.accounts import headers_for
 from tests.databases import FRIDAY_EVENING, drop_database, seeded_database
-from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance
+from tests.test_dispatcher import NEAR_BRETAGNE, NEAR_OBERKAMPF, Alliance, until_written
 from tests.test_quotes import cart
 
 TURENNE_LON = 2.3655
@@ -67,7 +67,7 @@ def zone_cycle(
 ) -> CycleReport:
     rules = replace(rules_from(settings), time_limit_s=0.3)
     scope = ZoneScope(WEST_EAST, zone, lend_reserve=reserve)
-    return run_cycle(session, session, geography, rules, clock.now(), scope)
+    return until_written(lambda: run_cycle(session, session, geography, rules, clock.now(), scope))
 
 
 def couriers_of(session: Session, order_id: int) -> set[int]:
