@@ -89,6 +89,10 @@ class DispatcherProcess:
     def leading(self) -> bool:
         return "dispatcher leading" in self.log.read_text()
 
+    def standing_by(self) -> bool:
+        """Started (which takes a while on a loaded machine) and polling for the lead."""
+        return "dispatcher standing by" in self.log.read_text()
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -179,7 +183,8 @@ def test_a_standby_takes_over_and_no_order_is_ever_on_two_couriers(
         with two_couriers_watch(engine) as violations:
             wait_for(first.leading, 60)
             second = DispatcherProcess("second", fresh_database, tmp_path, graph_cache)
-            time.sleep(3)
+            wait_for(second.standing_by, 60)
+            time.sleep(1)
             assert not second.leading(), "two dispatchers lead at once"
 
             with evening.open():
@@ -227,7 +232,8 @@ def test_each_zone_has_its_own_leader_and_standby(
         with two_couriers_watch(engine) as violations:
             wait_for(lambda: east.leading() and west.leading(), 60)
             standby = start("west-standby", "west")
-            time.sleep(3)
+            wait_for(standby.standing_by, 60)
+            time.sleep(1)
             assert not standby.leading(), "two dispatchers lead the west at once"
 
             with evening.open():

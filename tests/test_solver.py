@@ -3,8 +3,13 @@
 Locations are points on a street line, one minute's ride apart: travel(a, b) = |a - b| min.
 """
 
+import multiprocessing
+import os
+import signal
+import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -506,6 +511,60 @@ def test_the_guard_keeps_the_best_plan_heard_when_the_search_overruns(
     plan = solve_within(problem([order(7, [2], door=4)], [courier()]), grace_s=0.2)
     assert time.monotonic() - began < 1 + 0.2 + 3  # limit, grace, and room for a loaded machine
     assert plan == heard
+
+
+def _children(pid: int) -> list[int]:
+    """Living processes whose parent is pid, read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _wait_until(condition: object, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent's death signal is Linux's")
+def test_a_search_dies_with_the_dispatcher_that_started_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A leader killed mid-search: its search, left running, would hold the leader's database
+    # connection and lock file, and with them the lead, until it ended (73 s, once).
+    def endless(_problem: object, _warm: object, on_plan: PlanListener) -> DispatchPlan:
+        time.sleep(120)
+        raise AssertionError("never reached: the search dies with its parent")
+
+    monkeypatch.setattr(guard, "solve", endless)
+    tiny = problem([order(7, [2], door=4)], [courier()])
+    fork = multiprocessing.get_context("fork")
+    leader = fork.Process(target=lambda: solve_within(tiny, grace_s=120))
+    leader.start()
+    assert leader.pid is not None
+    try:
+        assert _wait_until(lambda: _children(leader.pid or 0), 30), "no search started"
+        (search,) = _children(leader.pid)
+    finally:
+        os.kill(leader.pid, signal.SIGKILL)
+        leader.join()
+    assert _wait_until(lambda: not _alive(search), 10), "the search outlived its leader"
 
 
 def test_the_guard_reports_no_plan_when_the_search_fails(monkeypatch: pytest.MonkeyPatch) -> None:

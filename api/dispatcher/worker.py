@@ -79,13 +79,19 @@ class Dispatcher:
     def run(self) -> None:
         # The compiled search is loaded (or built) before leading, not in the first cycle.
         rounds.warm_up()
+        standing_by = False
         try:
             while not self.stopping.is_set():
                 if self.leadership.try_acquire():
                     log.info("dispatcher leading zone %s", self.scope.zone)
                     self._lead()
                     log.info("dispatcher lost the lead of zone %s", self.scope.zone)
+                    standing_by = False
                 else:
+                    if not standing_by:
+                        # Ready to lead within a poll: the operator's sign of a hot standby.
+                        log.info("dispatcher standing by for zone %s", self.scope.zone)
+                        standing_by = True
                     self._wait(self.settings.dispatch_poll_s)
         finally:
             self.leadership.release()

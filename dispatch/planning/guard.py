@@ -7,8 +7,12 @@ better plan (`solve`'s ``on_plan``) and its final one; at the deadline the paren
 best it has heard and kills the child.
 """
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 import traceback
 from multiprocessing.connection import Connection
 from time import monotonic
@@ -19,6 +23,7 @@ from dispatch.planning.problem import DispatchPlan, DispatchProblem
 from dispatch.planning.solver import solve
 
 GRACE_S: Final = 0.5
+PR_SET_PDEATHSIG: Final = 1
 """Past the solver's own limit: the fork, and a last plan on its way through the pipe."""
 
 logger = logging.getLogger(__name__)
@@ -35,7 +40,9 @@ def solve_within(
     deadline = monotonic() + problem.time_limit_s + grace_s
     context = multiprocessing.get_context("fork")  # the child inherits the matrices: no copy
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_search, args=(problem, warm_start, sender), daemon=True)
+    child = context.Process(
+        target=_search, args=(problem, warm_start, sender, os.getpid()), daemon=True
+    )
     child.start()
     sender.close()
     best: DispatchPlan | None = None
@@ -68,7 +75,21 @@ def solve_within(
     return best
 
 
-def _search(problem: DispatchProblem, warm_start: DispatchPlan | None, sender: Connection) -> None:
+def _die_with(parent: int) -> None:
+    """End the child when its parent dies. A killed leader's search would otherwise run on,
+    holding the open files it inherited (the leader's database connection and lock file), and
+    with them the lead (api.dispatcher.leader): its standby would wait for the search's end."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before we asked
+        os._exit(0)
+
+
+def _search(
+    problem: DispatchProblem, warm_start: DispatchPlan | None, sender: Connection, parent: int
+) -> None:
+    _die_with(parent)
+
     def send(message: Message) -> None:
         sender.send(message)
 
