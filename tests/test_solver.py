@@ -214,6 +214,16 @@ def test_overload_leaves_orders_unassigned_instead_of_failing() -> None:
     assert served.isdisjoint(plan.unassigned)
 
 
+def test_a_search_out_of_time_before_it_began_still_plans_a_first_slice() -> None:
+    # A process starved of the processor until past its build time: the first orders go in.
+    starved = replace(
+        problem([order(1, [3], door=6), order(2, [5], door=9)], [courier()]), time_limit_s=1e-9
+    )
+    plan = solve(starved)
+    assert plan.unassigned == []
+    assert sorted(s.order_id for s in plan.routes[1] if s.kind == "dropoff") == [1, 2]
+
+
 def test_a_warm_start_is_never_made_worse() -> None:
     orders = [order(i, [i * 2], door=i * 2 + 1) for i in range(1, 6)]
     couriers = [courier(1), courier(2, at=19)]
