@@ -23,8 +23,9 @@ from dispatch.planning.problem import DispatchPlan, DispatchProblem
 from dispatch.planning.solver import solve
 
 GRACE_S: Final = 0.5
-PR_SET_PDEATHSIG: Final = 1
 """Past the solver's own limit: the fork, and a last plan on its way through the pipe."""
+PR_SET_PDEATHSIG: Final = 1
+"""Linux's prctl option: the signal a process gets when its parent dies (linux/prctl.h)."""
 
 logger = logging.getLogger(__name__)
 
