@@ -28,6 +28,7 @@ from tests.accounts import headers_for
 from tests.databases import FRIDAY_EVENING, drop_database, seeded_database
 from tests.test_dispatch_zones import CREPE, CROQUE, NEMS, WEST_EAST
 from tests.test_quotes import cart
+from tests.waiting import wait_for
 
 CYCLE_S = 2.0
 TWO_COURIERS_FOR_ONE_ORDER = sa.text(
@@ -97,16 +98,6 @@ class DispatcherProcess:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         self.process.wait(timeout=20)
-
-
-def wait_for(condition: object, timeout_s: float) -> float:
-    """Seconds until the condition held; fails after the timeout."""
-    began = time.monotonic()
-    while time.monotonic() - began < timeout_s:
-        if callable(condition) and condition():
-            return time.monotonic() - began
-        time.sleep(0.05)
-    raise AssertionError(f"not within {timeout_s} s")
 
 
 @contextmanager

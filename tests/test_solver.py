@@ -33,6 +33,7 @@ from dispatch.planning.solver import (
     PlannedStop,
     solve,
 )
+from tests.waiting import wait_for
 
 MIN = 60
 
@@ -523,33 +524,27 @@ def test_the_guard_keeps_the_best_plan_heard_when_the_search_overruns(
     assert plan == heard
 
 
+def _stat(process: Path) -> tuple[str, int] | None:
+    """A process's state letter and parent, read from /proc; None once it is gone."""
+    try:
+        state, parent = (process / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+    except OSError:
+        return None
+    return state, int(parent)
+
+
 def _children(pid: int) -> list[int]:
-    """Living processes whose parent is pid, read from /proc."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # gone meanwhile
-        if int(fields[1]) == pid and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+    """Living processes whose parent is pid."""
+    return [
+        int(process.name)
+        for process in Path("/proc").glob("[0-9]*")
+        if (stat := _stat(process)) is not None and stat[1] == pid and stat[0] != "Z"
+    ]
 
 
 def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _wait_until(condition: object, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return True
-        time.sleep(0.05)
-    return False
+    stat = _stat(Path(f"/proc/{pid}"))
+    return stat is not None and stat[0] != "Z"
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the parent's death signal is Linux's")
@@ -569,12 +564,12 @@ def test_a_search_dies_with_the_dispatcher_that_started_it(
     leader.start()
     assert leader.pid is not None
     try:
-        assert _wait_until(lambda: _children(leader.pid or 0), 30), "no search started"
+        wait_for(lambda: _children(leader.pid or 0), 30)  # the search started
         (search,) = _children(leader.pid)
     finally:
         os.kill(leader.pid, signal.SIGKILL)
         leader.join()
-    assert _wait_until(lambda: not _alive(search), 10), "the search outlived its leader"
+    wait_for(lambda: not _alive(search), 10)  # the search did not outlive its leader
 
 
 def test_the_guard_reports_no_plan_when_the_search_fails(monkeypatch: pytest.MonkeyPatch) -> None:
